@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { SOFTWARE_VERSION } from '../version.js';
+import { migrateCommand } from './migrate.js';
+import { createOutput, type Output } from './output.js';
+import { serve } from './serve.js';
+
+/** Runs the `fhirkeep` command line; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('fhirkeep')
+    .description('Fhirkeep: a consent-driven FHIR R4 health-data platform')
+    .version(SOFTWARE_VERSION)
+    .option('--json', 'machine-readable output (one JSON document on stdout)')
+    .exitOverride()
+    .showHelpAfterError();
+  let exitCode = 0;
+  const run = (command: (out: Output) => Promise<number>) => async () => {
+    exitCode = await command(createOutput(program.opts<{ json?: boolean }>().json === true));
+  };
+  program.command('serve').description('run the server (what npm start runs)').action(run(serve));
+  program.command('migrate').description('apply database migrations and exit').action(run(migrateCommand));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    const out = createOutput(argv.includes('--json'));
+    out.error(e instanceof ConfigError ? e.message : (e as Error).message ?? String(e));
+    return 1;
+  }
+}

@@ -1,0 +1,22 @@
+/** How a command prints: human lines, or one JSON document with --json for scripts. */
+export interface Output {
+  /** The command's result: a JSON document with --json, else the human text. */
+  result(human: string, data: Record<string, unknown>): void;
+  /** Progress and notes for people; silent with --json so stdout stays parseable. */
+  note(text: string): void;
+  error(message: string): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    result(human, data) {
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    },
+    note(text) {
+      if (!json) process.stderr.write(`${text}\n`);
+    },
+    error(message) {
+      process.stderr.write(json ? `${JSON.stringify({ error: message })}\n` : `fhirkeep: ${message}\n`);
+    },
+  };
+}

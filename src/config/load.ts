@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CONFIG_SCHEMA, type FhirkeepConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const PREFIX = 'FHIRKEEP_';
+/** Variables that belong to the test harness or the CLI, not to the server's configuration. */
+const NOT_SETTINGS = new Set(['FHIRKEEP_CONFIG', 'FHIRKEEP_TEST_DATABASE_URL']);
+
+/**
+ * Builds the configuration from a file (FHIRKEEP_CONFIG, JSON with the same keys) overlaid by
+ * the environment. Unknown FHIRKEEP_* names and invalid values stop the start with a message
+ * naming each bad setting, so a typo never silently falls back to a default.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): FhirkeepConfig {
+  const fromFile = env.FHIRKEEP_CONFIG ? readConfigFile(env.FHIRKEEP_CONFIG) : {};
+  const fromEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith(PREFIX) && !NOT_SETTINGS.has(key) && value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  return parseConfig({ ...fromFile, ...fromEnv, ...overrides });
+}
+
+export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
+  const parsed = CONFIG_SCHEMA.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? `unknown setting(s): ${i.keys.join(', ')}` : `${i.path.join('.')}: ${i.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  if (c.FHIRKEEP_DEFAULT_COUNT > c.FHIRKEEP_MAX_COUNT) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DEFAULT_COUNT: must not exceed FHIRKEEP_MAX_COUNT');
+  }
+  return {
+    host: c.FHIRKEEP_HOST,
+    port: c.FHIRKEEP_PORT,
+    baseUrl: c.FHIRKEEP_BASE_URL ?? (c.FHIRKEEP_PORT === 0 ? undefined : `http://localhost:${c.FHIRKEEP_PORT}`),
+    dataDir: resolve(c.FHIRKEEP_DATA_DIR),
+    databaseUrl: c.FHIRKEEP_DATABASE_URL,
+    poolSize: c.FHIRKEEP_DATABASE_POOL_SIZE,
+    logLevel: c.FHIRKEEP_LOG_LEVEL,
+    bodyLimit: c.FHIRKEEP_BODY_LIMIT,
+    maxCount: c.FHIRKEEP_MAX_COUNT,
+    defaultCount: c.FHIRKEEP_DEFAULT_COUNT,
+    devNoAuth: c.FHIRKEEP_DEV_NO_AUTH,
+  };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read FHIRKEEP_CONFIG file ${path}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`FHIRKEEP_CONFIG file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`FHIRKEEP_CONFIG file ${path} must hold a JSON object of settings`);
+  }
+  // File values may be numbers or booleans; the schema coerces strings, so normalise to strings.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const positive = z.coerce.number().int().positive();
+
+/**
+ * Every setting Fhirkeep reads, with its default. Environment names are the keys here; the
+ * README's configuration table is generated from the same descriptions (docs/configuration.md).
+ */
+export const CONFIG_SCHEMA = z
+  .object({
+    FHIRKEEP_HOST: z.string().min(1).default('127.0.0.1').describe('HTTP listener address'),
+    FHIRKEEP_PORT: port.default(8080).describe('HTTP listener port (0 = any free port)'),
+    FHIRKEEP_BASE_URL: z
+      .string()
+      .url()
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional()
+      .describe('Public URL used in links, aud, iss and discovery (default http://localhost:<port>)'),
+    FHIRKEEP_DATA_DIR: z.string().min(1).default('./.fhirkeep').describe('Embedded database, keys and bulk files'),
+    FHIRKEEP_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .describe('Use this PostgreSQL (>= 14) instead of the embedded one'),
+    FHIRKEEP_DATABASE_POOL_SIZE: positive.max(200).default(10).describe('Connections in the database pool'),
+    FHIRKEEP_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level'),
+    FHIRKEEP_BODY_LIMIT: positive.default(16 * 1024 * 1024).describe('Largest accepted request body, in bytes'),
+    FHIRKEEP_MAX_COUNT: positive.max(10000).default(1000).describe('Largest page size (_count) a search or history returns'),
+    FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
+    FHIRKEEP_DEV_NO_AUTH: flag
+      .default('0')
+      .describe('Serve the FHIR API without authentication (development only; never in production)'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof CONFIG_SCHEMA>;
+
+export interface FhirkeepConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Absent when the listener port is chosen at start (port 0); derived from the bound port then. */
+  readonly baseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly poolSize: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly bodyLimit: number;
+  readonly maxCount: number;
+  readonly defaultCount: number;
+  readonly devNoAuth: boolean;
+}

@@ -1,0 +1,40 @@
+/**
+ * The one table that maps every Fhirkeep error code to its HTTP status, its FHIR
+ * OperationOutcome issue code (R4 ValueSet issue-type) and, where the error can reach an
+ * OAuth client, its RFC 6749 §5.2 error code. Handlers throw codes; adapters read this table.
+ */
+export const ERROR_TABLE = {
+  'bad-request': { status: 400, issue: 'invalid' },
+  'invalid-json': { status: 400, issue: 'structure' },
+  'invalid-resource': { status: 400, issue: 'structure' },
+  'invalid-id': { status: 400, issue: 'value' },
+  'id-mismatch': { status: 400, issue: 'invalid' },
+  'invalid-parameter': { status: 400, issue: 'value' },
+  'invalid-patch': { status: 400, issue: 'invalid' },
+  'unauthorized': { status: 401, issue: 'login', oauth: 'invalid_token' },
+  'forbidden': { status: 403, issue: 'forbidden' },
+  'not-found': { status: 404, issue: 'not-found' },
+  'unknown-type': { status: 404, issue: 'not-supported' },
+  'method-not-allowed': { status: 405, issue: 'not-supported' },
+  'not-acceptable': { status: 406, issue: 'not-supported' },
+  'version-conflict': { status: 409, issue: 'conflict' },
+  'gone': { status: 410, issue: 'deleted' },
+  'precondition-failed': { status: 412, issue: 'conflict' },
+  'multiple-matches': { status: 412, issue: 'multiple-matches' },
+  'payload-too-large': { status: 413, issue: 'too-long' },
+  'unsupported-media-type': { status: 415, issue: 'not-supported' },
+  'unprocessable': { status: 422, issue: 'processing' },
+  'too-many-requests': { status: 429, issue: 'throttled' },
+  'internal': { status: 500, issue: 'exception' },
+  'not-implemented': { status: 501, issue: 'not-supported' },
+  'unavailable': { status: 503, issue: 'transient' },
+} as const satisfies Record<string, { status: number; issue: string; oauth?: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** R4 OperationOutcome.issue.code values this table uses. */
+export type IssueType = (typeof ERROR_TABLE)[ErrorCode]['issue'];
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_TABLE[code].status;
+}

@@ -1,0 +1,62 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { sendOutcome } from './send-outcome.js';
+
+export interface HttpOptions {
+  readonly logger: Logger;
+  readonly bodyLimit: number;
+}
+
+/** Fastify's own error codes for bad requests, mapped to ours so even they get an OperationOutcome. */
+const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'bad-request',
+};
+
+/**
+ * The HTTP shell: bodies arrive as text (the router parses them, so every transport gets the
+ * same errors), every error leaves as an OperationOutcome, nothing escapes as a bare 500.
+ */
+export function createHttpApp({ logger, bodyLimit }: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit,
+    disableRequestLogging: true,
+    // Request ids let a log line be matched to a client's complaint without logging bodies.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
+    if (code !== undefined) return sendOutcome(reply, new FhirkeepError(code, error.message));
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendOutcome(reply, new FhirkeepError('bad-request', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendOutcome(reply, new FhirkeepError('internal', 'The server could not complete the request'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendOutcome(reply, new FhirkeepError('not-found', `Nothing at ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+  return app;
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessScope } from '../access/scope.js';
+import type { RequestCredentials } from '../access/request-scope.js';
+import { isFhirkeepError, FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { FhirMethod, FhirRequest, FhirResponse } from '../rest/fhir-request.js';
+import type { FhirRouter } from '../rest/router.js';
+import { mediaTypeOf, negotiate, fhirVersionOk, type ResponseType } from './negotiation.js';
+import { sendOutcome } from './send-outcome.js';
+
+const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+export interface FhirRoutesOptions {
+  readonly router: FhirRouter;
+  readonly resolveScope: (credentials: RequestCredentials) => AccessScope;
+}
+
+/** The Fastify adapter for the FHIR router: negotiation and transport only, no FHIR logic. */
+export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope }: FhirRoutesOptions): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const url = request.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    let responseType: ResponseType;
+    try {
+      responseType = negotiate(query.get('_format'), request.headers.accept);
+    } catch (e) {
+      return sendOutcome(reply, e as FhirkeepError);
+    }
+    const path = decodePath((q < 0 ? url : url.slice(0, q)).replace(/^\/fhir\/?/, '').replace(/\/+$/, ''));
+    if (path === undefined) return sendOutcome(reply, new FhirkeepError('bad-request', 'The URL path is not valid percent-encoding'), responseType);
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !fhirVersionOk(contentType)) {
+      return sendOutcome(reply, new FhirkeepError('unsupported-media-type', `Only FHIR R4 (fhirVersion=4.0) bodies are accepted`), responseType);
+    }
+    let scope: AccessScope | undefined;
+    if (!(path === 'metadata' && request.method === 'GET')) {
+      try {
+        scope = resolveScope({ authorization: request.headers.authorization });
+      } catch (e) {
+        if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
+        throw e;
+      }
+    }
+    const fhirRequest: FhirRequest = {
+      method: request.method as FhirMethod,
+      path,
+      query,
+      body: typeof request.body === 'string' ? request.body : undefined,
+      contentType: contentType === undefined ? undefined : mediaTypeOf(contentType),
+      headers: {
+        ...header(request, 'if-match', 'ifMatch'),
+        ...header(request, 'if-none-match', 'ifNoneMatch'),
+        ...header(request, 'if-none-exist', 'ifNoneExist'),
+        ...header(request, 'if-modified-since', 'ifModifiedSince'),
+        ...header(request, 'prefer', 'prefer'),
+      },
+      // metadata is public and reads no clinical data, so it needs no scope (SMART App Launch §2.1).
+      scope: scope ?? NO_ACCESS,
+    };
+    send(reply, await router.handle(fhirRequest), responseType);
+  };
+  app.route({ method: [...METHODS], url: '/fhir', handler });
+  app.route({ method: [...METHODS], url: '/fhir/*', handler });
+}
+
+const NO_ACCESS: AccessScope = {
+  principal: { kind: 'system', reason: 'public metadata' },
+  read: { kind: 'none' },
+  write: { kind: 'none' },
+  ownerAccount: null,
+  sourceApp: null,
+};
+
+function decodePath(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function header<K extends string>(request: FastifyRequest, name: string, key: K): Partial<Record<K, string>> {
+  const value = request.headers[name];
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text === undefined ? {} : ({ [key]: text } as Record<K, string>);
+}
+
+function send(reply: FastifyReply, res: FhirResponse, type: ResponseType): void {
+  reply.status(res.status).headers(res.headers);
+  if (res.body === undefined) {
+    reply.send();
+    return;
+  }
+  reply.type(`${type}; charset=utf-8`);
+  reply.send(res.body.kind === 'raw' ? res.body.text : JSON.stringify(res.body.value));
+}

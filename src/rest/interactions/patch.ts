@@ -1,0 +1,53 @@
+import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { parseIfMatch } from '../etag.js';
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { requirePatchMediaType } from '../media-types.js';
+import { checkResource, parseJsonBody } from '../resource-body.js';
+import type { RestContext } from '../rest-context.js';
+import { writeResponse } from '../version-response.js';
+import { requireLive } from './read.js';
+
+const { applyPatch, validate, JsonPatchError } = fastJsonPatch;
+
+/**
+ * FHIR R4 §3.1.0.7.1 patch with JSON Patch (RFC 6902). The patched resource is validated like
+ * an update and stored with compare-and-swap on the version it was computed from, so a
+ * concurrent write is never silently overwritten.
+ */
+export async function patch(ctx: RestContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+  requirePatchMediaType(req.contentType);
+  const ops = parseOperations(parseJsonBody(req.body));
+  const current = requireLive(await ctx.store.read(req.scope, type, id), type, id);
+  const expected = req.headers.ifMatch === undefined ? current.versionId : parseIfMatch(req.headers.ifMatch);
+  if (expected !== current.versionId) {
+    throw new FhirkeepError('precondition-failed', `${type}/${id} is at version ${current.versionId}, not ${expected}`);
+  }
+  const patched = applyOperations(JSON.parse(current.json) as unknown, ops);
+  const resource = checkResource(ctx, patched, type);
+  if (resource.id !== id) throw new FhirkeepError('unprocessable', 'A patch may not change the resource id');
+  const result = await ctx.store.update(req.scope, type, id, resource, { ifMatch: expected });
+  return writeResponse(ctx, 200, result.version, req.headers.prefer, `Patched ${type}/${id}`);
+}
+
+function parseOperations(value: unknown): Operation[] {
+  if (!Array.isArray(value)) throw new FhirkeepError('invalid-patch', 'A JSON Patch body is an array of operations (RFC 6902 §3)');
+  // RFC 6902 §4: every operation must be well formed before any is applied.
+  const problem = validate(value as Operation[]);
+  if (problem !== undefined) throw new FhirkeepError('invalid-patch', `Invalid JSON Patch: ${problem.message}`);
+  return value as Operation[];
+}
+
+function applyOperations(document: unknown, ops: Operation[]): unknown {
+  try {
+    // validateOperation = true, mutateDocument = true (the document is our own fresh parse).
+    return applyPatch(document, ops, true, true).newDocument;
+  } catch (e) {
+    if (e instanceof JsonPatchError) {
+      // RFC 6902 §5: a failed `test` or a path that does not exist is a patch the resource refuses.
+      throw new FhirkeepError('unprocessable', `The patch cannot be applied: ${e.message.split('\n')[0] ?? e.name}`);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { FhirResource } from '../storage/types.js';
+import { requireResourceMediaType } from './media-types.js';
+import type { FhirRequest } from './fhir-request.js';
+import type { RestContext } from './rest-context.js';
+
+/** Parses JSON text, turning a syntax error into a 400 the client can act on. */
+export function parseJsonBody(body: string | undefined): unknown {
+  if (body === undefined || body.trim() === '') {
+    throw new FhirkeepError('invalid-json', 'The request needs a JSON body');
+  }
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    throw new FhirkeepError('invalid-json', `The body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Checks a parsed value is a valid resource of `expectedType` and returns it; every failing path is reported. */
+export function checkResource(ctx: RestContext, value: unknown, expectedType: string): FhirResource {
+  const outcome = ctx.validate(value);
+  if (!outcome.ok) {
+    // The URL's type is known here, so an unknown resourceType in the body is a bad body (400), not a 404.
+    throw new FhirkeepError('invalid-resource', 'The resource is not valid FHIR R4', { details: outcome.details });
+  }
+  if (outcome.resource.resourceType !== expectedType) {
+    throw new FhirkeepError(
+      'invalid-resource',
+      `The body is a ${outcome.resource.resourceType}, but the URL names ${expectedType}`,
+      { details: [{ message: `resourceType must be ${expectedType}`, expression: 'resourceType' }] },
+    );
+  }
+  return outcome.resource;
+}
+
+/** The body of a create or update: right media type, valid JSON, a valid resource of the URL's type. */
+export function readResourceBody(ctx: RestContext, req: FhirRequest, expectedType: string): FhirResource {
+  requireResourceMediaType(req.contentType);
+  return checkResource(ctx, parseJsonBody(req.body), expectedType);
+}

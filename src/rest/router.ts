@@ -1,0 +1,111 @@
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
+import { outcomeOf } from '../errors/operation-outcome.js';
+import { isFhirId } from '../fhir/fhir-id.js';
+import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
+import { create } from './interactions/create.js';
+import { conditionalDelete, deleteResource } from './interactions/delete.js';
+import { history } from './interactions/history.js';
+import { patch } from './interactions/patch.js';
+import { read } from './interactions/read.js';
+import { conditionalUpdate, update } from './interactions/update.js';
+import { vread } from './interactions/vread.js';
+import type { RestContext } from './rest-context.js';
+
+/** Something unexpected went wrong; the router reports it without leaking internals. */
+export type ErrorReporter = (error: unknown, req: FhirRequest) => void;
+
+/**
+ * The transport-agnostic FHIR router (FhirRequest → FhirResponse). It never throws: every
+ * failure becomes an OperationOutcome with the status from the error table.
+ */
+export class FhirRouter {
+  constructor(
+    private readonly ctx: RestContext,
+    private readonly reportError: ErrorReporter,
+  ) {}
+
+  async handle(req: FhirRequest): Promise<FhirResponse> {
+    try {
+      return await this.dispatch(req);
+    } catch (e) {
+      const error = isFhirkeepError(e) ? e : this.internal(e, req);
+      return { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } };
+    }
+  }
+
+  private internal(e: unknown, req: FhirRequest): FhirkeepError {
+    this.reportError(e, req);
+    return new FhirkeepError('internal', 'The server could not complete the request');
+  }
+
+  private dispatch(req: FhirRequest): Promise<FhirResponse> {
+    const segments = req.path === '' ? [] : req.path.split('/');
+    const [first, second, third, fourth, ...rest] = segments;
+    if (rest.length > 0) throw notFound(req);
+    const m = req.method;
+    const ctx = this.ctx;
+
+    if (first === undefined) return unsupported(req, 'batch, transaction and system search arrive with the search engine');
+    if (first === 'metadata' && second === undefined) {
+      allow(m, ['GET'], req);
+      return Promise.resolve({ status: 200, headers: {}, body: { kind: 'raw', text: ctx.capabilityStatement() } });
+    }
+    if (first === '_history' && second === undefined) {
+      allow(m, ['GET'], req);
+      return history(ctx, req);
+    }
+    if (first.startsWith('$')) return unsupported(req, `operation ${first} is not available yet`);
+
+    const type = first;
+    if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
+
+    if (second === undefined) {
+      allow(m, ['GET', 'POST', 'PUT', 'DELETE'], req);
+      if (m === 'POST') return create(ctx, req, type);
+      if (m === 'PUT') return conditionalUpdate(ctx, req, type);
+      if (m === 'DELETE') return conditionalDelete(ctx, req, type);
+      return unsupported(req, 'search arrives with the search engine');
+    }
+    if (second === '_history' && third === undefined) {
+      allow(m, ['GET'], req);
+      return history(ctx, req, type);
+    }
+    if (second === '_search' && third === undefined) {
+      allow(m, ['POST'], req);
+      return unsupported(req, 'search arrives with the search engine');
+    }
+    if (second.startsWith('$')) return unsupported(req, `operation ${second} is not available yet`);
+
+    const id = second;
+    if (!isFhirId(id)) throw new FhirkeepError('invalid-id', `"${id}" is not a valid FHIR id (R4 §2.26.0.1)`);
+    if (third === undefined) {
+      allow(m, ['GET', 'PUT', 'PATCH', 'DELETE'], req);
+      if (m === 'GET') return read(ctx, req, type, id);
+      if (m === 'PUT') return update(ctx, req, type, id);
+      if (m === 'PATCH') return patch(ctx, req, type, id);
+      return deleteResource(ctx, req, type, id);
+    }
+    if (third === '_history') {
+      allow(m, ['GET'], req);
+      return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, req, type, id, fourth);
+    }
+    if (third.startsWith('$') && fourth === undefined) return unsupported(req, `operation ${third} is not available yet`);
+    throw notFound(req);
+  }
+}
+
+function allow(method: FhirMethod, allowed: readonly FhirMethod[], req: FhirRequest): void {
+  if (!allowed.includes(method)) {
+    throw new FhirkeepError('method-not-allowed', `${method} is not allowed on /${req.path}`, {
+      headers: { Allow: allowed.join(', ') },
+    });
+  }
+}
+
+function notFound(req: FhirRequest): FhirkeepError {
+  return new FhirkeepError('not-found', `No FHIR interaction at /${req.path}`);
+}
+
+function unsupported(req: FhirRequest, why: string): never {
+  throw new FhirkeepError('not-implemented', `${req.method} /${req.path}: ${why}`);
+}

@@ -1,0 +1,91 @@
+import { pino, type Logger } from 'pino';
+import { createScopeResolver } from './access/request-scope.js';
+import type { FhirkeepConfig } from './config/schema.js';
+import { buildCapabilityStatement } from './fhir/capability-statement.js';
+import { loadDefinitions } from './fhir/definitions.js';
+import { validateResource } from './fhir/validator.js';
+import { createHttpApp } from './http/fastify-app.js';
+import { registerFhirRoutes } from './http/fhir-routes.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { FhirRouter } from './rest/router.js';
+import type { RestContext, ValidationOutcome } from './rest/rest-context.js';
+import { openDatabase } from './storage/database.js';
+import { createResourceStore } from './storage/resource-store.js';
+import { SOFTWARE_VERSION } from './version.js';
+
+export interface Fhirkeep {
+  readonly config: FhirkeepConfig;
+  readonly logger: Logger;
+  readonly router: FhirRouter;
+  /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
+  listen(): Promise<string>;
+  /** Stops accepting requests, drains, closes the pool and, if owned, the embedded database. */
+  close(): Promise<void>;
+}
+
+export interface FhirkeepOptions {
+  /** A logger to use instead of a new pino logger (tests pass a silent one). */
+  readonly logger?: Logger;
+}
+
+/** The composition root: everything Fhirkeep is made of is wired here, and only here. */
+export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      // Credentials never reach the log (see docs/observability once it exists).
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-auth-token"]'],
+    });
+  const db = await openDatabase(config, logger);
+  const definitions = loadDefinitions();
+  let baseUrl = config.baseUrl;
+  const publicBase = (): string => {
+    if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
+    return baseUrl;
+  };
+  let capability: { base: string; text: string } | undefined;
+  const ctx: RestContext = {
+    store: createResourceStore(db),
+    fhirBase: () => `${publicBase()}/fhir`,
+    resourceTypes: definitions.resourceTypes,
+    validate: (value: unknown): ValidationOutcome => validateResource(value),
+    capabilityStatement: () => {
+      const base = `${publicBase()}/fhir`;
+      if (capability?.base !== base) {
+        capability = { base, text: JSON.stringify(buildCapabilityStatement({ baseUrl: base, softwareVersion: SOFTWARE_VERSION })) };
+      }
+      return capability.text;
+    },
+    defaultCount: config.defaultCount,
+    maxCount: config.maxCount,
+  };
+  const router = new FhirRouter(ctx, (error, req) =>
+    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
+  );
+  const app = createHttpApp({ logger, bodyLimit: config.bodyLimit });
+  registerHealthRoutes(app, { ping: () => db.ping() });
+  registerFhirRoutes(app, { router, resolveScope: createScopeResolver(config.devNoAuth) });
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    router,
+    async listen() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      if (baseUrl === undefined) {
+        const port = new URL(address).port;
+        baseUrl = `http://localhost:${port}`;
+      }
+      logger.info({ address, baseUrl }, 'Fhirkeep is listening');
+      return baseUrl;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { AccessScope } from '../access/scope.js';
+
+/** A FHIR resource as parsed JSON; the validators guarantee its shape before storage sees it. */
+export interface FhirResource {
+  resourceType: string;
+  id?: string;
+  meta?: { versionId?: string; lastUpdated?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** One version of a resource as stored: `json` is the exact text a read returns (no re-serialising). */
+export interface StoredVersion {
+  readonly type: string;
+  readonly id: string;
+  readonly versionId: number;
+  readonly lastUpdated: Date;
+  /** True for the version a delete wrote; `json` is then null. */
+  readonly deleted: boolean;
+  readonly json: string | null;
+}
+
+export interface HistoryEntry extends StoredVersion {
+  /** The interaction that made this version (R4 Bundle.entry.request.method). */
+  readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+}
+
+export interface HistoryQuery {
+  /** Absent: system level. */
+  readonly type?: string;
+  /** Absent: type level. Requires `type`. */
+  readonly id?: string;
+  /** Only versions with lastUpdated strictly after this instant (R4 `_since`). */
+  readonly since?: Date;
+  /** Only versions with lastUpdated at or before this instant (R4 `_at` upper bound / paging snapshot). */
+  readonly before?: Date;
+  readonly count: number;
+  /** Opaque cursor from a previous page's `next`. */
+  readonly cursor?: string;
+}
+
+export interface HistoryPage {
+  /** Newest first (R4 §3.1.0.10: history is sorted with oldest versions last). */
+  readonly entries: readonly HistoryEntry[];
+  /** Total matching versions (for Bundle.total). */
+  readonly total: number;
+  /** Cursor of the following page, if there is one. */
+  readonly next?: string;
+}
+
+/** Token search values the foundation indexes (identifier), for conditional interactions. */
+export interface TokenCriterion {
+  readonly param: string;
+  readonly system?: string;
+  readonly code: string;
+}
+
+/** Search criteria the foundation storage answers; the search issue replaces this with a full AST. */
+export interface MatchCriteria {
+  readonly type: string;
+  readonly ids?: readonly string[];
+  readonly tokens?: readonly TokenCriterion[];
+}
+
+export interface WriteOptions {
+  /** Expected current version (If-Match); mismatch → precondition-failed. */
+  readonly ifMatch?: number;
+}
+
+export interface UpdateResult {
+  readonly version: StoredVersion;
+  /** True when the update created the resource (update-as-create). */
+  readonly created: boolean;
+}
+
+export type ConditionalCreateResult =
+  | { readonly created: true; readonly version: StoredVersion }
+  | { readonly created: false; readonly existing: StoredVersion };
+
+/**
+ * The only way to read or write clinical data. Every method takes the request's AccessScope;
+ * reads compile it into SQL, writes check it before running. A resource outside the scope is
+ * indistinguishable from a missing one.
+ */
+export interface ResourceStore {
+  /** Current version (deleted ones too, so callers can answer 410), or undefined. */
+  read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined>;
+  vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  /** Assigns a new id, versionId 1 and lastUpdated; the resource's own id/meta values are replaced. */
+  create(scope: AccessScope, resource: FhirResource): Promise<StoredVersion>;
+  /**
+   * Conditional create (R4 §3.1.0.8 If-None-Exist) under a lock on the criteria, so two
+   * concurrent requests cannot both create. Two or more matches → multiple-matches error.
+   */
+  createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria): Promise<ConditionalCreateResult>;
+  /** Update or update-as-create at a client-chosen id. */
+  update(scope: AccessScope, type: string, id: string, resource: FhirResource, options?: WriteOptions): Promise<UpdateResult>;
+  /** Writes a delete version; undefined when there was nothing (or nothing current) to delete. */
+  delete(scope: AccessScope, type: string, id: string, options?: WriteOptions): Promise<StoredVersion | undefined>;
+  history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage>;
+  /** Ids of current, non-deleted resources matching all criteria (at most `limit`). */
+  match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]>;
+}
