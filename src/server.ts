@@ -1,14 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
 import type { FhirkeepConfig } from './config/schema.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
 import { loadDefinitions } from './fhir/definitions.js';
-import { validateResource } from './fhir/validator.js';
+import { preloadValidators, validateResource } from './fhir/validator.js';
 import { createHttpApp } from './http/fastify-app.js';
 import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { FhirRouter } from './rest/router.js';
-import type { RestContext, ValidationOutcome } from './rest/rest-context.js';
+import type { RestContext } from './rest/rest-context.js';
 import { openDatabase } from './storage/database.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
@@ -37,8 +38,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       // Credentials never reach the log (see docs/observability once it exists).
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-auth-token"]'],
     });
+  // Read before the database starts, so a missing file stops the start without leaving it running.
+  const tls = config.tls === undefined ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const db = await openDatabase(config, logger);
   const definitions = loadDefinitions();
+  preloadValidators();
+  const startedAt = new Date();
   let baseUrl = config.baseUrl;
   const publicBase = (): string => {
     if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
@@ -49,11 +54,17 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     store: createResourceStore(db),
     fhirBase: () => `${publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
-    validate: (value: unknown): ValidationOutcome => validateResource(value),
+    validate: validateResource,
     capabilityStatement: () => {
       const base = `${publicBase()}/fhir`;
       if (capability?.base !== base) {
-        capability = { base, text: JSON.stringify(buildCapabilityStatement({ baseUrl: base, softwareVersion: SOFTWARE_VERSION })) };
+        const statement = buildCapabilityStatement({
+          baseUrl: base,
+          softwareVersion: SOFTWARE_VERSION,
+          resourceTypes: definitions.resourceTypes,
+          date: startedAt,
+        });
+        capability = { base, text: JSON.stringify(statement) };
       }
       return capability.text;
     },
@@ -63,7 +74,11 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
-  const app = createHttpApp({ logger, bodyLimit: config.bodyLimit });
+  const app = createHttpApp({
+    logger,
+    bodyLimit: config.bodyLimit,
+    ...(tls === undefined ? {} : { tls }),
+  });
   registerHealthRoutes(app, { ping: () => db.ping() });
   registerFhirRoutes(app, { router, resolveScope: createScopeResolver(config.devNoAuth) });
 
@@ -76,7 +91,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
         const port = new URL(address).port;
-        baseUrl = `http://localhost:${port}`;
+        baseUrl = `${config.tls === undefined ? 'http' : 'https'}://localhost:${port}`;
       }
       logger.info({ address, baseUrl }, 'Fhirkeep is listening');
       return baseUrl;

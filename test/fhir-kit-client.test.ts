@@ -21,7 +21,7 @@ interface Patient {
 }
 
 test('a published FHIR client can create, read, update, patch, vread, page history and delete', async () => {
-  const capability = (await client.capabilityStatement()) as { fhirVersion: string };
+  const capability = (await client.capabilityStatement()) as unknown as { fhirVersion: string };
   assert.equal(capability.fhirVersion, '4.0.1');
 
   const created = (await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', gender: 'male' } })) as Patient;
@@ -44,7 +44,7 @@ test('a published FHIR client can create, read, update, patch, vread, page histo
   const v1 = (await client.vread({ resourceType: 'Patient', id, version: '1' })) as Patient;
   assert.equal(v1.gender, 'male');
 
-  const history = (await client.history({ resourceType: 'Patient', id, options: { headers: {} } })) as { total: number };
+  const history = (await client.history({ resourceType: 'Patient', id, options: { headers: {} } })) as unknown as { total: number };
   assert.equal(history.total, 3);
 
   await client.delete({ resourceType: 'Patient', id });

@@ -36,12 +36,20 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
   if (c.FHIRKEEP_DEFAULT_COUNT > c.FHIRKEEP_MAX_COUNT) {
     throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DEFAULT_COUNT: must not exceed FHIRKEEP_MAX_COUNT');
   }
+  if ((c.FHIRKEEP_TLS_CERT === undefined) !== (c.FHIRKEEP_TLS_KEY === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_TLS_CERT and FHIRKEEP_TLS_KEY must be set together');
+  }
+  const scheme = c.FHIRKEEP_TLS_CERT === undefined ? 'http' : 'https';
   return {
     host: c.FHIRKEEP_HOST,
     port: c.FHIRKEEP_PORT,
-    baseUrl: c.FHIRKEEP_BASE_URL ?? (c.FHIRKEEP_PORT === 0 ? undefined : `http://localhost:${c.FHIRKEEP_PORT}`),
+    baseUrl: c.FHIRKEEP_BASE_URL ?? (c.FHIRKEEP_PORT === 0 ? undefined : `${scheme}://localhost:${c.FHIRKEEP_PORT}`),
     dataDir: resolve(c.FHIRKEEP_DATA_DIR),
     databaseUrl: c.FHIRKEEP_DATABASE_URL,
+    tls:
+      c.FHIRKEEP_TLS_CERT === undefined || c.FHIRKEEP_TLS_KEY === undefined
+        ? undefined
+        : { certFile: resolve(c.FHIRKEEP_TLS_CERT), keyFile: resolve(c.FHIRKEEP_TLS_KEY) },
     poolSize: c.FHIRKEEP_DATABASE_POOL_SIZE,
     logLevel: c.FHIRKEEP_LOG_LEVEL,
     bodyLimit: c.FHIRKEEP_BODY_LIMIT,

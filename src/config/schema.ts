@@ -24,6 +24,8 @@ export const CONFIG_SCHEMA = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional()
       .describe('Use this PostgreSQL (>= 14) instead of the embedded one'),
+    FHIRKEEP_TLS_CERT: z.string().min(1).optional().describe('PEM certificate file: serve HTTPS (TLS 1.2 or newer only)'),
+    FHIRKEEP_TLS_KEY: z.string().min(1).optional().describe('PEM private key file for FHIRKEEP_TLS_CERT'),
     FHIRKEEP_DATABASE_POOL_SIZE: positive.max(200).default(10).describe('Connections in the database pool'),
     FHIRKEEP_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -47,6 +49,8 @@ export interface FhirkeepConfig {
   readonly baseUrl: string | undefined;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** Paths of the PEM certificate and key; both set or neither. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly poolSize: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: number;

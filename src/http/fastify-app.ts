@@ -6,6 +6,8 @@ import { sendOutcome } from './send-outcome.js';
 export interface HttpOptions {
   readonly logger: Logger;
   readonly bodyLimit: number;
+  /** PEM certificate and key: serve HTTPS instead of HTTP. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** Fastify's own error codes for bad requests, mapped to ours so even they get an OperationOutcome. */
@@ -22,8 +24,10 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
  * The HTTP shell: bodies arrive as text (the router parses them, so every transport gets the
  * same errors), every error leaves as an OperationOutcome, nothing escapes as a bare 500.
  */
-export function createHttpApp({ logger, bodyLimit }: HttpOptions): FastifyInstance {
+export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyInstance {
   const app = Fastify({
+    // RFC 8996 deprecates TLS 1.0/1.1; health data gets 1.2 or newer only.
+    ...(tls === undefined ? {} : { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } }),
     loggerInstance: logger,
     bodyLimit,
     disableRequestLogging: true,

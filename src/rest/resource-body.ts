@@ -16,16 +16,25 @@ export function parseJsonBody(body: string | undefined): unknown {
   }
 }
 
-/** Checks a parsed value is a valid resource of `expectedType` and returns it; every failing path is reported. */
-export function checkResource(ctx: RestContext, value: unknown, expectedType: string): FhirResource {
+/**
+ * Checks a parsed value is a valid resource of `expectedType` and returns it; every failing path
+ * is reported. `code` is the error for a bad result: a bad body is 400, but a well-formed patch
+ * whose result is invalid is 422 (R4 §3.1.0.7.1).
+ */
+export function checkResource(
+  ctx: RestContext,
+  value: unknown,
+  expectedType: string,
+  code: 'invalid-resource' | 'unprocessable' = 'invalid-resource',
+): FhirResource {
   const outcome = ctx.validate(value);
   if (!outcome.ok) {
     // The URL's type is known here, so an unknown resourceType in the body is a bad body (400), not a 404.
-    throw new FhirkeepError('invalid-resource', 'The resource is not valid FHIR R4', { details: outcome.details });
+    throw new FhirkeepError(code, 'The resource is not valid FHIR R4', { details: outcome.details });
   }
   if (outcome.resource.resourceType !== expectedType) {
     throw new FhirkeepError(
-      'invalid-resource',
+      code,
       `The body is a ${outcome.resource.resourceType}, but the URL names ${expectedType}`,
       { details: [{ message: `resourceType must be ${expectedType}`, expression: 'resourceType' }] },
     );

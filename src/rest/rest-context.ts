@@ -1,9 +1,5 @@
-import type { ErrorDetail } from '../errors/fhirkeep-error.js';
-import type { FhirResource, ResourceStore } from '../storage/types.js';
-
-export type ValidationOutcome =
-  | { readonly ok: true; readonly resource: FhirResource }
-  | { readonly ok: false; readonly code: 'unknown-type' | 'invalid-resource'; readonly details: readonly ErrorDetail[] };
+import type { ValidationOutcome } from '../fhir/validator.js';
+import type { ResourceStore } from '../storage/types.js';
 
 /** What every interaction handler may use; built once by the composition root. */
 export interface RestContext {

@@ -64,6 +64,8 @@ export interface MatchCriteria {
 export interface WriteOptions {
   /** Expected current version (If-Match); mismatch → precondition-failed. */
   readonly ifMatch?: number;
+  /** The interaction recorded in history for an update (default PUT). */
+  readonly method?: 'PUT' | 'PATCH';
 }
 
 export interface UpdateResult {

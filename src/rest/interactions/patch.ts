@@ -25,9 +25,9 @@ export async function patch(ctx: RestContext, req: FhirRequest, type: string, id
     throw new FhirkeepError('precondition-failed', `${type}/${id} is at version ${current.versionId}, not ${expected}`);
   }
   const patched = applyOperations(JSON.parse(current.json) as unknown, ops);
-  const resource = checkResource(ctx, patched, type);
+  const resource = checkResource(ctx, patched, type, 'unprocessable');
   if (resource.id !== id) throw new FhirkeepError('unprocessable', 'A patch may not change the resource id');
-  const result = await ctx.store.update(req.scope, type, id, resource, { ifMatch: expected });
+  const result = await ctx.store.update(req.scope, type, id, resource, { ifMatch: expected, method: 'PATCH' });
   return writeResponse(ctx, 200, result.version, req.headers.prefer, `Patched ${type}/${id}`);
 }
 

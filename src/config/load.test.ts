@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from './load.js';
+
+test('defaults follow CONTRACT.md', () => {
+  const c = parseConfig({});
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8080);
+  assert.equal(c.baseUrl, 'http://localhost:8080');
+  assert.equal(c.dataDir, resolve('.fhirkeep'));
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.devNoAuth, false);
+  assert.equal(c.tls, undefined);
+});
+
+test('environment values are typed and the base URL loses its trailing slash', () => {
+  const c = loadConfig({ FHIRKEEP_PORT: '9090', FHIRKEEP_BASE_URL: 'https://fhir.example.org/', FHIRKEEP_DEV_NO_AUTH: '1', PATH: '/bin' });
+  assert.equal(c.port, 9090);
+  assert.equal(c.baseUrl, 'https://fhir.example.org');
+  assert.equal(c.devNoAuth, true);
+});
+
+test('port 0 leaves the base URL to be derived from the bound port', () => {
+  assert.equal(parseConfig({ FHIRKEEP_PORT: '0' }).baseUrl, undefined);
+});
+
+test('invalid and unknown settings stop the start, naming each one', () => {
+  const bad = () => loadConfig({ FHIRKEEP_PORT: 'eighty', FHIRKEEP_LOG_LEVEL: 'loud', FHIRKEEP_PROT: '1' });
+  assert.throws(bad, (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /FHIRKEEP_PORT/);
+    assert.match(e.message, /FHIRKEEP_LOG_LEVEL/);
+    assert.match(e.message, /FHIRKEEP_PROT/);
+    return true;
+  });
+  assert.throws(() => parseConfig({ FHIRKEEP_DATABASE_URL: 'mysql://x' }), /postgres/);
+  assert.throws(() => parseConfig({ FHIRKEEP_PORT: '70000' }), ConfigError);
+  assert.throws(() => parseConfig({ FHIRKEEP_DEV_NO_AUTH: 'yes' }), ConfigError);
+  assert.throws(() => parseConfig({ FHIRKEEP_TLS_CERT: 'cert.pem' }), /together/);
+  assert.throws(() => parseConfig({ FHIRKEEP_DEFAULT_COUNT: '500', FHIRKEEP_MAX_COUNT: '100' }), /DEFAULT_COUNT/);
+});
+
+test('a config file is read, and the environment overrides it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fhirkeep-config-'));
+  const file = join(dir, 'fhirkeep.json');
+  writeFileSync(file, JSON.stringify({ FHIRKEEP_PORT: 7070, FHIRKEEP_LOG_LEVEL: 'warn' }));
+  const c = loadConfig({ FHIRKEEP_CONFIG: file, FHIRKEEP_LOG_LEVEL: 'debug' });
+  assert.equal(c.port, 7070);
+  assert.equal(c.logLevel, 'debug');
+  writeFileSync(file, '{not json');
+  assert.throws(() => loadConfig({ FHIRKEEP_CONFIG: file }), /not valid JSON/);
+  assert.throws(() => loadConfig({ FHIRKEEP_CONFIG: join(dir, 'missing.json') }), /Cannot read/);
+});

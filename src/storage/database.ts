@@ -1,0 +1,112 @@
+import postgres, { type Sql } from 'postgres';
+import type { Logger } from 'pino';
+import type { FhirkeepConfig } from '../config/schema.js';
+import { embeddedBinaries } from './cluster/binaries.js';
+import { openLocalCluster, type ClusterConnection, type LocalCluster } from './cluster/local-cluster.js';
+import { migrate, type MigrationReport } from './migrations/migrate.js';
+
+export interface Database {
+  /** The pool. Only code under src/storage/ may use it (ARCHITECTURE.md, the one rule). */
+  readonly sql: Sql;
+  readonly migrations: MigrationReport;
+  /** Where the data lives, for people: the external URL without its password, or the embedded directory. */
+  readonly description: string;
+  /** Resolves when the database answers a query (readiness). */
+  ping(): Promise<void>;
+  /** Closes the pool and stops the embedded cluster if this process runs it. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** `share`: the CLI uses the cluster a running server owns instead of refusing. */
+  readonly clusterMode?: 'own' | 'share';
+}
+
+/** PostgreSQL 14 is the oldest release Fhirkeep supports (CONTRACT.md). */
+const MIN_SERVER_VERSION = 140000;
+
+/** Opens the configured database: `FHIRKEEP_DATABASE_URL`, else the embedded cluster; then migrates it. */
+export async function openDatabase(config: FhirkeepConfig, logger: Logger, options: OpenDatabaseOptions = {}): Promise<Database> {
+  let cluster: LocalCluster | undefined;
+  let sql: Sql;
+  let description: string;
+  if (config.databaseUrl !== undefined) {
+    sql = createPool(config.databaseUrl, config.poolSize, logger);
+    description = redactUrl(config.databaseUrl);
+  } else {
+    cluster = await openLocalCluster({
+      dataDir: config.dataDir,
+      binaries: await embeddedBinaries(),
+      mode: options.clusterMode ?? 'own',
+      log: (m) => logger.info(m),
+    });
+    await ensureDatabase(cluster.connection, logger);
+    sql = createPool(cluster.connection, config.poolSize, logger);
+    description = `embedded PostgreSQL in ${config.dataDir}`;
+  }
+  try {
+    await checkVersion(sql);
+    const migrations = await migrate(sql, logger);
+    return {
+      sql,
+      migrations,
+      description,
+      async ping() {
+        await sql`select 1`;
+      },
+      async close() {
+        await sql.end({ timeout: 5 });
+        await cluster?.stop();
+      },
+    };
+  } catch (e) {
+    await sql.end({ timeout: 1 });
+    await cluster?.stop();
+    throw e;
+  }
+}
+
+export function createPool(target: string | ClusterConnection, max: number, logger: Logger): Sql {
+  const common = {
+    max,
+    prepare: true,
+    // Connections are opened on demand and kept; idle ones close after a minute.
+    idle_timeout: 60,
+    connect_timeout: 10,
+    onnotice: (n: postgres.Notice) => logger.debug({ notice: n.message }, 'PostgreSQL notice'),
+    connection: { application_name: 'fhirkeep' },
+  };
+  return typeof target === 'string' ? postgres(target, common) : postgres({ ...target, ...common });
+}
+
+/** The private cluster starts with only the `postgres` database; Fhirkeep's own is made once. */
+async function ensureDatabase(connection: ClusterConnection, logger: Logger): Promise<void> {
+  const admin = postgres({ ...connection, database: 'postgres', max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin`select 1 as found from pg_database where datname = ${connection.database}`;
+    if (row === undefined) {
+      logger.info(`creating database ${connection.database}`);
+      await admin.unsafe(`create database ${connection.database}`);
+    }
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}
+
+async function checkVersion(sql: Sql): Promise<void> {
+  const [row] = await sql<{ v: number }[]>`select current_setting('server_version_num')::int as v`;
+  const version = row?.v ?? 0;
+  if (version < MIN_SERVER_VERSION) {
+    throw new Error(`PostgreSQL ${version} is too old: Fhirkeep needs PostgreSQL 14 or newer`);
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}

@@ -1,0 +1,59 @@
+import type { Migration } from './migration.js';
+
+/**
+ * Resources (current versions), their append-only history, and the token index the
+ * foundation's conditional interactions use. See docs/storage.md for the reasoning.
+ */
+export const resources: Migration = {
+  version: 1,
+  name: 'resources, history and token index',
+  sql: `
+create table resources (
+  rid           bigint generated always as identity primary key,
+  tenant        int not null default 0,
+  type          text not null,
+  id            text not null,
+  version_id    int not null,
+  last_updated  timestamptz not null,
+  deleted       boolean not null default false,
+  -- The exact JSON a read returns (id and meta already set); null once deleted.
+  content       text,
+  -- Patient-compartment owner: the distribution key with tenant.
+  patient_id    text,
+  -- Access metadata the access engine compiles filters against.
+  owner_account text,
+  source_app    text,
+  content_type  text,
+  codes         text[] not null default '{}',
+  created_at    timestamptz not null,
+  security      text[] not null default '{}',
+  public        boolean not null default false,
+  constraint resources_tenant_type_id unique (tenant, type, id)
+) with (fillfactor = 90);
+
+create table resource_history (
+  seq          bigint generated always as identity primary key,
+  tenant       int not null default 0,
+  rid          bigint not null,
+  type         text not null,
+  id           text not null,
+  version_id   int not null,
+  last_updated timestamptz not null,
+  method       text not null check (method in ('POST', 'PUT', 'PATCH', 'DELETE')),
+  content      text,
+  constraint resource_history_version unique (tenant, type, id, version_id)
+);
+create index resource_history_type_seq on resource_history (tenant, type, seq desc);
+
+create table resource_tokens (
+  rid    bigint not null,
+  tenant int not null default 0,
+  type   text not null,
+  param  text not null,
+  system text,
+  code   text not null
+);
+create index resource_tokens_lookup on resource_tokens (tenant, type, param, code, system) include (rid);
+create index resource_tokens_rid on resource_tokens (rid);
+`,
+};

@@ -1,0 +1,5 @@
+import { resources } from './001-resources.js';
+import type { Migration } from './migration.js';
+
+/** Every migration, in order. Append only: a released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [resources];

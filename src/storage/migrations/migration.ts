@@ -1,0 +1,6 @@
+/** One schema change. Versions are applied in order, once, each in its own transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}

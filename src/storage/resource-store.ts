@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
+import type { AccessScope } from '../access/scope.js';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { Database } from './database.js';
+import { rowValues } from './row-values.js';
+import { assertCanWrite, readPredicate } from './scope-sql.js';
+import type {
+  ConditionalCreateResult,
+  FhirResource,
+  HistoryEntry,
+  HistoryPage,
+  HistoryQuery,
+  MatchCriteria,
+  ResourceStore,
+  StoredVersion,
+  UpdateResult,
+  WriteOptions,
+} from './types.js';
+
+type Tx = Sql | TransactionSql;
+
+interface VersionRow {
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+}
+
+interface CurrentRow {
+  rid: string;
+  version_id: number;
+  deleted: boolean;
+}
+
+/** How often an unconditional update retries after losing a compare-and-swap race. */
+const MAX_RACE_RETRIES = 20;
+
+export function createResourceStore(db: Database): ResourceStore {
+  return new PgResourceStore(db.sql);
+}
+
+/** The ResourceStore on PostgreSQL: one statement per write, compare-and-swap on version_id. */
+class PgResourceStore implements ResourceStore {
+  constructor(private readonly sql: Sql) {}
+
+  async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
+    const sql = this.sql;
+    const pred = readPredicate(sql, scope);
+    const [row] = await sql<VersionRow[]>`
+      select type, id, version_id, last_updated, deleted, content from resources r
+      where tenant = 0 and type = ${type} and id = ${id} ${pred === undefined ? sql`` : sql`and ${pred}`}`;
+    return row === undefined ? undefined : toVersion(row);
+  }
+
+  async vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const sql = this.sql;
+    const pred = readPredicate(sql, scope);
+    const [row] = await sql<VersionRow[]>`
+      select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content
+      from resource_history h ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
+      where h.tenant = 0 and h.type = ${type} and h.id = ${id} and h.version_id = ${versionId}`;
+    return row === undefined ? undefined : toVersion(row);
+  }
+
+  async create(scope: AccessScope, resource: FhirResource): Promise<StoredVersion> {
+    assertCanWrite(scope);
+    return created(await insertNew(this.sql, scope, resource, randomUUID(), 1, 'POST'));
+  }
+
+  async createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria): Promise<ConditionalCreateResult> {
+    assertCanWrite(scope);
+    return this.sql.begin(async (tx) => {
+      // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
+      await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
+      const ids = await matchIds(tx, scope, criteria, 2);
+      if (ids.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.type} matches the criteria`);
+      const [id] = ids;
+      if (id !== undefined) {
+        const [row] = await tx<VersionRow[]>`
+          select type, id, version_id, last_updated, deleted, content from resources
+          where tenant = 0 and type = ${criteria.type} and id = ${id}`;
+        if (row === undefined) throw new Error('A matched resource vanished inside its transaction');
+        return { created: false, existing: toVersion(row) };
+      }
+      return { created: true, version: created(await insertNew(tx, scope, resource, randomUUID(), 1, 'POST')) };
+    });
+  }
+
+  async update(scope: AccessScope, type: string, id: string, resource: FhirResource, options: WriteOptions = {}): Promise<UpdateResult> {
+    assertCanWrite(scope);
+    const method = options.method ?? 'PUT';
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const current = await currentRow(this.sql, type, id);
+      if (current === undefined) {
+        if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
+        const made = await insertNew(this.sql, scope, { ...resource, id }, id, 1, method, true);
+        if (made !== undefined) return { version: made, created: true };
+        continue; // someone created it meanwhile: update theirs
+      }
+      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+        throw preconditionFailed(type, id, options.ifMatch, current.version_id);
+      }
+      const written = await replaceVersion(this.sql, current, type, id, resource, method);
+      if (written !== undefined) return { version: written, created: current.deleted };
+      if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
+    }
+    throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
+  }
+
+  async delete(scope: AccessScope, type: string, id: string, options: WriteOptions = {}): Promise<StoredVersion | undefined> {
+    assertCanWrite(scope);
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      const current = await currentRow(this.sql, type, id);
+      if (current === undefined || current.deleted) {
+        if (options.ifMatch !== undefined && options.ifMatch !== current?.version_id) {
+          throw preconditionFailed(type, id, options.ifMatch, current?.version_id);
+        }
+        return undefined;
+      }
+      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+        throw preconditionFailed(type, id, options.ifMatch, current.version_id);
+      }
+      const written = await replaceVersion(this.sql, current, type, id, undefined, 'DELETE');
+      if (written !== undefined) return written;
+      if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
+    }
+    throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
+  }
+
+  async history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage> {
+    const sql = this.sql;
+    const pred = readPredicate(sql, scope);
+    const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+    const filters = sql`
+      ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
+      where h.tenant = 0
+      ${query.type === undefined ? sql`` : sql`and h.type = ${query.type}`}
+      ${query.id === undefined ? sql`` : sql`and h.id = ${query.id}`}
+      ${query.since === undefined ? sql`` : sql`and h.last_updated > ${query.since}`}
+      ${query.before === undefined ? sql`` : sql`and h.last_updated <= ${query.before}`}`;
+    const [rows, [counted]] = await Promise.all([
+      sql<(VersionRow & { seq: string; method: HistoryEntry['method'] })[]>`
+        select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.method = 'DELETE' as deleted, h.content
+        from resource_history h ${filters} ${cursor === undefined ? sql`` : sql`and h.seq < ${cursor}`}
+        order by h.seq desc limit ${query.count + 1}`,
+      sql<{ total: number }[]>`select count(*)::int as total from resource_history h ${filters}`,
+    ]);
+    const page = rows.slice(0, query.count);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map((r) => ({ ...toVersion(r), method: r.method })),
+      total: counted?.total ?? 0,
+      ...(rows.length > query.count && last !== undefined ? { next: last.seq } : {}),
+    };
+  }
+
+  match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
+    return matchIds(this.sql, scope, criteria, limit);
+  }
+}
+
+/** A plain insert of a fresh UUID cannot conflict; if it ever did, that is a server fault, not a client's. */
+function created(v: StoredVersion | undefined): StoredVersion {
+  if (v === undefined) throw new Error('Inserting a new resource under a fresh id found it already present');
+  return v;
+}
+
+function toVersion(row: VersionRow): StoredVersion {
+  return {
+    type: row.type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    json: row.content,
+  };
+}
+
+/** The stored JSON: resourceType, id and meta first (as people expect to read them), the rest as sent. */
+function serialise(resource: FhirResource, id: string, versionId: number, lastUpdated: Date): string {
+  const { resourceType, id: _ignored, meta, ...rest } = resource;
+  return JSON.stringify({
+    resourceType,
+    id,
+    // R4 §3.1.0.1.2: versionId and lastUpdated belong to the server; other meta (profile, tag, security) is kept.
+    meta: { ...meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
+    ...rest,
+  });
+}
+
+/**
+ * Inserts version `versionId` of a new resource, its history row and its index rows in one
+ * statement (atomic without an explicit transaction). With `ifAbsent`, a concurrent insert of
+ * the same id makes it return undefined instead of failing.
+ */
+async function insertNew(
+  sql: Tx,
+  scope: AccessScope,
+  resource: FhirResource,
+  id: string,
+  versionId: number,
+  method: HistoryEntry['method'],
+  ifAbsent = false,
+): Promise<(StoredVersion & { json: string }) | undefined> {
+  const now = new Date();
+  const type = resource.resourceType;
+  const json = serialise(resource, id, versionId, now);
+  const v = rowValues({ ...resource, id });
+  const rows = await sql`
+    with r as (
+      insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
+      values (${type}, ${id}, ${versionId}, ${now}, ${json}, ${v.patientId}, ${scope.ownerAccount}, ${scope.sourceApp},
+              ${v.codes}::text[], ${now}, ${v.security}::text[])
+      ${ifAbsent ? sql`on conflict (tenant, type, id) do nothing` : sql``}
+      returning rid
+    ), h as (
+      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+      select rid, ${type}, ${id}, ${versionId}, ${now}, ${method}, ${json} from r
+    ), t as (
+      insert into resource_tokens (rid, type, param, system, code)
+      select r.rid, ${type}, x.param, x.system, x.code
+      from r, unnest(${v.tokens.params}::text[], ${v.tokens.systems}::text[], ${v.tokens.codes}::text[]) as x(param, system, code)
+    )
+    select rid from r`;
+  if (rows.length === 0) return undefined;
+  return { type, id, versionId, lastUpdated: now, deleted: false, json };
+}
+
+/**
+ * Writes the next version over `current` (a delete when `resource` is undefined) with
+ * compare-and-swap on version_id; undefined when another writer got there first.
+ */
+async function replaceVersion(
+  sql: Tx,
+  current: CurrentRow,
+  type: string,
+  id: string,
+  resource: FhirResource | undefined,
+  method: HistoryEntry['method'],
+): Promise<StoredVersion | undefined> {
+  const now = new Date();
+  const versionId = current.version_id + 1;
+  const json = resource === undefined ? null : serialise(resource, id, versionId, now);
+  const v = resource === undefined ? undefined : rowValues({ ...resource, id });
+  const tokens = v?.tokens ?? { params: [], systems: [], codes: [] };
+  const rows = await sql`
+    with u as (
+      update resources set version_id = ${versionId}, last_updated = ${now}, deleted = ${resource === undefined},
+        content = ${json}, patient_id = ${v?.patientId ?? null}, codes = ${v?.codes ?? []}::text[], security = ${v?.security ?? []}::text[]
+      where rid = ${current.rid} and version_id = ${current.version_id}
+      returning rid
+    ), h as (
+      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+      select rid, ${type}, ${id}, ${versionId}, ${now}, ${method}, ${json} from u
+    ), d as (
+      delete from resource_tokens where rid in (select rid from u)
+    ), t as (
+      insert into resource_tokens (rid, type, param, system, code)
+      select u.rid, ${type}, x.param, x.system, x.code
+      from u, unnest(${tokens.params}::text[], ${tokens.systems}::text[], ${tokens.codes}::text[]) as x(param, system, code)
+    )
+    select rid from u`;
+  if (rows.length === 0) return undefined;
+  return { type, id, versionId, lastUpdated: now, deleted: resource === undefined, json };
+}
+
+async function currentRow(sql: Tx, type: string, id: string): Promise<CurrentRow | undefined> {
+  const [row] = await sql<CurrentRow[]>`
+    select rid, version_id, deleted from resources where tenant = 0 and type = ${type} and id = ${id}`;
+  return row;
+}
+
+async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
+  const pred = readPredicate(sql as Sql, scope);
+  const tokenFilters = (criteria.tokens ?? []).map(
+    (t) => sql`and exists (
+      select 1 from resource_tokens k
+      where k.tenant = 0 and k.type = ${criteria.type} and k.param = ${t.param} and k.code = ${t.code} and k.rid = r.rid
+      ${t.system === undefined ? sql`` : t.system === '' ? sql`and k.system is null` : sql`and k.system = ${t.system}`})`,
+  );
+  const rows = await sql<{ id: string }[]>`
+    select r.id from resources r
+    where r.tenant = 0 and r.type = ${criteria.type} and not r.deleted
+    ${criteria.ids === undefined ? sql`` : sql`and r.id = any(${criteria.ids as string[]}::text[])`}
+    ${tokenFilters}
+    ${pred === undefined ? sql`` : sql`and ${pred}`}
+    limit ${limit}`;
+  return rows.map((r) => r.id);
+}
+
+function criteriaKey(criteria: MatchCriteria): string {
+  return JSON.stringify([criteria.type, criteria.ids ?? [], criteria.tokens ?? []]);
+}
+
+function parseCursor(cursor: string): string {
+  if (!/^\d{1,18}$/.test(cursor)) throw new FhirkeepError('invalid-parameter', 'The paging cursor is not valid');
+  return cursor;
+}
+
+function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {
+  const now = actual === undefined ? 'not at that version' : `at version ${actual}`;
+  return new FhirkeepError('precondition-failed', `If-Match expected version ${expected} of ${type}/${id}, but it is ${now}`);
+}

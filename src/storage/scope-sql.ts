@@ -1,0 +1,21 @@
+import type { PendingQuery, Row, Sql } from 'postgres';
+import type { AccessScope } from '../access/scope.js';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+
+/**
+ * The ONE place an AccessScope's read rule becomes SQL: a predicate over the `resources` row
+ * aliased `r`. `undefined` means "no restriction", so the hot paths need no join for it.
+ */
+export function readPredicate(sql: Sql, scope: AccessScope): PendingQuery<Row[]> | undefined {
+  switch (scope.read.kind) {
+    case 'all':
+      return undefined;
+    case 'none':
+      return sql`false`;
+  }
+}
+
+/** Writes are checked before any statement runs. */
+export function assertCanWrite(scope: AccessScope): void {
+  if (scope.write.kind === 'none') throw new FhirkeepError('forbidden', 'This request may not write data');
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The real `fhirkeep` binary on the embedded default: what `npm start` does for a newcomer.
+ * These drive the built CLI (dist/), so `npm install` (which builds) must have run.
+ */
+const bin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
+let dataDir: string;
+
+before(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'fhirkeep-cli-'));
+  // The embedded cluster runs as an unprivileged user when we are root; it must reach the directory.
+  chmodSync(dataDir, 0o755);
+});
+after(() => {
+  // Never leave a cluster behind, even when an assertion failed half way.
+  const pid = postmasterPid();
+  if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGQUIT');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly baseUrl: string;
+  readonly exited: Promise<number | null>;
+}
+
+async function startServe(env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [bin, '--json', 'serve'], {
+    env: { ...process.env, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: '0', FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const first = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  const { baseUrl } = JSON.parse(first) as { baseUrl: string };
+  return { child, baseUrl, exited };
+}
+
+function postmasterPid(): number | undefined {
+  try {
+    return Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('serve runs on the embedded database, keeps data across restarts and stops its cluster on SIGTERM', async () => {
+  const first = await startServe();
+  assert.equal((await fetch(`${first.baseUrl}/readyz`)).status, 200);
+  const created = await fetch(`${first.baseUrl}/fhir/Patient`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Patient', gender: 'female' }),
+  });
+  assert.equal(created.status, 201);
+  const { id } = (await created.json()) as { id: string };
+  const pgPid = postmasterPid();
+  assert.ok(pgPid !== undefined && alive(pgPid), 'the embedded postmaster runs');
+
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 0);
+  assert.ok(!alive(pgPid), 'SIGTERM stops the embedded postmaster too');
+
+  const started = Date.now();
+  const second = await startServe();
+  const readyMs = Date.now() - started;
+  assert.equal((await fetch(`${second.baseUrl}/fhir/Patient/${id}`)).status, 200, 'data survives a restart');
+  assert.ok(readyMs < 10_000, `ready in ${readyMs} ms`);
+
+  // A crash (kill -9) leaves the postmaster and its pid file behind; the next start must recover.
+  second.child.kill('SIGKILL');
+  await second.exited;
+  const third = await startServe();
+  assert.equal((await fetch(`${third.baseUrl}/fhir/Patient/${id}`)).status, 200, 'recovered after kill -9');
+  third.child.kill('SIGINT');
+  assert.equal(await third.exited, 0);
+});
+
+test('an invalid setting stops the start with a clear message and exit code 1', async () => {
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...process.env, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: 'eighty' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(stderr, /FHIRKEEP_PORT/);
+});
