@@ -60,10 +60,11 @@ function postmasterPid(): number | undefined {
   }
 }
 
+/** Running, not a zombie waiting for whichever process adopted it to reap it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

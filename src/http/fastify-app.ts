@@ -35,6 +35,11 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
+    // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
+    frameworkErrors: (error, _request, reply) => {
+      const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
+      void sendOutcome(reply, new FhirkeepError(code, error.message));
+    },
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
