@@ -6,11 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embeddedBinaries, systemBinaries, type PgBinaries } from '../src/storage/cluster/binaries.js';
+import { freePort } from '../src/storage/cluster/free-port.js';
 import { openLocalCluster, type LocalCluster } from '../src/storage/cluster/local-cluster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -104,16 +104,6 @@ function findTests(dir: string): string[] {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function stopAll(): Promise<void> {
   await Promise.allSettled([...running].map((c) => c.stop()));

@@ -48,6 +48,11 @@ test('history at instance, type and system level, newest first, with _since and 
   assert.equal(system.json.total, 4);
   assert.equal(system.json.entry[0].resource.resourceType, 'Patient');
 
+  const firstOfTwo = await fhir('GET', '/_history?_count=2');
+  assert.equal(firstOfTwo.json.total, undefined, 'no costly count for a type/system page that is not the whole answer');
+  const instancePage = await fhir('GET', `/Observation/${id}/_history?_count=1`);
+  assert.equal(instancePage.json.total, 3, 'one resource: always counted');
+
   // Walk the system history two at a time by following `next` links.
   const seen: string[] = [];
   let url: string | undefined = `${server.fhirBase}/_history?_count=2`;

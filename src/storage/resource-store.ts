@@ -49,9 +49,15 @@ class PgResourceStore implements ResourceStore {
   async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
     const sql = this.sql;
     const pred = readPredicate(sql, scope);
-    const [row] = await sql<VersionRow[]>`
-      select type, id, version_id, last_updated, deleted, content from resources r
-      where tenant = 0 and type = ${type} and id = ${id} ${pred === undefined ? sql`` : sql`and ${pred}`}`;
+    // The unrestricted read is the hottest query: kept free of fragments so postgres.js reuses it as is.
+    const [row] =
+      pred === undefined
+        ? await sql<VersionRow[]>`
+            select type, id, version_id, last_updated, deleted, content from resources
+            where tenant = 0 and type = ${type} and id = ${id}`
+        : await sql<VersionRow[]>`
+            select type, id, version_id, last_updated, deleted, content from resources r
+            where tenant = 0 and type = ${type} and id = ${id} and ${pred}`;
     return row === undefined ? undefined : toVersion(row);
   }
 
@@ -141,19 +147,22 @@ class PgResourceStore implements ResourceStore {
       ${query.id === undefined ? sql`` : sql`and h.id = ${query.id}`}
       ${query.since === undefined ? sql`` : sql`and h.last_updated > ${query.since}`}
       ${query.before === undefined ? sql`` : sql`and h.last_updated <= ${query.before}`}`;
-    const [rows, [counted]] = await Promise.all([
-      sql<(VersionRow & { seq: string; method: HistoryEntry['method'] })[]>`
-        select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.method = 'DELETE' as deleted, h.content
-        from resource_history h ${filters} ${cursor === undefined ? sql`` : sql`and h.seq < ${cursor}`}
-        order by h.seq desc limit ${query.count + 1}`,
-      sql<{ total: number }[]>`select count(*)::int as total from resource_history h ${filters}`,
-    ]);
+    const rows = await sql<(VersionRow & { seq: string; method: HistoryEntry['method'] })[]>`
+      select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.method = 'DELETE' as deleted, h.content
+      from resource_history h ${filters} ${cursor === undefined ? sql`` : sql`and h.seq < ${cursor}`}
+      order by h.seq desc limit ${query.count + 1}`;
     const page = rows.slice(0, query.count);
     const last = page[page.length - 1];
+    const more = rows.length > query.count;
+    let total: number | undefined;
+    if (!more && cursor === undefined) total = page.length;
+    else if (query.id !== undefined) {
+      total = (await sql<{ n: number }[]>`select count(*)::int as n from resource_history h ${filters}`)[0]?.n;
+    }
     return {
       entries: page.map((r) => ({ ...toVersion(r), method: r.method })),
-      total: counted?.total ?? 0,
-      ...(rows.length > query.count && last !== undefined ? { next: last.seq } : {}),
+      ...(total === undefined ? {} : { total }),
+      ...(more && last !== undefined ? { next: last.seq } : {}),
     };
   }
 
@@ -215,10 +224,11 @@ async function insertNew(
       values (${type}, ${id}, ${versionId}, ${now}, ${json}, ${v.patientId}, ${scope.ownerAccount}, ${scope.sourceApp},
               ${v.codes}::text[], ${now}, ${v.security}::text[])
       ${ifAbsent ? sql`on conflict (tenant, type, id) do nothing` : sql``}
-      returning rid
+      returning rid, type, id, version_id, last_updated, content
     ), h as (
+      -- Reusing r's columns sends the JSON to the server once, not once per table.
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, ${type}, ${id}, ${versionId}, ${now}, ${method}, ${json} from r
+      select rid, type, id, version_id, last_updated, ${method}, content from r
     ), t as (
       insert into resource_tokens (rid, type, param, system, code)
       select r.rid, ${type}, x.param, x.system, x.code
@@ -251,10 +261,10 @@ async function replaceVersion(
       update resources set version_id = ${versionId}, last_updated = ${now}, deleted = ${resource === undefined},
         content = ${json}, patient_id = ${v?.patientId ?? null}, codes = ${v?.codes ?? []}::text[], security = ${v?.security ?? []}::text[]
       where rid = ${current.rid} and version_id = ${current.version_id}
-      returning rid
+      returning rid, type, id, version_id, last_updated, content
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, ${type}, ${id}, ${versionId}, ${now}, ${method}, ${json} from u
+      select rid, type, id, version_id, last_updated, ${method}, content from u
     ), d as (
       delete from resource_tokens where rid in (select rid from u)
     ), t as (

@@ -41,8 +41,12 @@ export interface HistoryQuery {
 export interface HistoryPage {
   /** Newest first (R4 §3.1.0.10: history is sorted with oldest versions last). */
   readonly entries: readonly HistoryEntry[];
-  /** Total matching versions (for Bundle.total). */
-  readonly total: number;
+  /**
+   * Total matching versions (Bundle.total, optional for history in R4): always for one
+   * resource; for a type or the system only when the whole answer fits on the first page,
+   * because counting a large history on every page request would cost more than the page.
+   */
+  readonly total?: number;
   /** Cursor of the following page, if there is one. */
   readonly next?: string;
 }

@@ -29,7 +29,7 @@ export async function history(ctx: RestContext, req: FhirRequest, type?: string,
     ...(cursor === null ? {} : { cursor }),
   };
   const page = await ctx.store.history(req.scope, query);
-  if (id !== undefined && type !== undefined && page.total === 0) {
+  if (id !== undefined && type !== undefined && page.entries.length === 0 && cursor === null) {
     // Instance history of a resource that never existed (or is outside the scope) is a 404.
     if ((await ctx.store.read(req.scope, type, id)) === undefined) throw new FhirkeepError('not-found', `${type}/${id} is not known`);
   }
@@ -41,7 +41,8 @@ export async function history(ctx: RestContext, req: FhirRequest, type?: string,
     next.set('_cursor', page.next);
     link.push({ relation: 'next', url: `${base}/${path}?${next.toString()}` });
   }
-  const text = bundleText({ type: 'history', total: page.total, link }, page.entries.map((e) => entry(base, e)));
+  const head = { type: 'history', ...(page.total === undefined ? {} : { total: page.total }), link };
+  const text = bundleText(head, page.entries.map((e) => entry(base, e)));
   return { status: 200, headers: {}, body: { kind: 'raw', text } };
 }
 

@@ -45,6 +45,15 @@ create table resource_history (
 );
 create index resource_history_type_seq on resource_history (tenant, type, seq desc);
 
+-- Current versions are read far more often than written: keep their JSON uncompressed so reads
+-- and writes skip pglz. History is mostly written and rarely read: compress it, with lz4 where
+-- the server was built with it (Debian's is; the embedded build is not).
+alter table resources alter column content set storage external;
+do $$ begin
+  alter table resource_history alter column content set compression lz4;
+exception when others then null;
+end $$;
+
 create table resource_tokens (
   rid    bigint not null,
   tenant int not null default 0,
