@@ -214,6 +214,12 @@ describe('conditional interactions', () => {
     assert.equal((await fhir('GET', `/Patient/${created.json.id}`)).status, 410);
   });
 
+  test('conditional delete by _id', async () => {
+    const created = await fhir('POST', '/Patient', { body: patient });
+    assert.equal((await fhir('DELETE', `/Patient?_id=${created.json.id}`)).status, 200);
+    assert.equal((await fhir('GET', `/Patient/${created.json.id}`)).status, 410);
+  });
+
   test('criteria Fhirkeep cannot evaluate are refused, never ignored', async () => {
     assert.equal((await fhir('DELETE', '/Patient?name=Chalmers')).status, 400);
     assert.equal((await fhir('DELETE', '/Patient')).status, 400, 'no criteria at all');

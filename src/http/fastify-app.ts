@@ -49,7 +49,7 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (!request.log.isLevelEnabled('info')) return;
+    if (!logger.isLevelEnabled('info')) return;
     request.log.info(
       { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',

@@ -285,11 +285,13 @@ async function currentRow(sql: Tx, type: string, id: string): Promise<CurrentRow
 
 async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
   const pred = readPredicate(sql as Sql, scope);
-  const tokenFilters = (criteria.tokens ?? []).map(
-    (t) => sql`and exists (
+  // Folded into one fragment: postgres.js would bind a bare (empty) array as a parameter.
+  const tokenFilters = (criteria.tokens ?? []).reduce(
+    (acc, t) => sql`${acc} and exists (
       select 1 from resource_tokens k
       where k.tenant = 0 and k.type = ${criteria.type} and k.param = ${t.param} and k.code = ${t.code} and k.rid = r.rid
       ${t.system === undefined ? sql`` : t.system === '' ? sql`and k.system is null` : sql`and k.system = ${t.system}`})`,
+    sql``,
   );
   const rows = await sql<{ id: string }[]>`
     select r.id from resources r
