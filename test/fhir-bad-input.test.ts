@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { httpClient, type HttpResult } from './support/http.js';
-import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
+import { describe, test } from 'node:test';
+import type { HttpResult } from './support/http.js';
+import { serverForThisFile } from './support/fhirkeep-server.js';
 
-let server: TestServer;
-let fhir: ReturnType<typeof httpClient>;
-
-before(async () => {
-  server = await startTestServer({ FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_BODY_LIMIT: '20000' });
-  fhir = httpClient(server.fhirBase);
-});
-after(() => server.close());
+const file = serverForThisFile({ FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_BODY_LIMIT: '20000' });
 
 /** Everything ever written, counted from the system history: bad input must not move it. */
 async function versionsWritten(): Promise<number> {
-  const res = await fhir('GET', '/_history?_count=1000');
+  const res = await file.fhir('GET', '/_history?_count=1000');
   assert.equal(res.status, 200);
   return (res.json.entry ?? []).length as number;
 }
@@ -52,14 +45,14 @@ describe('bad input gets a 4xx OperationOutcome and writes nothing', () => {
   for (const c of cases) {
     test(c.name, async () => {
       const before = await versionsWritten();
-      const res = await fhir(c.method, c.path, { raw: c.raw, headers: { ...ct, ...c.headers } });
+      const res = await file.fhir(c.method, c.path, { raw: c.raw, headers: { ...ct, ...c.headers } });
       assertOutcome(res, c.status);
       assert.equal(await versionsWritten(), before, 'nothing was written');
     });
   }
 
   test('a schema violation lists every failing path', async () => {
-    const res = await fhir('POST', '/Patient', {
+    const res = await file.fhir('POST', '/Patient', {
       raw: JSON.stringify({ resourceType: 'Patient', active: 'yes', gender: 7, name: [{ given: 'Peter' }] }),
       headers: ct,
     });
@@ -71,26 +64,26 @@ describe('bad input gets a 4xx OperationOutcome and writes nothing', () => {
   });
 
   test('bad history parameters', async () => {
-    assertOutcome(await fhir('GET', '/_history?_since=yesterday'), 400);
-    assertOutcome(await fhir('GET', '/_history?_since=2023-02-30'), 400);
-    assertOutcome(await fhir('GET', '/_history?_count=-1'), 400);
-    assertOutcome(await fhir('GET', '/_history?_count=ten'), 400);
-    assertOutcome(await fhir('GET', '/_history?_sort=name'), 400);
-    assertOutcome(await fhir('GET', '/_history?_cursor=garbage'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_since=yesterday'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_since=2023-02-30'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_count=-1'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_count=ten'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_sort=name'), 400);
+    assertOutcome(await file.fhir('GET', '/_history?_cursor=garbage'), 400);
   });
 
   test('methods a path does not offer are 405 with Allow', async () => {
-    const res = await fhir('DELETE', '/metadata');
+    const res = await file.fhir('DELETE', '/metadata');
     assertOutcome(res, 405);
     assert.equal(res.headers.get('allow'), 'GET');
   });
 
   test('a malformed percent-encoding in the path is 400', async () => {
-    assertOutcome(await fhir('GET', '/Patient/%E0%A4%A'), 400);
+    assertOutcome(await file.fhir('GET', '/Patient/%E0%A4%A'), 400);
   });
 
   test('unknown paths outside FHIR are 404 OperationOutcomes', async () => {
-    const res = await fetch(`${server.baseUrl}/nothing-here`);
+    const res = await fetch(`${file.server.baseUrl}/nothing-here`);
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { resourceType: string }).resourceType, 'OperationOutcome');
   });

@@ -1,7 +1,9 @@
+import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import { createFhirkeep, type Fhirkeep } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
+import { httpClient, type HttpClient } from './http.js';
 
 export interface TestServer {
   readonly fhirkeep: Fhirkeep;
@@ -33,6 +35,36 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     async close() {
       await fhirkeep.close();
       await database.drop();
+    },
+  };
+}
+
+export interface FileServer {
+  /** The running server (valid inside tests, after the file's `before` hook). */
+  readonly server: TestServer;
+  /** An HTTP client rooted at the server's FHIR base. */
+  readonly fhir: HttpClient;
+}
+
+/** Starts one server for the calling test file before its tests and stops it after them. */
+export function serverForThisFile(settings: Record<string, string> = {}): FileServer {
+  let server: TestServer | undefined;
+  let fhir: HttpClient | undefined;
+  before(async () => {
+    server = await startTestServer(settings);
+    fhir = httpClient(server.fhirBase);
+  });
+  after(() => server?.close());
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the test server starts in the before hook');
+    return value;
+  };
+  return {
+    get server() {
+      return ready(server);
+    },
+    get fhir() {
+      return ready(fhir);
     },
   };
 }

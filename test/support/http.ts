@@ -14,8 +14,10 @@ export interface SendOptions {
   readonly headers?: Record<string, string>;
 }
 
+export type HttpClient = (method: string, path: string, options?: SendOptions) => Promise<HttpResult>;
+
 /** A tiny HTTP client for tests that need to send exactly what a careless client would. */
-export function httpClient(base: string) {
+export function httpClient(base: string): HttpClient {
   return async (method: string, path: string, options: SendOptions = {}): Promise<HttpResult> => {
     const headers: Record<string, string> = { accept: 'application/fhir+json', ...options.headers };
     let body: string | undefined = options.raw;
