@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { HttpResult } from './support/http.js';
 import { serverForThisFile } from './support/fhirkeep-server.js';
 
-const file = serverForThisFile({ FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_BODY_LIMIT: '20000' });
+const file = serverForThisFile({ FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_BODY_LIMIT: '200000' });
 
 /** Everything ever written, counted from the system history: bad input must not move it. */
 async function versionsWritten(): Promise<number> {
@@ -40,7 +40,15 @@ describe('bad input gets a 4xx OperationOutcome and writes nothing', () => {
     { name: 'text body', method: 'POST', path: '/Patient', raw: 'hello', headers: { 'content-type': 'text/plain' }, status: 415 },
     { name: 'no content type', method: 'POST', path: '/Patient', raw: '{"resourceType":"Patient"}', headers: { 'content-type': '' }, status: 415 },
     { name: 'another FHIR version', method: 'POST', path: '/Patient', raw: '{"resourceType":"Patient"}', headers: { 'content-type': 'application/fhir+json; fhirVersion=3.0' }, status: 415 },
-    { name: 'body over the limit', method: 'POST', path: '/Patient', raw: JSON.stringify({ resourceType: 'Patient', name: [{ text: 'x'.repeat(30000) }] }), status: 413 },
+    { name: 'a NUL character in a string', method: 'POST', path: '/Patient', raw: '{"resourceType":"Patient","name":[{"text":"a\\u0000b"}]}', status: 400 },
+    {
+      name: 'nesting thousands of levels deep',
+      method: 'POST',
+      path: '/Patient',
+      raw: `{"resourceType":"Patient","extension":[${'{"url":"http://x","extension":['.repeat(5000)}{"url":"http://x","valueString":"a"}${']}'.repeat(5000)}]}`,
+      status: 400,
+    },
+    { name: 'body over the limit', method: 'POST', path: '/Patient', raw: JSON.stringify({ resourceType: 'Patient', name: [{ text: 'x'.repeat(300000) }] }), status: 413 },
   ];
   for (const c of cases) {
     test(c.name, async () => {
@@ -76,6 +84,11 @@ describe('bad input gets a 4xx OperationOutcome and writes nothing', () => {
     const res = await file.fhir('DELETE', '/metadata');
     assertOutcome(res, 405);
     assert.equal(res.headers.get('allow'), 'GET');
+  });
+
+  test('NUL in search criteria is 400, not a database error', async () => {
+    assertOutcome(await file.fhir('DELETE', '/Patient?identifier=a%00b'), 400);
+    assertOutcome(await file.fhir('GET', '/Patient/%00'), 400);
   });
 
   test('a malformed percent-encoding in the path is 400', async () => {

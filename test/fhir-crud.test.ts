@@ -212,6 +212,12 @@ describe('conditional interactions', () => {
     assert.equal((await file.fhir('GET', `/Patient/${created.json.id}`)).status, 410);
   });
 
+  test('an identifier too long to index is stored, not a database error', async () => {
+    const long = 'x'.repeat(5000);
+    const res = await file.fhir('POST', '/Patient', { body: { ...patient, identifier: [{ system: long, value: long }] } });
+    assert.equal(res.status, 201);
+  });
+
   test('criteria Fhirkeep cannot evaluate are refused, never ignored', async () => {
     assert.equal((await file.fhir('DELETE', '/Patient?name=Chalmers')).status, 400);
     assert.equal((await file.fhir('DELETE', '/Patient')).status, 400, 'no criteria at all');

@@ -57,7 +57,15 @@ export function validateResource(value: unknown): ValidationOutcome {
   if (validate === undefined) {
     return invalid('unknown-type', [{ message: `"${type}" is not an R4 resource type`, expression: 'resourceType' }]);
   }
-  if (validate(value)) return { ok: true, resource: value as FhirResource };
+  let valid: boolean;
+  try {
+    valid = validate(value);
+  } catch (e) {
+    // The generated validators recurse: absurd nesting (thousands of levels) exhausts the stack.
+    if (e instanceof RangeError) return invalid('invalid-resource', [{ message: 'The resource is nested too deeply' }]);
+    throw e;
+  }
+  if (valid) return { ok: true, resource: value as FhirResource };
   return invalid('invalid-resource', describe(type, validate.errors ?? []));
 }
 

@@ -9,6 +9,8 @@ export function parseJsonBody(body: string | undefined): unknown {
   if (body === undefined || body.trim() === '') {
     throw new FhirkeepError('invalid-json', 'The request needs a JSON body');
   }
+  // PostgreSQL text cannot hold NUL, and FHIR strings have no use for it (R4 §2.24.0.1).
+  if (body.includes('\\u0000')) throw new FhirkeepError('invalid-json', 'The body contains a NUL character (\\u0000)');
   try {
     return JSON.parse(body);
   } catch (e) {

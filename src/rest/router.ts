@@ -1,6 +1,7 @@
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
 import { isFhirId } from '../fhir/fhir-id.js';
+import { clientFaultOf } from '../storage/database-errors.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
 import { create } from './interactions/create.js';
 import { conditionalDelete, deleteResource } from './interactions/delete.js';
@@ -28,7 +29,7 @@ export class FhirRouter {
     try {
       return await this.dispatch(req);
     } catch (e) {
-      const error = isFhirkeepError(e) ? e : this.internal(e, req);
+      const error = isFhirkeepError(e) ? e : (clientFaultOf(e) ?? this.internal(e, req));
       return { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } };
     }
   }
@@ -39,6 +40,10 @@ export class FhirRouter {
   }
 
   private dispatch(req: FhirRequest): Promise<FhirResponse> {
+    for (const [name, value] of req.query) {
+      // PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query.
+      if (name.includes('\0') || value.includes('\0')) throw new FhirkeepError('invalid-parameter', `Parameter ${JSON.stringify(name)} contains a NUL character`);
+    }
     const segments = req.path === '' ? [] : req.path.split('/');
     const [first, second, third, fourth, ...rest] = segments;
     if (rest.length > 0) throw notFound(req);

@@ -8,6 +8,9 @@ export interface RowValues {
   readonly tokens: { readonly params: string[]; readonly systems: (string | null)[]; readonly codes: string[] };
 }
 
+/** Longest token value or system (in UTF-16 units, so at most ~1.5 kB of UTF-8) that is indexed. */
+const MAX_INDEXED = 512;
+
 interface Coding {
   system?: unknown;
   code?: unknown;
@@ -24,8 +27,9 @@ export function rowValues(resource: FhirResource): RowValues {
   const codes: string[] = [];
   for (const ident of arrayOf(resource.identifier)) {
     const value = (ident as { value?: unknown }).value;
-    if (typeof value !== 'string') continue;
     const system = (ident as { system?: unknown }).system;
+    // A btree entry must stay under ~2.7 kB; values this long are not identifiers anyone looks up.
+    if (typeof value !== 'string' || value.length > MAX_INDEXED || (typeof system === 'string' && system.length > MAX_INDEXED)) continue;
     params.push('identifier');
     systems.push(typeof system === 'string' ? system : null);
     codes.push(value);
