@@ -70,6 +70,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     },
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
+    maxBundleEntries: config.maxBundleEntries,
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),

@@ -55,6 +55,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
     bodyLimit: c.FHIRKEEP_BODY_LIMIT,
     maxCount: c.FHIRKEEP_MAX_COUNT,
     defaultCount: c.FHIRKEEP_DEFAULT_COUNT,
+    maxBundleEntries: c.FHIRKEEP_MAX_BUNDLE_ENTRIES,
     devNoAuth: c.FHIRKEEP_DEV_NO_AUTH,
   };
 }

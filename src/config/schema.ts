@@ -34,6 +34,7 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_BODY_LIMIT: positive.default(16 * 1024 * 1024).describe('Largest accepted request body, in bytes'),
     FHIRKEEP_MAX_COUNT: positive.max(10000).default(1000).describe('Largest page size (_count) a search or history returns'),
     FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
+    FHIRKEEP_MAX_BUNDLE_ENTRIES: positive.max(100000).default(10000).describe('Most entries a batch or transaction Bundle may hold'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -56,5 +57,6 @@ export interface FhirkeepConfig {
   readonly bodyLimit: number;
   readonly maxCount: number;
   readonly defaultCount: number;
+  readonly maxBundleEntries: number;
   readonly devNoAuth: boolean;
 }

@@ -38,3 +38,11 @@ export type IssueType = (typeof ERROR_TABLE)[ErrorCode]['issue'];
 export function statusOf(code: ErrorCode): number {
   return ERROR_TABLE[code].status;
 }
+
+/** The error code an HTTP status stands for (first in table order), e.g. for a failed bundle entry. */
+export function codeForStatus(status: number): ErrorCode {
+  for (const [code, row] of Object.entries(ERROR_TABLE) as [ErrorCode, (typeof ERROR_TABLE)[ErrorCode]][]) {
+    if (row.status === status) return code;
+  }
+  return status >= 500 ? 'internal' : 'bad-request';
+}

@@ -1,7 +1,7 @@
 /** Interactions Fhirkeep offers on every resource type (R4 CapabilityStatement.rest.resource.interaction). */
 export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'] as const;
 /** Interactions Fhirkeep offers at the system level. */
-export const SYSTEM_INTERACTIONS = ['history-system'] as const;
+export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system'] as const;
 
 export interface CapabilityInput {
   readonly baseUrl: string;

@@ -17,6 +17,11 @@ export interface FhirRequest {
   readonly contentType: string | undefined;
   readonly headers: FhirRequestHeaders;
   readonly scope: AccessScope;
+  /**
+   * For a create inside a transaction: the id chosen before any entry ran, so `urn:uuid:`
+   * references could be rewritten to it (R4 §3.1.0.11.2). Never set from HTTP.
+   */
+  readonly assignedId?: string;
 }
 
 export interface FhirRequestHeaders {

@@ -12,4 +12,6 @@ export interface RestContext {
   readonly capabilityStatement: () => string;
   readonly defaultCount: number;
   readonly maxCount: number;
+  /** Most entries a batch or transaction Bundle may hold. */
+  readonly maxBundleEntries: number;
 }

@@ -3,13 +3,18 @@ import { outcomeOf } from '../errors/operation-outcome.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { clientFaultOf } from '../storage/database-errors.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
+import { parseBundle } from './bundle/bundle-entries.js';
+import { batch } from './interactions/batch.js';
 import { create } from './interactions/create.js';
 import { conditionalDelete, deleteResource } from './interactions/delete.js';
 import { history } from './interactions/history.js';
 import { patch } from './interactions/patch.js';
 import { read } from './interactions/read.js';
 import { conditionalUpdate, update } from './interactions/update.js';
+import { transaction } from './interactions/transaction.js';
 import { vread } from './interactions/vread.js';
+import { requireResourceMediaType } from './media-types.js';
+import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
 
 /** Something unexpected went wrong; the router reports it without leaking internals. */
@@ -39,6 +44,18 @@ export class FhirRouter {
     return new FhirkeepError('internal', 'The server could not complete the request');
   }
 
+  /** R4 §3.1.0.11: a batch or transaction Bundle POSTed to the base. */
+  private bundle(req: FhirRequest): Promise<FhirResponse> {
+    requireResourceMediaType(req.contentType);
+    const parsed = parseBundle(parseJsonBody(req.body), this.ctx.fhirBase(), this.ctx.maxBundleEntries);
+    const handlerFor = (ctx: RestContext) => {
+      const router = new FhirRouter(ctx, this.reportError);
+      return (entry: FhirRequest) => router.handle(entry);
+    };
+    if (parsed.type === 'batch') return batch(handlerFor(this.ctx), req, parsed);
+    return transaction(this.ctx, handlerFor, req, parsed);
+  }
+
   private dispatch(req: FhirRequest): Promise<FhirResponse> {
     for (const [name, value] of req.query) {
       // PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query.
@@ -50,7 +67,11 @@ export class FhirRouter {
     const m = req.method;
     const ctx = this.ctx;
 
-    if (first === undefined) return unsupported(req, 'batch, transaction and system search arrive with the search engine');
+    if (first === undefined) {
+      allow(m, ['GET', 'POST'], req);
+      if (m === 'POST') return this.bundle(req);
+      return unsupported(req, 'system search arrives with the search engine');
+    }
     if (first === 'metadata' && second === undefined) {
       allow(m, ['GET'], req);
       return Promise.resolve({ status: 200, headers: {}, body: { kind: 'raw', text: ctx.capabilityStatement() } });

@@ -7,6 +7,7 @@ import { rowValues } from './row-values.js';
 import { assertCanWrite, readPredicate } from './scope-sql.js';
 import type {
   ConditionalCreateResult,
+  CreateOptions,
   FhirResource,
   HistoryEntry,
   HistoryPage,
@@ -44,10 +45,24 @@ export function createResourceStore(db: Database): ResourceStore {
 
 /** The ResourceStore on PostgreSQL: one statement per write, compare-and-swap on version_id. */
 class PgResourceStore implements ResourceStore {
-  constructor(private readonly sql: Sql) {}
+  /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
+  constructor(
+    private readonly sql: Sql,
+    private readonly tx?: TransactionSql,
+  ) {}
+
+  transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
+    if (this.tx !== undefined) return work(this);
+    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, tx))) as Promise<T>;
+  }
+
+  /** Where statements go: the open transaction, else the pool. */
+  private get db(): Tx {
+    return this.tx ?? this.sql;
+  }
 
   async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
-    const sql = this.sql;
+    const sql = this.db;
     const pred = readPredicate(sql, scope);
     // The unrestricted read is the hottest query: kept free of fragments so postgres.js reuses it as is.
     const [row] =
@@ -62,7 +77,7 @@ class PgResourceStore implements ResourceStore {
   }
 
   async vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const sql = this.sql;
+    const sql = this.db;
     const pred = readPredicate(sql, scope);
     const [row] = await sql<VersionRow[]>`
       select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content
@@ -71,14 +86,20 @@ class PgResourceStore implements ResourceStore {
     return row === undefined ? undefined : toVersion(row);
   }
 
-  async create(scope: AccessScope, resource: FhirResource): Promise<StoredVersion> {
+  async create(scope: AccessScope, resource: FhirResource, options: CreateOptions = {}): Promise<StoredVersion> {
     assertCanWrite(scope);
-    return created(await insertNew(this.sql, scope, resource, randomUUID(), 1, 'POST'));
+    return created(await insertNew(this.db, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
   }
 
-  async createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria): Promise<ConditionalCreateResult> {
+  async createIfNoneExist(
+    scope: AccessScope,
+    resource: FhirResource,
+    criteria: MatchCriteria,
+    options: CreateOptions = {},
+  ): Promise<ConditionalCreateResult> {
     assertCanWrite(scope);
-    return this.sql.begin(async (tx) => {
+    return this.transaction(async (store) => {
+      const tx = (store as PgResourceStore).db;
       // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
       await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
       const ids = await matchIds(tx, scope, criteria, 2);
@@ -91,7 +112,7 @@ class PgResourceStore implements ResourceStore {
         if (row === undefined) throw new Error('A matched resource vanished inside its transaction');
         return { created: false, existing: toVersion(row) };
       }
-      return { created: true, version: created(await insertNew(tx, scope, resource, randomUUID(), 1, 'POST')) };
+      return { created: true, version: created(await insertNew(tx, scope, resource, options.id ?? randomUUID(), 1, 'POST')) };
     });
   }
 
@@ -99,17 +120,17 @@ class PgResourceStore implements ResourceStore {
     assertCanWrite(scope);
     const method = options.method ?? 'PUT';
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const current = await currentRow(this.sql, type, id);
+      const current = await currentRow(this.db, type, id);
       if (current === undefined) {
         if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-        const made = await insertNew(this.sql, scope, { ...resource, id }, id, 1, method, true);
+        const made = await insertNew(this.db, scope, { ...resource, id }, id, 1, method, true);
         if (made !== undefined) return { version: made, created: true };
         continue; // someone created it meanwhile: update theirs
       }
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
         throw preconditionFailed(type, id, options.ifMatch, current.version_id);
       }
-      const written = await replaceVersion(this.sql, current, type, id, resource, method);
+      const written = await replaceVersion(this.db, current, type, id, resource, method);
       if (written !== undefined) return { version: written, created: current.deleted };
       if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
     }
@@ -119,7 +140,7 @@ class PgResourceStore implements ResourceStore {
   async delete(scope: AccessScope, type: string, id: string, options: WriteOptions = {}): Promise<StoredVersion | undefined> {
     assertCanWrite(scope);
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const current = await currentRow(this.sql, type, id);
+      const current = await currentRow(this.db, type, id);
       if (current === undefined || current.deleted) {
         if (options.ifMatch !== undefined && options.ifMatch !== current?.version_id) {
           throw preconditionFailed(type, id, options.ifMatch, current?.version_id);
@@ -129,7 +150,7 @@ class PgResourceStore implements ResourceStore {
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
         throw preconditionFailed(type, id, options.ifMatch, current.version_id);
       }
-      const written = await replaceVersion(this.sql, current, type, id, undefined, 'DELETE');
+      const written = await replaceVersion(this.db, current, type, id, undefined, 'DELETE');
       if (written !== undefined) return written;
       if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
     }
@@ -137,7 +158,7 @@ class PgResourceStore implements ResourceStore {
   }
 
   async history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage> {
-    const sql = this.sql;
+    const sql = this.db;
     const pred = readPredicate(sql, scope);
     const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
     const filters = sql`
@@ -167,7 +188,7 @@ class PgResourceStore implements ResourceStore {
   }
 
   match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
-    return matchIds(this.sql, scope, criteria, limit);
+    return matchIds(this.db, scope, criteria, limit);
   }
 }
 
@@ -284,7 +305,7 @@ async function currentRow(sql: Tx, type: string, id: string): Promise<CurrentRow
 }
 
 async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
-  const pred = readPredicate(sql as Sql, scope);
+  const pred = readPredicate(sql, scope);
   // Folded into one fragment: postgres.js would bind a bare (empty) array as a parameter.
   const tokenFilters = (criteria.tokens ?? []).reduce(
     (acc, t) => sql`${acc} and exists (

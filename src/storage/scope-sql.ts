@@ -1,4 +1,4 @@
-import type { PendingQuery, Row, Sql } from 'postgres';
+import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 
@@ -6,7 +6,9 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
  * The ONE place an AccessScope's read rule becomes SQL: a predicate over the `resources` row
  * aliased `r`. `undefined` means "no restriction", so the hot paths need no join for it.
  */
-export function readPredicate(sql: Sql, scope: AccessScope): PendingQuery<Row[]> | undefined {
+export function readPredicate(db: Sql | TransactionSql, scope: AccessScope): PendingQuery<Row[]> | undefined {
+  // Both are the same tagged-template function; TypeScript cannot call a union of their types.
+  const sql = db as Sql;
   switch (scope.read.kind) {
     case 'all':
       return undefined;

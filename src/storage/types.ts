@@ -65,6 +65,11 @@ export interface MatchCriteria {
   readonly tokens?: readonly TokenCriterion[];
 }
 
+export interface CreateOptions {
+  /** A server-chosen id assigned ahead of the write (transactions resolve `urn:uuid:` references to it). */
+  readonly id?: string;
+}
+
 export interface WriteOptions {
   /** Expected current version (If-Match); mismatch → precondition-failed. */
   readonly ifMatch?: number;
@@ -92,12 +97,12 @@ export interface ResourceStore {
   read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined>;
   vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Assigns a new id, versionId 1 and lastUpdated; the resource's own id/meta values are replaced. */
-  create(scope: AccessScope, resource: FhirResource): Promise<StoredVersion>;
+  create(scope: AccessScope, resource: FhirResource, options?: CreateOptions): Promise<StoredVersion>;
   /**
    * Conditional create (R4 §3.1.0.8 If-None-Exist) under a lock on the criteria, so two
    * concurrent requests cannot both create. Two or more matches → multiple-matches error.
    */
-  createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria): Promise<ConditionalCreateResult>;
+  createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria, options?: CreateOptions): Promise<ConditionalCreateResult>;
   /** Update or update-as-create at a client-chosen id. */
   update(scope: AccessScope, type: string, id: string, resource: FhirResource, options?: WriteOptions): Promise<UpdateResult>;
   /** Writes a delete version; undefined when there was nothing (or nothing current) to delete. */
@@ -105,4 +110,9 @@ export interface ResourceStore {
   history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage>;
   /** Ids of current, non-deleted resources matching all criteria (at most `limit`). */
   match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]>;
+  /**
+   * Runs `work` with a store bound to one database transaction: everything it writes commits
+   * together or not at all (FHIR transaction bundles). Nested calls join the open transaction.
+   */
+  transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T>;
 }

@@ -9,12 +9,13 @@ export async function create(ctx: RestContext, req: FhirRequest, type: string): 
   const resource = readResourceBody(ctx, req, type);
   // R4 §3.1.0.8: an id in a create body is ignored; the server assigns one.
   delete resource.id;
+  const options = req.assignedId === undefined ? {} : { id: req.assignedId };
   if (req.headers.ifNoneExist === undefined) {
-    const v = await ctx.store.create(req.scope, resource);
+    const v = await ctx.store.create(req.scope, resource, options);
     return writeResponse(ctx, 201, v, req.headers.prefer, `Created ${type}/${v.id}`);
   }
   const criteria = parseConditionalCriteria(type, ifNoneExistQuery(req.headers.ifNoneExist));
-  const result = await ctx.store.createIfNoneExist(req.scope, resource, criteria);
+  const result = await ctx.store.createIfNoneExist(req.scope, resource, criteria, options);
   if (result.created) return writeResponse(ctx, 201, result.version, req.headers.prefer, `Created ${type}/${result.version.id}`);
   // R4 §3.1.0.8: one match → 200 OK and nothing is created.
   const v = result.existing;
@@ -22,7 +23,7 @@ export async function create(ctx: RestContext, req: FhirRequest, type: string): 
 }
 
 /** If-None-Exist carries the query part of a search URL, with or without a leading `?` or type. */
-function ifNoneExistQuery(value: string): URLSearchParams {
+export function ifNoneExistQuery(value: string): URLSearchParams {
   const q = value.includes('?') ? value.slice(value.indexOf('?') + 1) : value;
   return new URLSearchParams(q);
 }
