@@ -27,6 +27,8 @@ export interface Fhirkeep {
 export interface FhirkeepOptions {
   /** A logger to use instead of a new pino logger (tests pass a silent one). */
   readonly logger?: Logger;
+  /** `share` for CLI commands: use the embedded cluster a running server owns. */
+  readonly clusterMode?: 'own' | 'share';
 }
 
 /** The composition root: everything Fhirkeep is made of is wired here, and only here. */
@@ -40,7 +42,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     });
   // Read before the database starts, so a missing file stops the start without leaving it running.
   const tls = config.tls === undefined ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
   const definitions = loadDefinitions();
   preloadValidators();
   const startedAt = new Date();

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { SOFTWARE_VERSION } from '../version.js';
+import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
 import { createOutput, type Output } from './output.js';
 import { serve } from './serve.js';
@@ -19,6 +20,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   program.command('serve').description('run the server (what npm start runs)').action(run(serve));
   program.command('migrate').description('apply database migrations and exit').action(run(migrateCommand));
+  program
+    .command('import')
+    .description('load FHIR Bundles (.json, .json.gz) and ndjson (.ndjson, .ndjson.gz); resumable')
+    .argument('<paths...>', 'files or folders (searched recursively)')
+    .option('--parallel <n>', 'files loaded at once', '2')
+    .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

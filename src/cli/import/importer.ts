@@ -1,0 +1,175 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import type { AccessScope } from '../../access/scope.js';
+import type { FhirRequest, FhirResponse } from '../../rest/fhir-request.js';
+import type { ImportFile } from './import-files.js';
+import type { ImportState } from './import-state.js';
+
+export type Handler = (req: FhirRequest) => Promise<FhirResponse>;
+
+export interface ImportFailure {
+  readonly file: string;
+  readonly reason: string;
+}
+
+export interface ImportProgress {
+  resources: number;
+  bytesDone: number;
+  filesDone: number;
+  skipped: number;
+  readonly failures: ImportFailure[];
+}
+
+interface Resource {
+  resourceType?: unknown;
+  id?: unknown;
+}
+
+/** ndjson lines per transaction: large enough to amortise a commit, small enough to retry cheaply. */
+const NDJSON_CHUNK = 500;
+
+/**
+ * Loads files through the FHIR router (the same validation and storage as the API), each Bundle
+ * as one transaction, ndjson in chunks of transactions. Finished work is recorded in `state`
+ * so a rerun skips it.
+ */
+export async function importFiles(
+  files: readonly ImportFile[],
+  handle: Handler,
+  scope: AccessScope,
+  state: ImportState,
+  progress: ImportProgress,
+  parallel: number,
+): Promise<void> {
+  const queue = [...files];
+  const worker = async (): Promise<void> => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      if (state.isDone(file.key)) {
+        progress.skipped++;
+      } else {
+        try {
+          if (file.kind === 'bundle') await importBundle(file, handle, scope, progress);
+          else await importNdjson(file, handle, scope, state, progress);
+          state.markDone(file.key);
+        } catch (e) {
+          progress.failures.push({ file: file.path, reason: (e as Error).message });
+        }
+      }
+      progress.bytesDone += file.size;
+      progress.filesDone++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+}
+
+async function importBundle(file: ImportFile, handle: Handler, scope: AccessScope, progress: ImportProgress): Promise<void> {
+  const raw = readFileSync(file.path);
+  let value: unknown;
+  try {
+    value = JSON.parse((file.gzip ? gunzipSync(raw) : raw).toString('utf8'));
+  } catch (e) {
+    throw new Error(`not valid JSON: ${(e as Error).message}`);
+  }
+  const bundle = value as { resourceType?: unknown; type?: unknown; entry?: { resource?: Resource }[] };
+  const isBatch = bundle.resourceType === 'Bundle' && (bundle.type === 'transaction' || bundle.type === 'batch');
+  const body = isBatch
+    ? value
+    : transactionOf(bundle.resourceType === 'Bundle' ? (bundle.entry ?? []).flatMap((e) => (e.resource === undefined ? [] : [e.resource])) : [value as Resource]);
+  const res = await post(handle, scope, body);
+  const entries = res.entries;
+  if (bundle.type === 'batch') {
+    const failed = entries.filter((e) => !e.response.status.startsWith('2'));
+    progress.resources += entries.length - failed.length;
+    for (const f of failed) {
+      progress.failures.push({ file: file.path, reason: `entry ${entries.indexOf(f)}: ${f.response.status} ${f.response.outcome?.issue?.[0]?.diagnostics ?? ''}`.trim() });
+    }
+  } else {
+    progress.resources += entries.length;
+  }
+}
+
+async function importNdjson(file: ImportFile, handle: Handler, scope: AccessScope, state: ImportState, progress: ImportProgress): Promise<void> {
+  const input = createReadStream(file.path);
+  const lines = createInterface({ input: file.gzip ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  const skip = state.linesDone(file.key);
+  let lineNo = 0;
+  let chunk: { line: number; resource: Resource }[] = [];
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    await importChunk(file, chunk, handle, scope, progress);
+    state.markLines(file.key, lineNo);
+    chunk = [];
+  };
+  for await (const text of lines) {
+    lineNo++;
+    if (lineNo <= skip || text.trim() === '') continue;
+    try {
+      chunk.push({ line: lineNo, resource: JSON.parse(text) as Resource });
+    } catch (e) {
+      progress.failures.push({ file: file.path, reason: `line ${lineNo}: not valid JSON (${(e as Error).message})` });
+    }
+    if (chunk.length >= NDJSON_CHUNK) await flush();
+  }
+  await flush();
+}
+
+/** A chunk goes in as one transaction; if that fails, line by line, so good lines still load. */
+async function importChunk(
+  file: ImportFile,
+  chunk: readonly { line: number; resource: Resource }[],
+  handle: Handler,
+  scope: AccessScope,
+  progress: ImportProgress,
+): Promise<void> {
+  try {
+    // Await first, then add: `x += await …` reads x before awaiting and loses other workers' counts.
+    const { entries } = await post(handle, scope, transactionOf(chunk.map((c) => c.resource)));
+    progress.resources += entries.length;
+    return;
+  } catch {
+    // One bad resource spoils the transaction: find it.
+  }
+  for (const c of chunk) {
+    try {
+      const { entries } = await post(handle, scope, transactionOf([c.resource]));
+      progress.resources += entries.length;
+    } catch (e) {
+      progress.failures.push({ file: file.path, reason: `line ${c.line}: ${(e as Error).message}` });
+    }
+  }
+}
+
+/** Resources with an id keep it (PUT, update-as-create); others get one (POST). */
+function transactionOf(resources: readonly Resource[]): unknown {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((r) => {
+      const type = typeof r.resourceType === 'string' ? r.resourceType : 'Unknown';
+      return typeof r.id === 'string'
+        ? { resource: r, request: { method: 'PUT', url: `${type}/${r.id}` } }
+        : { resource: r, request: { method: 'POST', url: type } };
+    }),
+  };
+}
+
+interface ResponseEntry {
+  response: { status: string; outcome?: { issue?: { diagnostics?: string }[] } };
+}
+
+async function post(handle: Handler, scope: AccessScope, bundle: unknown): Promise<{ entries: ResponseEntry[] }> {
+  const res = await handle({
+    method: 'POST',
+    path: '',
+    query: new URLSearchParams(),
+    body: JSON.stringify(bundle),
+    contentType: 'application/fhir+json',
+    headers: { prefer: 'return=minimal' },
+    scope,
+  });
+  const text = res.body === undefined ? '' : res.body.kind === 'raw' ? res.body.text : JSON.stringify(res.body.value);
+  const parsed = JSON.parse(text || '{}') as { entry?: ResponseEntry[]; issue?: { diagnostics?: string }[] };
+  if (res.status >= 400) throw new Error(parsed.issue?.map((i) => i.diagnostics).join('; ') ?? `status ${res.status}`);
+  return { entries: parsed.entry ?? [] };
+}

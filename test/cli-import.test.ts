@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { systemScope } from '../src/access/scope.js';
+import { parseConfig } from '../src/config/load.js';
+import { openDatabase, type Database } from '../src/storage/database.js';
+import { createResourceStore } from '../src/storage/resource-store.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+const bin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
+let work: string;
+let database: TestDatabase;
+let db: Database;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'fhirkeep-import-'));
+  chmodSync(work, 0o755);
+  database = await createTestDatabase();
+  db = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: database.url }), pino({ level: 'silent' }));
+});
+after(async () => {
+  await db.close();
+  await database.drop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function runImport(...paths: string[]): Promise<{ code: number | null; summary: { resources: number; skipped: number; failures: { file: string; reason: string }[] } }> {
+  const child = spawn(process.execPath, [bin, '--json', 'import', ...paths], {
+    env: { ...process.env, FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.ok(stdout.trim() !== '', stderr);
+  return { code, summary: JSON.parse(stdout) };
+}
+
+const patient = (id: string) => ({ resourceType: 'Patient', id, gender: 'female' });
+
+test('imports transaction, collection and gzipped bundles and ndjson; reports failures; resumes', async () => {
+  const dir = join(work, 'in');
+  mkdirSync(join(dir, 'nested'), { recursive: true });
+  writeFileSync(
+    join(dir, 'a-transaction.json'),
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:p1', resource: { resourceType: 'Patient', gender: 'male' }, request: { method: 'POST', url: 'Patient' } },
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: 'urn:uuid:p1' } },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    }),
+  );
+  writeFileSync(join(dir, 'b-collection.json.gz'), gzipSync(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient('imp-1') }, { resource: patient('imp-2') }] })));
+  writeFileSync(join(dir, 'nested', 'c.ndjson'), [patient('imp-3'), patient('imp-4'), { resourceType: 'Patient', id: 'imp-bad', gender: 42 }, patient('imp-5')].map((r) => JSON.stringify(r)).join('\n'));
+  writeFileSync(join(dir, 'd-broken.json'), '{"resourceType": "Bundle", ');
+  writeFileSync(join(dir, 'ignored.txt'), 'not FHIR');
+
+  const first = await runImport(dir);
+  assert.equal(first.code, 1, 'failures make the exit code non-zero');
+  assert.equal(first.summary.resources, 2 + 2 + 3, JSON.stringify(first.summary));
+  const reasons = first.summary.failures.map((f) => `${f.file.split('/').pop()}: ${f.reason}`);
+  assert.equal(reasons.length, 2, JSON.stringify(reasons));
+  assert.ok(reasons.some((r) => r.startsWith('c.ndjson: line 3')), JSON.stringify(reasons));
+  assert.ok(reasons.some((r) => r.startsWith('d-broken.json: not valid JSON')), JSON.stringify(reasons));
+
+  const store = createResourceStore(db);
+  const scope = systemScope('test');
+  for (const id of ['imp-1', 'imp-2', 'imp-3', 'imp-4', 'imp-5']) assert.equal((await store.read(scope, 'Patient', id))?.deleted, false, id);
+  assert.equal(await store.read(scope, 'Patient', 'imp-bad'), undefined);
+
+  const again = await runImport(dir);
+  assert.equal(again.summary.skipped, 3, 'finished files are not imported twice');
+  assert.equal(again.summary.resources, 0);
+});
+
+test('an unknown file type named explicitly is an error', async () => {
+  const path = join(work, 'notes.txt');
+  writeFileSync(path, 'x');
+  const child = spawn(process.execPath, [bin, 'import', path], { env: { ...process.env, FHIRKEEP_DATABASE_URL: database.url }, stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 1);
+  assert.match(stderr, /not a \.json/);
+});
+
+const synthea = fileURLToPath(new URL('../../shared/data/synthea/', import.meta.url));
+test('the Synthea bundles import completely', { skip: !existsSync(synthea) && 'no ../shared/data/synthea here' }, async () => {
+  const result = await runImport(synthea);
+  assert.equal(result.code, 0, JSON.stringify(result.summary.failures.slice(0, 3)));
+  assert.equal(result.summary.failures.length, 0);
+  assert.equal(result.summary.resources, 31962);
+});
