@@ -49,3 +49,22 @@ function generated(count: number): Dataset {
   });
   return { source: `generated: ${resources.length} patients and observations (no ../shared/data/synthea)`, resources };
 }
+
+/** Transaction bundles as sent by a loader: the Synthea files as they are, else made from the generated resources. */
+export function loadTransactionBundles(count: number): { readonly text: string; readonly resources: number }[] {
+  if (existsSync(SYNTHEA)) {
+    return readdirSync(SYNTHEA)
+      .filter((f) => f.endsWith('.json.gz'))
+      .sort()
+      .slice(0, count)
+      .map((f) => {
+        const text = gunzipSync(readFileSync(join(SYNTHEA, f))).toString('utf8');
+        return { text, resources: (JSON.parse(text) as { entry: unknown[] }).entry.length };
+      });
+  }
+  const { resources } = generated(count * 320);
+  return Array.from({ length: count }, (_, b) => {
+    const entries = resources.slice(b * 320, (b + 1) * 320).map((r) => ({ resource: JSON.parse(r.body) as unknown, request: { method: 'POST', url: r.type } }));
+    return { text: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }), resources: entries.length };
+  });
+}

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { loadDataset } from './dataset.js';
+import { loadDataset, loadTransactionBundles } from './dataset.js';
+import { ingest } from './ingest.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 import { killAllChildren, rssMb, startChild } from './processes.js';
 
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
       rows.push(await baseline('baseline: Fastify + stored JSON', ['--import', 'tsx', baselineServer, 'json']));
       rows.push(await baseline('baseline: Fastify + 1 SQL PK read', ['--import', 'tsx', baselineServer, 'sql', connection]));
       rows.push(...(await fhirkeepWorkloads(String(fhirkeep.ready.baseUrl), dataset.resources)));
+      const bundles = loadTransactionBundles(quick ? 20 : 100);
+      rows.push({ name: `ingest: ${bundles.length} transaction bundles, 4 at once`, unit: 'res/s', ...(await ingest(`${String(fhirkeep.ready.baseUrl)}/fhir`, bundles, 4)) });
       await sleep(2000);
       extra.idleRssMb = rssMb(fhirkeep.process.pid ?? 0);
     } finally {
