@@ -44,3 +44,14 @@ export function devOpenScope(): AccessScope {
     sourceApp: null,
   };
 }
+
+/** The scope of an unauthenticated request to a public endpoint (e.g. `metadata`): no data at all. */
+export function anonymousScope(): AccessScope {
+  return {
+    principal: { kind: 'anonymous' },
+    read: { kind: 'none' },
+    write: { kind: 'none' },
+    ownerAccount: null,
+    sourceApp: null,
+  };
+}

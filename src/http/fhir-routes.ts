@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessScope } from '../access/scope.js';
+import { anonymousScope, type AccessScope } from '../access/scope.js';
 import type { RequestCredentials } from '../access/request-scope.js';
 import { isFhirkeepError, FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from '../rest/fhir-request.js';
@@ -55,21 +55,13 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
         ...header(request, 'prefer', 'prefer'),
       },
       // metadata is public and reads no clinical data, so it needs no scope (SMART App Launch §2.1).
-      scope: scope ?? NO_ACCESS,
+      scope: scope ?? anonymousScope(),
     };
     send(reply, await router.handle(fhirRequest), responseType);
   };
   app.route({ method: [...METHODS], url: '/fhir', handler });
   app.route({ method: [...METHODS], url: '/fhir/*', handler });
 }
-
-const NO_ACCESS: AccessScope = {
-  principal: { kind: 'system', reason: 'public metadata' },
-  read: { kind: 'none' },
-  write: { kind: 'none' },
-  ownerAccount: null,
-  sourceApp: null,
-};
 
 function decodePath(raw: string): string | undefined {
   try {
