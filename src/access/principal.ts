@@ -6,14 +6,3 @@ export type Principal =
   | { readonly kind: 'system'; readonly reason: string }
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'dev-anonymous' };
-
-export function describePrincipal(p: Principal): string {
-  switch (p.kind) {
-    case 'system':
-      return `system (${p.reason})`;
-    case 'anonymous':
-      return 'anonymous';
-    case 'dev-anonymous':
-      return 'anonymous (FHIRKEEP_DEV_NO_AUTH)';
-  }
-}

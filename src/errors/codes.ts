@@ -32,12 +32,6 @@ export const ERROR_TABLE = {
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
-/** R4 OperationOutcome.issue.code values this table uses. */
-export type IssueType = (typeof ERROR_TABLE)[ErrorCode]['issue'];
-
-export function statusOf(code: ErrorCode): number {
-  return ERROR_TABLE[code].status;
-}
 
 /** The error code an HTTP status stands for (first in table order), e.g. for a failed bundle entry. */
 export function codeForStatus(status: number): ErrorCode {

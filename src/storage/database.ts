@@ -66,7 +66,7 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
   }
 }
 
-export function createPool(target: string | ClusterConnection, max: number, logger: Logger): Sql {
+function createPool(target: string | ClusterConnection, max: number, logger: Logger): Sql {
   const common = {
     max,
     prepare: true,
