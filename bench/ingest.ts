@@ -1,13 +1,14 @@
-import type { LoadResult } from './load.js';
+import { percentile, type RunResult } from './load.js';
 
 /**
- * Transaction ingest: POSTs whole bundles to the FHIR base, `parallel` at a time, and reports
- * resources per second (ops) with per-bundle latency percentiles.
+ * Transaction ingest as a loader does it: whole bundles POSTed to the FHIR base, `parallel` at
+ * a time. Ops are resources (so res/s), latency is per bundle.
  */
-export async function ingest(fhirBase: string, bundles: readonly { text: string; resources: number }[], parallel: number): Promise<LoadResult> {
+export async function runIngest(fhirBase: string, bundles: readonly { text: string; resources: number }[], parallel: number): Promise<RunResult> {
   const latencies: number[] = [];
-  let resources = 0;
-  let errors = 0;
+  const statuses: Record<string, number> = {};
+  const errorSamples: string[] = [];
+  let ok = 0;
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -19,15 +20,27 @@ export async function ingest(fhirBase: string, bundles: readonly { text: string;
         headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
         body: bundle.text,
       });
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t);
-      if (res.status === 200) resources += bundle.resources;
-      else errors++;
+      const body = await res.text();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 200) {
+        ok += bundle.resources;
+        latencies.push(performance.now() - t);
+      } else if (errorSamples.length < 3) {
+        errorSamples.push(`${res.status} ${body.slice(0, 300)}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: bundles.length, opsPerSec: resources / seconds, p50: at(0.5), p99: at(0.99), errors };
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    ok,
+    errors: Object.entries(statuses).reduce((n, [s, c]) => (s === '200' ? n : n + c), 0),
+    statuses,
+    errorSamples,
+    seconds,
+    opsPerSec: ok / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
 }

@@ -14,7 +14,7 @@ import { freePort } from '../src/storage/cluster/free-port.js';
 import { openLocalCluster, type LocalCluster } from '../src/storage/cluster/local-cluster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const files = process.argv.length > 2 ? process.argv.slice(2) : [...findTests(join(root, 'src')), ...findTests(join(root, 'test'))];
+const files = process.argv.length > 2 ? process.argv.slice(2) : [...findTests(join(root, 'src')), ...findTests(join(root, 'test')), ...findTests(join(root, 'bench'))];
 
 interface Counts {
   passed: number;

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { judgeGoals, median, renderTable } from './report.js';
+import { CREATE, JSON_BASELINE, READ, SQL_BASELINE, type Row } from './workloads.js';
+
+const row = (name: string, opsPerSec: number, errors = 0): Row => ({
+  name,
+  unit: name === CREATE ? 'res/s' : 'req/s',
+  ok: opsPerSec * 5,
+  errors,
+  statuses: errors === 0 ? { 200: opsPerSec * 5 } : { 200: opsPerSec * 5, 500: errors },
+  errorSamples: errors === 0 ? [] : ['500 {"resourceType":"OperationOutcome"}'],
+  seconds: 5,
+  opsPerSec,
+  p50: 1,
+  p99: 2,
+  nodeCpuUs: 100,
+  dbCpuUs: 50,
+  otherCpuShare: 0,
+});
+const startup = { firstStartMs: 3000, existingStartMs: [2100, 900, 1000], idleRssMb: 251 };
+
+test('goals are judged against this run: read vs baseline 2, create rate, median ready time, RSS', () => {
+  const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000)], startup);
+  assert.deepEqual(
+    goals.map((g) => [g.value, g.met]),
+    [
+      ['60%', true],
+      ['2000 res/s', true],
+      ['1.00 s', true],
+      ['251 MB', false],
+    ],
+  );
+});
+
+test('a workload with errors misses its goal and is flagged in the table with what went wrong', () => {
+  const rows = [row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 5000, 3), row(READ, 5999)];
+  const goals = judgeGoals(rows, startup);
+  assert.equal(goals[0]?.met, false, 'read at 59.99% of baseline 2');
+  assert.equal(goals[1]?.met, false, 'create had errors');
+  const table = renderTable(rows, startup, goals);
+  assert.match(table, /create \(POST\).*\b3 !/);
+  assert.match(table, /! create \(POST\): 3 errors \(statuses \{"200":25000,"500":3\}\); first: 500 \{"resourceType":"OperationOutcome"\}/);
+  assert.match(table, /MISSED: create/);
+  assert.match(table, /read by id\s+5999\s+req\/s.*0\.60\s+0\.20/);
+});
+
+test('median of the start-up tries', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});

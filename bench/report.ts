@@ -1,0 +1,85 @@
+import { CREATE, JSON_BASELINE, READ, SQL_BASELINE, type Row } from './workloads.js';
+
+export interface StartupResult {
+  /** Spawn → /readyz 200 on an empty data directory (creates the cluster); for information. */
+  readonly firstStartMs: number;
+  /** Spawn → /readyz 200 on the existing data directory, each try. */
+  readonly existingStartMs: readonly number[];
+  /** VmRSS of the Fhirkeep Node process, idle after the load. */
+  readonly idleRssMb: number;
+}
+
+export interface Goal {
+  readonly goal: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+/** The foundation issue's goals, judged on this run's numbers. */
+export function judgeGoals(rows: readonly Row[], startup: StartupResult): Goal[] {
+  const sqlBase = find(rows, SQL_BASELINE);
+  const read = find(rows, READ);
+  const create = find(rows, CREATE);
+  const readShare = read.opsPerSec / sqlBase.opsPerSec;
+  const ready = median(startup.existingStartMs);
+  return [
+    // A workload with errors meets no goal, however fast it was.
+    { goal: 'read by id ≥ 60% of baseline 2', value: `${(readShare * 100).toFixed(0)}%`, met: readShare >= 0.6 && read.errors === 0 },
+    { goal: 'create ≥ 2,000 res/s at 16 concurrent', value: `${create.opsPerSec.toFixed(0)} res/s`, met: create.opsPerSec >= 2000 && create.errors === 0 },
+    { goal: 'ready ≤ 2 s on an existing data dir', value: `${(ready / 1000).toFixed(2)} s`, met: ready <= 2000 },
+    { goal: 'idle RSS ≤ 250 MB after the load', value: `${startup.idleRssMb.toFixed(0)} MB`, met: startup.idleRssMb <= 250 },
+  ];
+}
+
+/** The one table: workloads against both baselines, then start-up and memory, each with its goal. */
+export function renderTable(rows: readonly Row[], startup: StartupResult, goals: readonly Goal[]): string {
+  const sqlBase = find(rows, SQL_BASELINE).opsPerSec;
+  const jsonBase = find(rows, JSON_BASELINE).opsPerSec;
+  const mark = (g: Goal | undefined): string => (g === undefined ? '' : `${g.met ? 'met' : 'MISSED'}: ${g.goal}`);
+  const header = ['workload', 'ops/s', 'unit', 'p50 ms', 'p99 ms', 'errors', '÷ base 2', '÷ base 1', 'node µs/op', 'db µs/op', 'other CPU', 'goal'];
+  const body = rows.map((r) => [
+    r.name,
+    r.opsPerSec.toFixed(0),
+    r.unit,
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    r.errors === 0 ? '0' : `${r.errors} !`,
+    (r.opsPerSec / sqlBase).toFixed(2),
+    (r.opsPerSec / jsonBase).toFixed(2),
+    r.nodeCpuUs.toFixed(0),
+    r.name === JSON_BASELINE ? '' : r.dbCpuUs.toFixed(0),
+    `${(r.otherCpuShare * 100).toFixed(0)}%`,
+    mark(r.name === READ ? goals[0] : r.name === CREATE ? goals[1] : undefined),
+  ]);
+  const tries = startup.existingStartMs.map((ms) => (ms / 1000).toFixed(2)).join(', ');
+  const extra = [
+    ['start on existing data dir → /readyz', (median(startup.existingStartMs) / 1000).toFixed(2), 's', mark(goals[2]) + (startup.existingStartMs.length > 1 ? ` (median of ${tries})` : '')],
+    ['first start, empty data dir → /readyz', (startup.firstStartMs / 1000).toFixed(2), 's', '(information: creates the cluster)'],
+    ['idle RSS of the Node process after load', startup.idleRssMb.toFixed(0), 'MB', mark(goals[3])],
+  ].map(([name = '', value = '', unit = '', goal = '']) => [name, value, unit, '', '', '', '', '', '', '', '', goal]);
+  const table = [...body, ...extra];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const errors = rows
+    .filter((r) => r.errors > 0)
+    .map((r) => `! ${r.name}: ${r.errors} errors (statuses ${JSON.stringify(r.statuses)}); first: ${r.errorSamples.join(' | ') || 'connection errors'}`);
+  return [line(header), rule, ...body.map(line), rule, ...extra.map(line), ...errors].join('\n');
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function find(rows: readonly Row[], name: string): Row {
+  const row = rows.find((r) => r.name === name);
+  if (row === undefined) throw new Error(`No "${name}" row was measured`);
+  return row;
+}
