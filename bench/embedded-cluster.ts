@@ -7,14 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** postgres.js connection options for the cluster's Unix socket. */
-export interface ClusterConnection {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly database: string;
-}
+import type { ClusterConnection } from '../src/storage/cluster/local-cluster.js';
+
+export type { ClusterConnection };
 
 interface Postmaster {
   readonly pid: number;

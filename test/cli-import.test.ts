@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,9 @@ import { systemScope } from '../src/access/scope.js';
 import { parseConfig } from '../src/config/load.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { createResourceStore } from '../src/storage/resource-store.js';
+import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
-const bin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
 let work: string;
 let database: TestDatabase;
 let db: Database;
@@ -31,15 +30,7 @@ after(async () => {
 });
 
 async function runImport(...paths: string[]): Promise<{ code: number | null; summary: { resources: number; skipped: number; failures: { file: string; reason: string }[] } }> {
-  const child = spawn(process.execPath, [bin, '--json', 'import', ...paths], {
-    env: { ...process.env, FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, stdout, stderr } = await runCli(['--json', 'import', ...paths], { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data') });
   assert.ok(stdout.trim() !== '', stderr);
   return { code, summary: JSON.parse(stdout) };
 }
@@ -89,10 +80,8 @@ test('imports transaction, collection and gzipped bundles and ndjson; reports fa
 test('an unknown file type named explicitly is an error', async () => {
   const path = join(work, 'notes.txt');
   writeFileSync(path, 'x');
-  const child = spawn(process.execPath, [bin, 'import', path], { env: { ...process.env, FHIRKEEP_DATABASE_URL: database.url }, stdio: 'pipe' });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 1);
+  const { code, stderr } = await runCli(['import', path], { FHIRKEEP_DATABASE_URL: database.url });
+  assert.equal(code, 1);
   assert.match(stderr, /not a \.json/);
 });
 

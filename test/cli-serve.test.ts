@@ -4,13 +4,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { FHIRKEEP_BIN, runCli } from './support/cli.js';
 
 /**
  * The real `fhirkeep` binary on the embedded default: what `npm start` does for a newcomer.
  * These drive the built CLI (dist/), so `npm install` (which builds) must have run.
  */
-const bin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
+const bin = FHIRKEEP_BIN;
 let dataDir: string;
 
 before(() => {
@@ -102,48 +102,28 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   assert.equal(await third.exited, 0);
 });
 
-/** Runs a CLI command to completion; resolves to its exit code and output. */
-async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, FHIRKEEP_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, stdout, stderr };
-}
-
 test('migrate beside a running server uses its cluster and leaves it running', async () => {
   const server = await startServe();
   try {
-    const migrated = await runCli(['--json', 'migrate']);
+    const migrated = await runCli(['--json', 'migrate'], { FHIRKEEP_DATA_DIR: dataDir });
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.deepEqual(JSON.parse(migrated.stdout), { applied: [], current: 1, database: `embedded PostgreSQL in ${dataDir}` });
     assert.equal((await fetch(`${server.baseUrl}/readyz`)).status, 200, 'the server still has its database');
-    const second = await runCli(['serve'], { FHIRKEEP_PORT: '0' });
+    const second = await runCli(['serve'], { FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: '0' });
     assert.equal(second.code, 1);
     assert.match(second.stderr, /in use by Fhirkeep process/);
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
   }
-  const alone = await runCli(['migrate']);
+  const alone = await runCli(['migrate'], { FHIRKEEP_DATA_DIR: dataDir });
   assert.equal(alone.code, 0, alone.stderr);
   assert.match(alone.stdout, /Schema is current \(version 1\)/);
   assert.equal(postmasterPid() !== undefined && alive(postmasterPid() ?? 0), false, 'migrate stops the cluster it started');
 });
 
 test('an invalid setting stops the start with a clear message and exit code 1', async () => {
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: 'eighty' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, stderr } = await runCli(['serve'], { FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: 'eighty' });
   assert.equal(code, 1);
   assert.match(stderr, /FHIRKEEP_PORT/);
 });
