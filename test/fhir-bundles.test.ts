@@ -48,6 +48,20 @@ describe('transaction', () => {
     assert.equal(history.json.entry[0].request.method, 'POST', 'creates are recorded as creates');
   });
 
+  test('creates written together are indexed like single creates', async () => {
+    const res = await file.fhir('POST', '', {
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient('tx-indexed'), request: { method: 'POST', url: 'Patient' } }] },
+    });
+    assert.equal(res.status, 200);
+    const again = await file.fhir('POST', '/Patient', { body: patient('tx-indexed'), headers: { 'if-none-exist': 'identifier=urn:mrn|tx-indexed' } });
+    assert.equal(again.status, 200, 'the identifier written by the transaction is found');
+    assert.equal(again.json.id, res.json.entry[0].resource.id);
+    const unknown = await file.fhir('POST', '', {
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Pateint' }, request: { method: 'POST', url: 'Pateint' } }] },
+    });
+    assert.equal(unknown.status, 404);
+  });
+
   test('one bad entry fails the whole transaction, names the entry and writes nothing', async () => {
     const before = await everything();
     const res = await file.fhir('POST', '', {

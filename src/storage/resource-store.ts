@@ -91,6 +91,12 @@ class PgResourceStore implements ResourceStore {
     return created(await insertNew(this.db, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
   }
 
+  async createMany(scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
+    assertCanWrite(scope);
+    if (items.length === 0) return [];
+    return insertMany(this.db, scope, items);
+  }
+
   async createIfNoneExist(
     scope: AccessScope,
     resource: FhirResource,
@@ -258,6 +264,41 @@ async function insertNew(
     select rid from r`;
   if (rows.length === 0) return undefined;
   return { type, id, versionId, lastUpdated: now, deleted: false, json };
+}
+
+/**
+ * Inserts many new resources (version 1 each) with their history and index rows in ONE
+ * statement: a transaction bundle's creates cost one round trip, not one per entry.
+ */
+async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
+  const now = new Date();
+  const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: serialise(resource, id, 1, now), v: rowValues({ ...resource, id }) }));
+  const tokens = rows.flatMap((r) => r.v.tokens.params.map((param, i) => ({ id: r.id, param, system: r.v.tokens.systems[i] ?? null, code: r.v.tokens.codes[i] as string })));
+  await sql`
+    with input as (
+      select * from unnest(
+        ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.json)}::text[],
+        ${rows.map((r) => r.v.patientId)}::text[], ${rows.map((r) => JSON.stringify(r.v.codes))}::text[],
+        ${rows.map((r) => JSON.stringify(r.v.security))}::text[]
+      ) with ordinality as x(type, id, content, patient_id, codes, security, ord)
+    ), r as (
+      insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
+      select type, id, 1, ${now}, content, patient_id, ${scope.ownerAccount}, ${scope.sourceApp},
+             array(select jsonb_array_elements_text(codes::jsonb)), ${now}, array(select jsonb_array_elements_text(security::jsonb))
+      from input order by ord
+      returning rid, type, id, version_id, last_updated, content
+    ), h as (
+      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+      select rid, type, id, version_id, last_updated, 'POST', content from r
+    ), t as (
+      insert into resource_tokens (rid, type, param, system, code)
+      select r.rid, r.type, k.param, k.system, k.code
+      from unnest(${tokens.map((t) => t.id)}::text[], ${tokens.map((t) => t.param)}::text[], ${tokens.map((t) => t.system)}::text[],
+                  ${tokens.map((t) => t.code)}::text[]) as k(id, param, system, code)
+      join r on r.id = k.id
+    )
+    select count(*)::int as n from r`;
+  return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
 }
 
 /**

@@ -98,6 +98,8 @@ export interface ResourceStore {
   vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Assigns a new id, versionId 1 and lastUpdated; the resource's own id/meta values are replaced. */
   create(scope: AccessScope, resource: FhirResource, options?: CreateOptions): Promise<StoredVersion>;
+  /** Creates many resources at the ids given (fresh server-chosen ids) in one round trip, in order. */
+  createMany(scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]>;
   /**
    * Conditional create (R4 §3.1.0.8 If-None-Exist) under a lock on the criteria, so two
    * concurrent requests cannot both create. Two or more matches → multiple-matches error.

@@ -1,6 +1,6 @@
 import { codeForStatus } from '../../errors/codes.js';
-import { FhirkeepError, type ErrorDetail } from '../../errors/fhirkeep-error.js';
-import type { OperationOutcome } from '../../errors/operation-outcome.js';
+import { FhirkeepError, isFhirkeepError, type ErrorDetail } from '../../errors/fhirkeep-error.js';
+import { outcomeOf, type OperationOutcome } from '../../errors/operation-outcome.js';
 import { newFhirId } from '../../fhir/fhir-id.js';
 import type { ResourceStore } from '../../storage/types.js';
 import type { BundleEntryRequest, ParsedBundle } from '../bundle/bundle-entries.js';
@@ -10,7 +10,9 @@ import { rewriteReferences } from '../bundle/references.js';
 import { bundleText, type BundleEntryText } from '../bundle-text.js';
 import { parseConditionalCriteria } from '../conditional-criteria.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { checkResource } from '../resource-body.js';
 import type { RestContext } from '../rest-context.js';
+import { writeResponse } from '../version-response.js';
 import type { Handler } from './batch.js';
 import { ifNoneExistQuery } from './create.js';
 
@@ -31,7 +33,8 @@ export async function transaction(
 ): Promise<FhirResponse> {
   refuseOverlaps(bundle.entries);
   const responses = await ctx.store.transaction(async (store) => {
-    const handle = handlerFor({ ...ctx, store });
+    const txCtx: RestContext = { ...ctx, store };
+    const handle = handlerFor(txCtx);
     const planned = await planCreates(store, req, bundle.entries);
     const fullUrls = new Map([...planned.values()].flatMap((p) => (p.fullUrl === undefined ? [] : [[p.fullUrl, p.reference] as const])));
     for (const entry of bundle.entries) {
@@ -39,8 +42,16 @@ export async function transaction(
       await rewriteReferences(entry.resource, `Bundle.entry[${entry.index}].resource`, fullUrls, (ref) => resolveConditional(store, req, ref));
     }
     const results: BundleEntryText[] = new Array(bundle.entries.length);
+    const plain = bundle.entries.filter((e) => isPlainCreate(e, planned.get(e.index)));
+    let createsWritten = false;
+    const writeCreates = async (): Promise<void> => {
+      createsWritten = true;
+      await writePlainCreates(txCtx, req, plain, planned, results);
+    };
     const ordered = [...bundle.entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
     for (const entry of ordered) {
+      if (ORDER[entry.method] >= ORDER.POST && !createsWritten) await writeCreates();
+      if (plain.includes(entry)) continue;
       const plan = planned.get(entry.index);
       const res = await handle(entryRequest(entry, req.scope, req.headers.prefer, plan?.assignedId));
       if (res.status >= 400) throw entryFailure(entry, res);
@@ -50,9 +61,51 @@ export async function transaction(
       }
       results[entry.index] = entryResponse(res, entry.method === 'HEAD');
     }
+    if (!createsWritten) await writeCreates();
     return results;
   });
   return { status: 200, headers: {}, body: { kind: 'raw', text: bundleText({ type: 'transaction-response' }, responses) } };
+}
+
+/** A create without conditions at a bare type: validated here and written with the others in one statement. */
+function isPlainCreate(entry: BundleEntryRequest, plan: PlannedCreate | undefined): boolean {
+  return (
+    entry.method === 'POST' &&
+    entry.headers.ifNoneExist === undefined &&
+    plan?.assignedId !== undefined &&
+    !entry.path.includes('/') &&
+    [...entry.query.keys()].length === 0
+  );
+}
+
+/**
+ * The plain creates of a transaction: each checked exactly as a single create is (valid R4, of
+ * the URL's type), then all inserted in one round trip at their planned ids.
+ */
+async function writePlainCreates(
+  ctx: RestContext,
+  req: FhirRequest,
+  entries: readonly BundleEntryRequest[],
+  planned: ReadonlyMap<number, PlannedCreate>,
+  results: BundleEntryText[],
+): Promise<void> {
+  const items = entries.map((entry) => {
+    try {
+      if (!ctx.resourceTypes.has(entry.path)) throw new FhirkeepError('unknown-type', `Unknown resource type "${entry.path}"`);
+      const resource = checkResource(ctx, entry.resource, entry.path);
+      // R4 §3.1.0.8: a create's own id is ignored; the planned one was chosen for its references.
+      delete resource.id;
+      return { resource, id: planned.get(entry.index)?.assignedId as string };
+    } catch (e) {
+      if (!isFhirkeepError(e)) throw e;
+      throw entryFailure(entry, { status: e.status, headers: {}, body: { kind: 'json', value: outcomeOf(e) } });
+    }
+  });
+  const versions = await ctx.store.createMany(req.scope, items);
+  versions.forEach((v, i) => {
+    const entry = entries[i] as BundleEntryRequest;
+    results[entry.index] = entryResponse(writeResponse(ctx, 201, v, req.headers.prefer, `Created ${v.type}/${v.id}`), false);
+  });
 }
 
 interface PlannedCreate {
