@@ -11,6 +11,7 @@ export const ERROR_TABLE = {
   'id-mismatch': { status: 400, issue: 'invalid' },
   'invalid-parameter': { status: 400, issue: 'value' },
   'invalid-patch': { status: 400, issue: 'invalid' },
+  'unknown-operation': { status: 400, issue: 'not-supported' },
   'unauthorized': { status: 401, issue: 'login', oauth: 'invalid_token' },
   'forbidden': { status: 403, issue: 'forbidden' },
   'not-found': { status: 404, issue: 'not-found' },

@@ -80,7 +80,7 @@ export class FhirRouter {
       allow(m, ['GET'], req);
       return history(ctx, req);
     }
-    if (first.startsWith('$')) return unsupported(req, `operation ${first} is not available yet`);
+    if (first.startsWith('$')) throw unknownOperation(first);
 
     const type = first;
     if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
@@ -100,7 +100,7 @@ export class FhirRouter {
       allow(m, ['POST'], req);
       return unsupported(req, 'search arrives with the search engine');
     }
-    if (second.startsWith('$')) return unsupported(req, `operation ${second} is not available yet`);
+    if (second.startsWith('$')) throw unknownOperation(second);
 
     const id = second;
     if (!isFhirId(id)) throw new FhirkeepError('invalid-id', `"${id}" is not a valid FHIR id (R4 §2.26.0.1)`);
@@ -115,7 +115,7 @@ export class FhirRouter {
       allow(m, ['GET'], req);
       return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, req, type, id, fourth);
     }
-    if (third.startsWith('$') && fourth === undefined) return unsupported(req, `operation ${third} is not available yet`);
+    if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);
     throw notFound(req);
   }
 }
@@ -130,6 +130,11 @@ function allow(method: FhirMethod, allowed: readonly FhirMethod[], req: FhirRequ
 
 function notFound(req: FhirRequest): FhirkeepError {
   return new FhirkeepError('not-found', `No FHIR interaction at /${req.path}`);
+}
+
+/** An operation this server does not define is the request's fault (400), as for an unknown parameter. */
+function unknownOperation(name: string): FhirkeepError {
+  return new FhirkeepError('unknown-operation', `Unknown operation ${name}`);
 }
 
 function unsupported(req: FhirRequest, why: string): never {
