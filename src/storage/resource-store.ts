@@ -126,19 +126,13 @@ class PgResourceStore implements ResourceStore {
     assertCanWrite(scope);
     const method = options.method ?? 'PUT';
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const current = await currentRow(this.db, type, id);
-      if (current === undefined) {
-        if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-        const made = await insertNew(this.db, scope, { ...resource, id }, id, 1, method, true);
-        if (made !== undefined) return { version: made, created: true };
-        continue; // someone created it meanwhile: update theirs
-      }
-      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-        throw preconditionFailed(type, id, options.ifMatch, current.version_id);
-      }
-      const written = await replaceVersion(this.db, current, type, id, resource, method);
-      if (written !== undefined) return { version: written, created: current.deleted };
+      const result = await updateInPlace(this.db, type, id, resource, method, options.ifMatch);
+      if (result.kind === 'written') return { version: result.version, created: result.created };
+      if (result.kind === 'stale') throw preconditionFailed(type, id, options.ifMatch ?? 0, result.current);
       if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
+      const made = await insertNew(this.db, scope, { ...resource, id }, id, 1, method, true);
+      if (made !== undefined) return { version: made, created: true };
+      // Someone created it between the two statements: update theirs.
     }
     throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
   }
@@ -156,7 +150,7 @@ class PgResourceStore implements ResourceStore {
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
         throw preconditionFailed(type, id, options.ifMatch, current.version_id);
       }
-      const written = await replaceVersion(this.db, current, type, id, undefined, 'DELETE');
+      const written = await writeDeletion(this.db, current, type, id);
       if (written !== undefined) return written;
       if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
     }
@@ -216,7 +210,7 @@ function toVersion(row: VersionRow): StoredVersion {
 }
 
 /** The stored JSON: resourceType, id and meta first (as people expect to read them), the rest as sent. */
-function serialise(resource: FhirResource, id: string, versionId: number, lastUpdated: Date): string {
+function serialise(resource: FhirResource, id: string, versionId: number | string, lastUpdated: Date): string {
   const { resourceType, id: _ignored, meta, ...rest } = resource;
   return JSON.stringify({
     resourceType,
@@ -302,28 +296,43 @@ async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonl
 }
 
 /**
- * Writes the next version over `current` (a delete when `resource` is undefined) with
- * compare-and-swap on version_id; undefined when another writer got there first.
+ * Stands for the version number in JSON built before the database has chosen it. Random per
+ * process, so no client-sent text can collide with it.
  */
-async function replaceVersion(
+const VERSION_MARK = `fhirkeep-version-${randomUUID()}`;
+const VERSION_FIELD = `"versionId":"${VERSION_MARK}"`;
+
+type InPlaceResult =
+  | { readonly kind: 'written'; readonly version: StoredVersion; readonly created: boolean }
+  | { readonly kind: 'stale'; readonly current: number }
+  | { readonly kind: 'absent' };
+
+/**
+ * An update in ONE statement: lock the current row, check If-Match, write the next version
+ * (its number spliced into the JSON by the database), its history and index rows. `absent`
+ * when there is no row yet (the caller then creates it).
+ */
+async function updateInPlace(
   sql: Tx,
-  current: CurrentRow,
   type: string,
   id: string,
-  resource: FhirResource | undefined,
+  resource: FhirResource,
   method: HistoryEntry['method'],
-): Promise<StoredVersion | undefined> {
+  ifMatch: number | undefined,
+): Promise<InPlaceResult> {
   const now = new Date();
-  const versionId = current.version_id + 1;
-  const json = resource === undefined ? null : serialise(resource, id, versionId, now);
-  const v = resource === undefined ? undefined : rowValues({ ...resource, id });
-  const tokens = v?.tokens ?? { params: [], systems: [], codes: [] };
-  const rows = await sql`
-    with u as (
-      update resources set version_id = ${versionId}, last_updated = ${now}, deleted = ${resource === undefined},
-        content = ${json}, patient_id = ${v?.patientId ?? null}, codes = ${v?.codes ?? []}::text[], security = ${v?.security ?? []}::text[]
-      where rid = ${current.rid} and version_id = ${current.version_id}
-      returning rid, type, id, version_id, last_updated, content
+  const json = serialise(resource, id, VERSION_MARK, now);
+  const v = rowValues({ ...resource, id });
+  const [row] = await sql<{ current: number | null; written: number | null; was_deleted: boolean | null }[]>`
+    with cur as (
+      select rid, version_id, deleted from resources where tenant = 0 and type = ${type} and id = ${id} for update
+    ), u as (
+      update resources r set version_id = cur.version_id + 1, last_updated = ${now}, deleted = false,
+        content = replace(${json}::text, ${VERSION_FIELD}::text, '"versionId":"' || (cur.version_id + 1) || '"'),
+        patient_id = ${v.patientId}, codes = ${v.codes}::text[], security = ${v.security}::text[]
+      from cur
+      where r.rid = cur.rid and (${ifMatch ?? null}::int is null or cur.version_id = ${ifMatch ?? null}::int)
+      returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.content, cur.deleted as was_deleted
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, ${method}, content from u
@@ -331,12 +340,43 @@ async function replaceVersion(
       delete from resource_tokens where rid in (select rid from u)
     ), t as (
       insert into resource_tokens (rid, type, param, system, code)
-      select u.rid, ${type}, x.param, x.system, x.code
-      from u, unnest(${tokens.params}::text[], ${tokens.systems}::text[], ${tokens.codes}::text[]) as x(param, system, code)
+      select u.rid, u.type, x.param, x.system, x.code
+      from u, unnest(${v.tokens.params}::text[], ${v.tokens.systems}::text[], ${v.tokens.codes}::text[]) as x(param, system, code)
+    )
+    select (select version_id from cur) as current, u.version_id as written, u.was_deleted
+    from (select 1) as one left join u on true`;
+  if (row?.current === null || row?.current === undefined) return { kind: 'absent' };
+  if (row.written === null) return { kind: 'stale', current: row.current };
+  const versionJson = json.replace(VERSION_FIELD, `"versionId":"${row.written}"`);
+  return {
+    kind: 'written',
+    created: row.was_deleted === true,
+    version: { type, id, versionId: row.written, lastUpdated: now, deleted: false, json: versionJson },
+  };
+}
+
+/**
+ * Writes the delete version over `current` with compare-and-swap on version_id; undefined when
+ * another writer got there first.
+ */
+async function writeDeletion(sql: Tx, current: CurrentRow, type: string, id: string): Promise<StoredVersion | undefined> {
+  const now = new Date();
+  const versionId = current.version_id + 1;
+  const rows = await sql`
+    with u as (
+      update resources set version_id = ${versionId}, last_updated = ${now}, deleted = true,
+        content = null, patient_id = null, codes = '{}', security = '{}'
+      where rid = ${current.rid} and version_id = ${current.version_id}
+      returning rid, type, id, version_id, last_updated
+    ), h as (
+      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+      select rid, type, id, version_id, last_updated, 'DELETE', null from u
+    ), d as (
+      delete from resource_tokens where rid in (select rid from u)
     )
     select rid from u`;
   if (rows.length === 0) return undefined;
-  return { type, id, versionId, lastUpdated: now, deleted: resource === undefined, json };
+  return { type, id, versionId, lastUpdated: now, deleted: true, json: null };
 }
 
 async function currentRow(sql: Tx, type: string, id: string): Promise<CurrentRow | undefined> {
