@@ -22,7 +22,9 @@ export async function serve(out: Output): Promise<number> {
       `Fhirkeep is serving FHIR R4 at ${baseUrl}/fhir`,
       `  capability statement: ${baseUrl}/fhir/metadata`,
       `  health:               ${baseUrl}/healthz, ${baseUrl}/readyz`,
-      config.devNoAuth ? '  WARNING: FHIRKEEP_DEV_NO_AUTH=1 — the FHIR API needs no authentication' : '',
+      config.devNoAuth
+        ? '  WARNING: FHIRKEEP_DEV_NO_AUTH=1 — the FHIR API needs no authentication'
+        : '  The FHIR API requires authentication (answers 401); to try it locally, start with FHIRKEEP_DEV_NO_AUTH=1',
     ]
       .filter((l) => l !== '')
       .join('\n'),
