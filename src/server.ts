@@ -8,7 +8,7 @@ import { preloadValidators, validateResource } from './fhir/validator.js';
 import { createHttpApp } from './http/fastify-app.js';
 import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { FhirRouter } from './rest/router.js';
+import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase } from './storage/database.js';
 import { createResourceStore } from './storage/resource-store.js';
@@ -63,7 +63,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
         const statement = buildCapabilityStatement({
           baseUrl: base,
           softwareVersion: SOFTWARE_VERSION,
-          resourceTypes: definitions.resourceTypes,
+          interactions: TYPE_INTERACTIONS,
+          systemInteractions: SYSTEM_INTERACTIONS,
           date: startedAt,
         });
         capability = { base, text: JSON.stringify(statement) };

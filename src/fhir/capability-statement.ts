@@ -1,47 +1,84 @@
-/** Interactions Fhirkeep offers on every resource type (R4 CapabilityStatement.rest.resource.interaction). */
-export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'] as const;
-/** Interactions Fhirkeep offers at the system level. */
-export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system'] as const;
+import { loadDefinitions, type SearchParameterDefinition } from './definitions.js';
+
+/** R4 ValueSet type-restful-interaction: what a server can do with one resource type. */
+export type TypeInteraction = 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type';
+/** R4 ValueSet system-restful-interaction: what a server can do at its base. */
+export type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-system';
 
 export interface CapabilityInput {
+  /** The FHIR base URL (`…/fhir`). */
   readonly baseUrl: string;
   readonly softwareVersion: string;
-  readonly resourceTypes: Iterable<string>;
+  /** The interactions the router implements, offered on every resource type. */
+  readonly interactions: readonly TypeInteraction[];
+  readonly systemInteractions: readonly SystemInteraction[];
+  /**
+   * The search parameters the search engine supports. Each is listed under its base types; those
+   * on `Resource` or `DomainResource` (`_id`, `_lastUpdated`, …) once, for all types.
+   */
+  readonly searchParams?: readonly SearchParameterDefinition[];
   /** When the statement is published (the server's start). */
   readonly date: Date;
 }
 
+interface SearchParamEntry {
+  readonly name: string;
+  readonly definition: string;
+  readonly type: SearchParameterDefinition['type'];
+}
+
+const COMMON_BASES = ['Resource', 'DomainResource'];
+
+/** `{ [key]: list }`, or nothing for an empty list: FHIR JSON has no empty arrays (json.html). */
+const listed = <T>(key: string, list: readonly T[]): Record<string, readonly T[]> => (list.length > 0 ? { [key]: list } : {});
+
 /**
- * The R4 CapabilityStatement (§3.1.0.13, `kind: instance`) generated from the definitions and
- * the interactions the router really implements, so the two cannot drift apart.
+ * The server's R4 CapabilityStatement (http.html#capabilities, `kind: instance`): one
+ * `rest.resource` per R4 resource type of the shipped definitions, with the interactions the
+ * caller says the router implements, so the statement cannot promise more than the server does.
  */
 export function buildCapabilityStatement(input: CapabilityInput): Record<string, unknown> {
+  const params = input.searchParams ?? [];
+  const entry = (p: SearchParameterDefinition): SearchParamEntry => ({ name: p.code, definition: p.url, type: p.type });
+  const byName = (a: SearchParamEntry, b: SearchParamEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const common = params.filter((p) => p.base.some((b) => COMMON_BASES.includes(b))).map(entry).sort(byName);
+  const interactions = listed('interaction', input.interactions.map((code) => ({ code })));
   return {
     resourceType: 'CapabilityStatement',
+    name: 'Fhirkeep',
     status: 'active',
     date: input.date.toISOString(),
     publisher: 'Fhirkeep',
     kind: 'instance',
     software: { name: 'Fhirkeep', version: input.softwareVersion },
+    // cpb-15: a statement of kind `instance` describes an implementation.
     implementation: { description: 'Fhirkeep FHIR R4 server', url: input.baseUrl },
     fhirVersion: '4.0.1',
+    // JSON only; XML requests get 406.
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json'],
     rest: [
       {
         mode: 'server',
-        resource: [...input.resourceTypes].sort().map((type) => ({
-          type,
-          interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
-          versioning: 'versioned-update',
-          readHistory: true,
-          updateCreate: true,
-          conditionalCreate: true,
-          conditionalRead: 'modified-since',
-          conditionalUpdate: true,
-          conditionalDelete: 'single',
-        })),
-        interaction: SYSTEM_INTERACTIONS.map((code) => ({ code })),
+        resource: [...loadDefinitions().resourceTypes].sort().map((type) => {
+          const own = params.filter((p) => p.base.includes(type)).map(entry).sort(byName);
+          return {
+            type,
+            profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+            ...interactions,
+            versioning: 'versioned-update',
+            readHistory: true,
+            updateCreate: true,
+            conditionalCreate: true,
+            // Reads answer both If-Modified-Since and If-None-Match with 304 (src/rest/interactions/read.ts).
+            conditionalRead: 'full-support',
+            conditionalUpdate: true,
+            conditionalDelete: 'single',
+            ...listed('searchParam', own),
+          };
+        }),
+        ...listed('interaction', input.systemInteractions.map((code) => ({ code }))),
+        ...listed('searchParam', common),
       },
     ],
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** FHIR R4 §2.24.0.1 `id`: 1–64 of A–Z, a–z, 0–9, '-' and '.'. */
+/** FHIR R4 §2.24.0.1 (datatypes.html#id) `id`: 1–64 of A–Z, a–z, 0–9, '-' and '.'. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function isFhirId(value: string): boolean {

@@ -1,5 +1,6 @@
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
+import type { SystemInteraction, TypeInteraction } from '../fhir/capability-statement.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { clientFaultOf } from '../storage/database-errors.js';
 import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
@@ -16,6 +17,10 @@ import { vread } from './interactions/vread.js';
 import { requireResourceMediaType } from './media-types.js';
 import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
+
+/** What this router implements on every type and at the base, as the CapabilityStatement says it. */
+export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'] as const satisfies readonly TypeInteraction[];
+export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system'] as const satisfies readonly SystemInteraction[];
 
 /** Something unexpected went wrong; the router reports it without leaking internals. */
 export type ErrorReporter = (error: unknown, req: FhirRequest) => void;
