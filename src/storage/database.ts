@@ -45,7 +45,7 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
     description = `embedded PostgreSQL in ${config.dataDir}`;
   }
   try {
-    await checkVersion(sql);
+    await checkVersion(sql, description);
     const migrations = await migrate(sql, logger);
     return {
       sql,
@@ -93,11 +93,16 @@ async function ensureDatabase(connection: ClusterConnection, logger: Logger): Pr
   }
 }
 
-async function checkVersion(sql: Sql): Promise<void> {
-  const [row] = await sql<{ v: number }[]>`select current_setting('server_version_num')::int as v`;
-  const version = row?.v ?? 0;
-  if (version < MIN_SERVER_VERSION) {
-    throw new Error(`PostgreSQL ${version} is too old: Fhirkeep needs PostgreSQL 14 or newer`);
+async function checkVersion(sql: Sql, description: string): Promise<void> {
+  const [row] = await sql<{ num: number; text: string }[]>`
+    select current_setting('server_version_num')::int as num, current_setting('server_version') as text`;
+  assertSupportedVersion(row?.num ?? 0, row?.text ?? 'unknown', description);
+}
+
+/** Fails the start with a message naming the server, its version and the one required. */
+export function assertSupportedVersion(num: number, text: string, description: string): void {
+  if (num < MIN_SERVER_VERSION) {
+    throw new Error(`${description} runs PostgreSQL ${text}, which is too old: Fhirkeep needs PostgreSQL 14 or newer`);
   }
 }
 

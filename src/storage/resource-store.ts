@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql, TransactionSql } from 'postgres';
+import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
+import { readHistory } from './history-query.js';
+import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
 import { rowValues } from './row-values.js';
 import { assertCanWrite, readPredicate } from './scope-sql.js';
 import type {
@@ -30,20 +32,17 @@ interface VersionRow {
   content: string | null;
 }
 
-interface CurrentRow {
-  rid: string;
-  version_id: number;
-  deleted: boolean;
-}
-
-/** How often an unconditional update retries after losing a compare-and-swap race. */
+/** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
 
 export function createResourceStore(db: Database): ResourceStore {
   return new PgResourceStore(db.sql);
 }
 
-/** The ResourceStore on PostgreSQL: one statement per write, compare-and-swap on version_id. */
+/**
+ * The ResourceStore on PostgreSQL: one statement per write. Updates and deletes lock the current
+ * row inside their statement, so concurrent writers queue per resource and never lose a version.
+ */
 class PgResourceStore implements ResourceStore {
   /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
   constructor(
@@ -139,52 +138,14 @@ class PgResourceStore implements ResourceStore {
 
   async delete(scope: AccessScope, type: string, id: string, options: WriteOptions = {}): Promise<StoredVersion | undefined> {
     assertCanWrite(scope);
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const current = await currentRow(this.db, type, id);
-      if (current === undefined || current.deleted) {
-        if (options.ifMatch !== undefined && options.ifMatch !== current?.version_id) {
-          throw preconditionFailed(type, id, options.ifMatch, current?.version_id);
-        }
-        return undefined;
-      }
-      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-        throw preconditionFailed(type, id, options.ifMatch, current.version_id);
-      }
-      const written = await writeDeletion(this.db, current, type, id);
-      if (written !== undefined) return written;
-      if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-    }
-    throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
+    const result = await writeDeletion(this.db, type, id, options.ifMatch);
+    if (result.kind === 'written') return result.version;
+    if (options.ifMatch !== undefined && options.ifMatch !== result.current) throw preconditionFailed(type, id, options.ifMatch, result.current);
+    return undefined;
   }
 
-  async history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage> {
-    const sql = this.db;
-    const pred = readPredicate(sql, scope);
-    const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
-    const filters = sql`
-      ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
-      where h.tenant = 0
-      ${query.type === undefined ? sql`` : sql`and h.type = ${query.type}`}
-      ${query.id === undefined ? sql`` : sql`and h.id = ${query.id}`}
-      ${query.since === undefined ? sql`` : sql`and h.last_updated > ${query.since}`}
-      ${query.before === undefined ? sql`` : sql`and h.last_updated <= ${query.before}`}`;
-    const rows = await sql<(VersionRow & { seq: string; method: HistoryEntry['method'] })[]>`
-      select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.method = 'DELETE' as deleted, h.content
-      from resource_history h ${filters} ${cursor === undefined ? sql`` : sql`and h.seq < ${cursor}`}
-      order by h.seq desc limit ${query.count + 1}`;
-    const page = rows.slice(0, query.count);
-    const last = page[page.length - 1];
-    const more = rows.length > query.count;
-    let total: number | undefined;
-    if (!more && cursor === undefined) total = page.length;
-    else if (query.id !== undefined) {
-      total = (await sql<{ n: number }[]>`select count(*)::int as n from resource_history h ${filters}`)[0]?.n;
-    }
-    return {
-      entries: page.map((r) => ({ ...toVersion(r), method: r.method })),
-      ...(total === undefined ? {} : { total }),
-      ...(more && last !== undefined ? { next: last.seq } : {}),
-    };
+  history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage> {
+    return readHistory(this.db, scope, query);
   }
 
   match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
@@ -209,18 +170,6 @@ function toVersion(row: VersionRow): StoredVersion {
   };
 }
 
-/** The stored JSON: resourceType, id and meta first (as people expect to read them), the rest as sent. */
-function serialise(resource: FhirResource, id: string, versionId: number | string, lastUpdated: Date): string {
-  const { resourceType, id: _ignored, meta, ...rest } = resource;
-  return JSON.stringify({
-    resourceType,
-    id,
-    // R4 §3.1.0.1.2: versionId and lastUpdated belong to the server; other meta (profile, tag, security) is kept.
-    meta: { ...meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
-    ...rest,
-  });
-}
-
 /**
  * Inserts version `versionId` of a new resource, its history row and its index rows in one
  * statement (atomic without an explicit transaction). With `ifAbsent`, a concurrent insert of
@@ -237,7 +186,7 @@ async function insertNew(
 ): Promise<(StoredVersion & { json: string }) | undefined> {
   const now = new Date();
   const type = resource.resourceType;
-  const json = serialise(resource, id, versionId, now);
+  const json = resourceJson(resource, id, String(versionId), now.toISOString());
   const v = rowValues({ ...resource, id });
   const rows = await sql`
     with r as (
@@ -266,7 +215,7 @@ async function insertNew(
  */
 async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
   const now = new Date();
-  const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: serialise(resource, id, 1, now), v: rowValues({ ...resource, id }) }));
+  const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }) }));
   const tokens = rows.flatMap((r) => r.v.tokens.params.map((param, i) => ({ id: r.id, param, system: r.v.tokens.systems[i] ?? null, code: r.v.tokens.codes[i] as string })));
   await sql`
     with input as (
@@ -295,13 +244,6 @@ async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonl
   return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
 }
 
-/**
- * Stands for the version number in JSON built before the database has chosen it. Random per
- * process, so no client-sent text can collide with it.
- */
-const VERSION_MARK = `fhirkeep-version-${randomUUID()}`;
-const VERSION_FIELD = `"versionId":"${VERSION_MARK}"`;
-
 type InPlaceResult =
   | { readonly kind: 'written'; readonly version: StoredVersion; readonly created: boolean }
   | { readonly kind: 'stale'; readonly current: number }
@@ -309,8 +251,10 @@ type InPlaceResult =
 
 /**
  * An update in ONE statement: lock the current row, check If-Match, write the next version
- * (its number spliced into the JSON by the database), its history and index rows. `absent`
- * when there is no row yet (the caller then creates it).
+ * (its number and time spliced into the JSON by the database), its history and index rows.
+ * `absent` when there is no row yet (the caller then creates it). The time is never earlier
+ * than the previous version's, even when this writer waited for the lock or another node's
+ * clock runs ahead, so a resource's versions are in lastUpdated order (R4 §3.1.0.10).
  */
 async function updateInPlace(
   sql: Tx,
@@ -320,15 +264,16 @@ async function updateInPlace(
   method: HistoryEntry['method'],
   ifMatch: number | undefined,
 ): Promise<InPlaceResult> {
-  const now = new Date();
-  const json = serialise(resource, id, VERSION_MARK, now);
+  const json = pendingResourceJson(resource, id);
   const v = rowValues({ ...resource, id });
-  const [row] = await sql<{ current: number | null; written: number | null; was_deleted: boolean | null }[]>`
+  const [row] = await sql<{ current: number | null; written: number | null; last_updated: Date | null; was_deleted: boolean | null }[]>`
     with cur as (
-      select rid, version_id, deleted from resources where tenant = 0 and type = ${type} and id = ${id} for update
+      select rid, version_id, deleted, ${nextTime(sql)} as next_time
+      from resources where tenant = 0 and type = ${type} and id = ${id} for update
     ), u as (
-      update resources r set version_id = cur.version_id + 1, last_updated = ${now}, deleted = false,
-        content = replace(${json}::text, ${VERSION_FIELD}::text, '"versionId":"' || (cur.version_id + 1) || '"'),
+      update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = false,
+        content = replace(${json}::text, ${PENDING_META_FIELDS}::text,
+          '"versionId":"' || (cur.version_id + 1) || '","lastUpdated":"' || to_char(cur.next_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'),
         patient_id = ${v.patientId}, codes = ${v.codes}::text[], security = ${v.security}::text[]
       from cur
       where r.rid = cur.rid and (${ifMatch ?? null}::int is null or cur.version_id = ${ifMatch ?? null}::int)
@@ -343,46 +288,47 @@ async function updateInPlace(
       select u.rid, u.type, x.param, x.system, x.code
       from u, unnest(${v.tokens.params}::text[], ${v.tokens.systems}::text[], ${v.tokens.codes}::text[]) as x(param, system, code)
     )
-    select (select version_id from cur) as current, u.version_id as written, u.was_deleted
+    select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
     from (select 1) as one left join u on true`;
   if (row?.current === null || row?.current === undefined) return { kind: 'absent' };
-  if (row.written === null) return { kind: 'stale', current: row.current };
-  const versionJson = json.replace(VERSION_FIELD, `"versionId":"${row.written}"`);
+  if (row.written === null || row.last_updated === null) return { kind: 'stale', current: row.current };
   return {
     kind: 'written',
     created: row.was_deleted === true,
-    version: { type, id, versionId: row.written, lastUpdated: now, deleted: false, json: versionJson },
+    version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated) },
   };
 }
 
+type DeletionResult =
+  | { readonly kind: 'written'; readonly version: StoredVersion }
+  /** Nothing written: absent (`current` undefined), already deleted, or not the If-Match version. */
+  | { readonly kind: 'unchanged'; readonly current: number | undefined };
+
 /**
- * Writes the delete version over `current` with compare-and-swap on version_id; undefined when
- * another writer got there first.
+ * A delete in ONE statement, like an update: lock the current row, check If-Match, write the
+ * delete version (content null), its history row, and drop its index rows.
  */
-async function writeDeletion(sql: Tx, current: CurrentRow, type: string, id: string): Promise<StoredVersion | undefined> {
-  const now = new Date();
-  const versionId = current.version_id + 1;
-  const rows = await sql`
-    with u as (
-      update resources set version_id = ${versionId}, last_updated = ${now}, deleted = true,
+async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number | undefined): Promise<DeletionResult> {
+  const [row] = await sql<{ current: number | null; written: number | null; last_updated: Date | null }[]>`
+    with cur as (
+      select rid, version_id, deleted, ${nextTime(sql)} as next_time
+      from resources where tenant = 0 and type = ${type} and id = ${id} for update
+    ), u as (
+      update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = true,
         content = null, patient_id = null, codes = '{}', security = '{}'
-      where rid = ${current.rid} and version_id = ${current.version_id}
-      returning rid, type, id, version_id, last_updated
+      from cur
+      where r.rid = cur.rid and not cur.deleted and (${ifMatch ?? null}::int is null or cur.version_id = ${ifMatch ?? null}::int)
+      returning r.rid, r.type, r.id, r.version_id, r.last_updated
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, 'DELETE', null from u
     ), d as (
       delete from resource_tokens where rid in (select rid from u)
     )
-    select rid from u`;
-  if (rows.length === 0) return undefined;
-  return { type, id, versionId, lastUpdated: now, deleted: true, json: null };
-}
-
-async function currentRow(sql: Tx, type: string, id: string): Promise<CurrentRow | undefined> {
-  const [row] = await sql<CurrentRow[]>`
-    select rid, version_id, deleted from resources where tenant = 0 and type = ${type} and id = ${id}`;
-  return row;
+    select (select version_id from cur) as current, u.version_id as written, u.last_updated
+    from (select 1) as one left join u on true`;
+  if (row?.written === null || row?.written === undefined || row.last_updated === null) return { kind: 'unchanged', current: row?.current ?? undefined };
+  return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null } };
 }
 
 async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
@@ -405,13 +351,18 @@ async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, li
   return rows.map((r) => r.id);
 }
 
+/** The same criteria in any order lock the same key. */
 function criteriaKey(criteria: MatchCriteria): string {
-  return JSON.stringify([criteria.type, criteria.ids ?? [], criteria.tokens ?? []]);
+  const tokens = (criteria.tokens ?? []).map((t) => [t.param, t.system ?? null, t.code]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return JSON.stringify([criteria.type, [...(criteria.ids ?? [])].sort(), tokens]);
 }
 
-function parseCursor(cursor: string): string {
-  if (!/^\d{1,18}$/.test(cursor)) throw new FhirkeepError('invalid-parameter', 'The paging cursor is not valid');
-  return cursor;
+/**
+ * The time of a resource's next version, in SQL over its current row's `last_updated`: now,
+ * but at least a millisecond after the current version (FHIR instants carry milliseconds).
+ */
+function nextTime(sql: Tx): PendingQuery<Row[]> {
+  return (sql as Sql)`greatest(${new Date()}::timestamptz, date_trunc('milliseconds', last_updated) + interval '1 millisecond')`;
 }
 
 function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import postgres from 'postgres';
-import { migrate } from '../../src/storage/migrations/migrate.js';
+import { parseConfig } from '../../src/config/load.js';
+import { openDatabase, type Database } from '../../src/storage/database.js';
 
 export interface TestDatabase {
   /** URL of a fresh, migrated database of its own. */
   readonly url: string;
+  /** That database opened the way Fhirkeep opens it (pool, version check, migrations). */
+  readonly db: Database;
+  /** Closes `db` and drops the database. */
   drop(): Promise<void>;
 }
 
@@ -18,30 +22,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (adminUrl === undefined) {
     throw new Error('FHIRKEEP_TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts PostgreSQL');
   }
+  // Random hex: safe to splice into the identifier position, where parameters cannot go.
   const name = `fhirkeep_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await asAdmin(adminUrl, (sql) => sql.unsafe(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const db = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: url.toString() }), pino({ level: 'silent' }));
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.close();
+      await asAdmin(adminUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+async function asAdmin(adminUrl: string, work: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await migrate(sql, pino({ level: 'silent' }));
+    await work(sql);
   } finally {
     await sql.end();
   }
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end();
-      }
-    },
-  };
 }

@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { PgBinaries } from './binaries.js';
-import { clusterUser, type OsUser } from './os-user.js';
+import { assertReachable, clusterUser, type OsUser } from './os-user.js';
+import { claimOwnership, releaseOwnership } from './owner-lock.js';
+import { readPostmasterPid, runningPostmaster, stopPostmaster, waitForLeftovers, waitUntilReady, type Postmaster } from './postmaster.js';
 
 const run = promisify(execFile);
 
-/** How to reach a local cluster: over its Unix socket only (it listens on no TCP port). */
+/** How to reach a local cluster: its Unix socket directory, or 127.0.0.1 when asked for TCP. */
 export interface ClusterConnection {
-  /** Directory of the Unix socket (postgres.js and libpq take it as `host`). */
+  /** Directory of the Unix socket (postgres.js and libpq take it as `host`), or `127.0.0.1`. */
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -47,91 +49,150 @@ const SUPERUSER = 'fhirkeep';
 const DATABASE = 'fhirkeep';
 /** sockaddr_un.sun_path holds 108 bytes on Linux, the socket file name included. */
 const MAX_SOCKET_PATH = 100;
+/**
+ * Data directories whose cluster this process runs. The lock file cannot tell: after a restart
+ * (a container's PID 1, say) a stale one may carry our own pid.
+ */
+const openHere = new Set<string>();
+/** Start, crash recovery and shutdown (a checkpoint) of a large cluster can take a while. */
+const PG_TIMEOUT_MS = 120_000;
 
 /**
  * Opens the private PostgreSQL cluster under `<dataDir>/pg`: initialises it on first use,
  * starts it, or adopts one left running by a crashed owner (a kill -9 of Fhirkeep leaves the
- * postmaster alive; adopting it is faster and loses nothing). Ownership is recorded in
- * `<dataDir>/fhirkeep.pid` so the CLI can tell a live server's cluster from an orphan.
+ * postmaster alive; adopting it is faster than a restart and loses nothing). Ownership is
+ * recorded in `<dataDir>/fhirkeep.pid` so the CLI can tell a live server's cluster from an orphan.
  */
 export async function openLocalCluster(options: OpenClusterOptions): Promise<LocalCluster> {
-  const { dataDir, binaries, mode, log } = options;
+  const { binaries, mode, log } = options;
+  // Absolute, because PostgreSQL resolves a relative socket directory against its data directory.
+  const dataDir = resolve(options.dataDir);
   const user = clusterUser();
   const pgDir = join(dataDir, 'pg');
   const lockFile = join(dataDir, 'fhirkeep.pid');
   const passwordFile = join(dataDir, 'pg-password');
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
-  // When root runs the cluster as another user, that user must be able to reach the directory.
-  if (user !== undefined) chmodSync(dataDir, 0o755);
-  const socketDir = socketDirectory(dataDir, user);
-
-  if (!existsSync(join(pgDir, 'PG_VERSION'))) {
-    log(`initialising a new PostgreSQL cluster in ${pgDir}`);
-    await initialise(binaries, pgDir, passwordFile, user);
+  if (user !== undefined) {
+    // When root runs the cluster as another user, that user must be able to reach the directory.
+    chmodSync(dataDir, 0o755);
+    assertReachable(user, dataDir);
   }
-  const port = options.tcpPort ?? PORT;
-  const connection: ClusterConnection = {
-    host: options.tcpPort === undefined ? socketDir : '127.0.0.1',
-    port,
-    user: SUPERUSER,
-    password: readFileSync(passwordFile, 'utf8').trim(),
-    database: DATABASE,
-  };
 
-  const owner = liveOwner(lockFile);
-  if (owner !== undefined) {
+  if (openHere.has(dataDir)) {
+    if (mode === 'own') throw new Error(`The data directory ${dataDir} is already open in this process`);
+    return { connection: connectionTo(await waitUntilReady(pgDir, PG_TIMEOUT_MS), passwordFile), owned: false, stop: async () => {} };
+  }
+  const claim = claimOwnership(lockFile);
+  if (claim.kind === 'owned-by') {
     if (mode === 'own') {
       throw new Error(
-        `The data directory ${dataDir} is in use by Fhirkeep process ${owner}. Stop it first, or run several nodes on one FHIRKEEP_DATABASE_URL.`,
+        `The data directory ${dataDir} is in use by Fhirkeep process ${claim.pid}. Stop it first, or run several nodes on one FHIRKEEP_DATABASE_URL.`,
       );
     }
-    return { connection, owned: false, stop: async () => {} };
+    // The owner may still be initialising or starting the cluster.
+    if (readPostmasterPid(pgDir)?.status !== 'ready') log(`waiting for the PostgreSQL cluster of Fhirkeep process ${claim.pid} to be ready`);
+    const running = await waitUntilReady(pgDir, PG_TIMEOUT_MS);
+    return { connection: connectionTo(running, passwordFile), owned: false, stop: async () => {} };
   }
 
-  writeFileSync(lockFile, `${process.pid}\n`);
-  writeSettings(pgDir, socketDir, user, options.tcpPort);
-  if (await isRunning(binaries, pgDir, user)) {
-    log('adopting the PostgreSQL cluster left running by a previous Fhirkeep process');
-  } else {
-    await pgCtl(binaries, user, ['start', '-D', pgDir, '-w', '-t', '60', '-s', '-l', join(pgDir, 'server.log')]);
+  let socketDir: string;
+  try {
+    socketDir = socketDirectory(dataDir, user);
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) {
+      log(`initialising a new PostgreSQL cluster in ${pgDir}`);
+      await initialise(binaries, dataDir, passwordFile, user);
+    }
+    writeSettings(pgDir, socketDir, user, options.tcpPort);
+    const wanted = { port: options.tcpPort ?? PORT, socketDir, listenAddress: options.tcpPort === undefined ? '' : '127.0.0.1' };
+    await startOrAdopt(binaries, pgDir, user, wanted, log);
+  } catch (e) {
+    releaseOwnership(lockFile);
+    throw e;
   }
-  let stopped = false;
+  openHere.add(dataDir);
+  let stopping: Promise<void> | undefined;
   return {
-    connection,
+    connection: {
+      host: options.tcpPort === undefined ? socketDir : '127.0.0.1',
+      port: options.tcpPort ?? PORT,
+      user: SUPERUSER,
+      password: readPassword(passwordFile),
+      database: DATABASE,
+    },
     owned: true,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      // Fast shutdown: roll back open transactions, checkpoint, exit (PostgreSQL "smart" would wait for clients).
-      await pgCtl(binaries, user, ['stop', '-D', pgDir, '-m', 'fast', '-w', '-t', '60', '-s']);
-      rmSync(lockFile, { force: true });
+    stop() {
+      stopping ??= stopPostmaster(pgDir, PG_TIMEOUT_MS).finally(() => {
+        releaseOwnership(lockFile);
+        openHere.delete(dataDir);
+      });
+      return stopping;
     },
   };
 }
 
-async function initialise(binaries: PgBinaries, pgDir: string, passwordFile: string, user: OsUser | undefined): Promise<void> {
+/**
+ * Starts the postmaster, or adopts one an owner killed with -9 left running (restarting it if it
+ * runs with other settings than `wanted`). Stale lock files are cleared by `runningPostmaster`.
+ */
+async function startOrAdopt(
+  binaries: PgBinaries,
+  pgDir: string,
+  user: OsUser | undefined,
+  wanted: Pick<Postmaster, 'port' | 'socketDir' | 'listenAddress'>,
+  log: (message: string) => void,
+): Promise<void> {
+  const running = runningPostmaster(pgDir);
+  if (running !== undefined) {
+    if (running.port === wanted.port && running.socketDir === wanted.socketDir && running.listenAddress === wanted.listenAddress) {
+      log('adopting the PostgreSQL cluster left running by a previous Fhirkeep process');
+      await waitUntilReady(pgDir, PG_TIMEOUT_MS);
+      return;
+    }
+    log('restarting the PostgreSQL cluster left running by a previous Fhirkeep process, with different settings');
+    await stopPostmaster(pgDir, PG_TIMEOUT_MS);
+  }
+  await waitForLeftovers(pgDir, 10_000);
+  await pgCtl(binaries, user, ['start', '-D', pgDir, '-w', '-t', String(PG_TIMEOUT_MS / 1000), '-s', '-l', join(pgDir, 'server.log')]);
+}
+
+function connectionTo(running: Postmaster, passwordFile: string): ClusterConnection {
+  return { host: running.socketDir, port: running.port, user: SUPERUSER, password: readPassword(passwordFile), database: DATABASE };
+}
+
+function readPassword(passwordFile: string): string {
+  return readFileSync(passwordFile, 'utf8').trim();
+}
+
+/**
+ * initdb into a scratch directory renamed into place when complete, so a crash mid-way never
+ * leaves a half-made cluster that later starts would trip over.
+ */
+async function initialise(binaries: PgBinaries, dataDir: string, passwordFile: string, user: OsUser | undefined): Promise<void> {
   const password = randomBytes(24).toString('base64url');
-  mkdirSync(pgDir, { recursive: true, mode: 0o700 });
-  const pwfile = join(pgDir, '..', `.initdb-pw-${process.pid}`);
+  const scratch = join(dataDir, 'pg.initdb');
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { mode: 0o700 });
+  const pwfile = join(dataDir, `.initdb-pw-${process.pid}`);
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (user !== undefined) {
-    chownSync(pgDir, user.uid, user.gid);
+    chownSync(scratch, user.uid, user.gid);
     chownSync(pwfile, user.uid, user.gid);
   }
   try {
     await run(
       binaries.initdb,
-      ['-D', pgDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-instructions'],
+      ['-D', scratch, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-instructions'],
       { ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } },
     );
   } catch (e) {
-    rmSync(pgDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     throw new Error(`initdb failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
   } finally {
     rmSync(pwfile, { force: true });
   }
+  appendFileSync(join(scratch, 'postgresql.conf'), "\ninclude_if_exists = 'fhirkeep.conf'\n");
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-  appendFileSync(join(pgDir, 'postgresql.conf'), "\ninclude_if_exists = 'fhirkeep.conf'\n");
+  renameSync(scratch, join(dataDir, 'pg'));
 }
 
 /** Written at every start, so a moved data directory still finds its socket directory. */
@@ -159,43 +220,6 @@ function socketDirectory(dataDir: string, user: OsUser | undefined): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (user !== undefined) chownSync(dir, user.uid, user.gid);
   return dir;
-}
-
-/** The pid in the lock file, if that process still lives and is not us. */
-function liveOwner(lockFile: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(lockFile, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  try {
-    process.kill(pid, 0);
-    return isNodeProcess(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Guards against a recycled pid: the owner must be a Node process. */
-function isNodeProcess(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
-  } catch {
-    return true; // no /proc: trust kill(pid, 0)
-  }
-}
-
-async function isRunning(binaries: PgBinaries, pgDir: string, user: OsUser | undefined): Promise<boolean> {
-  try {
-    await run(binaries.pgCtl, ['status', '-D', pgDir], user ?? {});
-    return true;
-  } catch (e) {
-    // pg_ctl status: 3 = not running; a stale postmaster.pid is left for `pg_ctl start`, which replaces it.
-    if ((e as { code?: number }).code === 3) return false;
-    throw new Error(`pg_ctl status failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
-  }
 }
 
 async function pgCtl(binaries: PgBinaries, user: OsUser | undefined, args: string[]): Promise<void> {

@@ -32,18 +32,22 @@ create table resources (
 ) with (fillfactor = 90);
 
 create table resource_history (
-  seq          bigint generated always as identity primary key,
   tenant       int not null default 0,
-  rid          bigint not null,
   type         text not null,
   id           text not null,
   version_id   int not null,
+  rid          bigint not null,
+  -- Global insertion order: breaks ties between equal last_updated values, so paging is stable.
+  seq          bigint generated always as identity,
   last_updated timestamptz not null,
   method       text not null check (method in ('POST', 'PUT', 'PATCH', 'DELETE')),
   content      text,
-  constraint resource_history_version unique (tenant, type, id, version_id)
+  -- vread and instance history.
+  constraint resource_history_pkey primary key (tenant, type, id, version_id)
 );
-create index resource_history_type_seq on resource_history (tenant, type, seq desc);
+-- Type and system history, newest first (R4 §3.1.0.10), _since as the lower end of one range scan.
+create index resource_history_type_time on resource_history (tenant, type, last_updated, seq);
+create index resource_history_time on resource_history (tenant, last_updated, seq);
 
 -- Current versions are read far more often than written: keep their JSON uncompressed so reads
 -- and writes skip pglz. History is mostly written and rarely read: compress it, with lz4 where
