@@ -14,10 +14,18 @@ import { openDatabase } from './storage/database.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
-export interface Fhirkeep {
+/** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
+export interface FhirCore {
   readonly config: FhirkeepConfig;
   readonly logger: Logger;
   readonly router: FhirRouter;
+  /** Resolves when the database answers (readiness). */
+  ping(): Promise<void>;
+  /** Closes the pool and, if owned, the embedded database. */
+  close(): Promise<void>;
+}
+
+export interface Fhirkeep extends FhirCore {
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
   /** Stops accepting requests, drains, closes the pool and, if owned, the embedded database. */
@@ -31,8 +39,14 @@ export interface FhirkeepOptions {
   readonly clusterMode?: 'own' | 'share';
 }
 
-/** The composition root: everything Fhirkeep is made of is wired here, and only here. */
-export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
+/**
+ * The FHIR core: database, definitions, validators and router. `publicBase` gives the public
+ * base URL (links, Location headers); it may become known only once a listener is bound.
+ */
+export async function createFhirCore(
+  config: FhirkeepConfig,
+  options: FhirkeepOptions & { readonly publicBase: () => string },
+): Promise<FhirCore> {
   const logger =
     options.logger ??
     pino({
@@ -40,29 +54,23 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       // Credentials never reach the log (see docs/observability once it exists).
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-auth-token"]'],
     });
-  // Read before the database starts, so a missing file stops the start without leaving it running.
-  const tls = config.tls === undefined ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
   const definitions = loadDefinitions();
   preloadValidators();
   const startedAt = new Date();
-  let baseUrl = config.baseUrl;
-  const publicBase = (): string => {
-    if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
-    return baseUrl;
-  };
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
     store: createResourceStore(db),
-    fhirBase: () => `${publicBase()}/fhir`,
+    fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,
     capabilityStatement: () => {
-      const base = `${publicBase()}/fhir`;
+      const base = `${options.publicBase()}/fhir`;
       if (capability?.base !== base) {
         const statement = buildCapabilityStatement({
           baseUrl: base,
           softwareVersion: SOFTWARE_VERSION,
+          resourceTypes: definitions.resourceTypes,
           interactions: TYPE_INTERACTIONS,
           systemInteractions: SYSTEM_INTERACTIONS,
           date: startedAt,
@@ -78,19 +86,33 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
+  return { config, logger, router, ping: () => db.ping(), close: () => db.close() };
+}
+
+/** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
+export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
+  // Read before the database starts, so a missing file stops the start without leaving it running.
+  const tls = config.tls === undefined ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  let baseUrl = config.baseUrl;
+  const core = await createFhirCore(config, {
+    ...options,
+    publicBase: () => {
+      if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
+      return baseUrl;
+    },
+  });
+  const { logger } = core;
   const app = createHttpApp({
     logger,
     bodyLimit: config.bodyLimit,
     ...(tls === undefined ? {} : { tls }),
   });
-  registerHealthRoutes(app, { ping: () => db.ping() });
-  registerFhirRoutes(app, { router, resolveScope: createScopeResolver(config.devNoAuth) });
+  registerHealthRoutes(app, { ping: core.ping });
+  registerFhirRoutes(app, { router: core.router, resolveScope: createScopeResolver(config.devNoAuth) });
 
   let closed = false;
   return {
-    config,
-    logger,
-    router,
+    ...core,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
@@ -104,7 +126,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       if (closed) return;
       closed = true;
       await app.close();
-      await db.close();
+      await core.close();
     },
   };
 }

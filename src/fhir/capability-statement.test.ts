@@ -14,6 +14,7 @@ interface Rest {
 const input: CapabilityInput = {
   baseUrl: 'http://localhost:8080/fhir',
   softwareVersion: '1.2.3',
+  resourceTypes: loadDefinitions().resourceTypes,
   interactions: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'],
   systemInteractions: ['transaction', 'batch', 'history-system'],
   date: new Date('2024-05-01T12:00:00Z'),

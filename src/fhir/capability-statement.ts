@@ -1,4 +1,4 @@
-import { loadDefinitions, type SearchParameterDefinition } from './definitions.js';
+import type { SearchParameterDefinition } from './definitions.js';
 
 /** R4 ValueSet type-restful-interaction: what a server can do with one resource type. */
 export type TypeInteraction = 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type';
@@ -9,6 +9,8 @@ export interface CapabilityInput {
   /** The FHIR base URL (`…/fhir`). */
   readonly baseUrl: string;
   readonly softwareVersion: string;
+  /** The R4 resource types served (from the definitions). */
+  readonly resourceTypes: Iterable<string>;
   /** The interactions the router implements, offered on every resource type. */
   readonly interactions: readonly TypeInteraction[];
   readonly systemInteractions: readonly SystemInteraction[];
@@ -60,7 +62,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
     rest: [
       {
         mode: 'server',
-        resource: [...loadDefinitions().resourceTypes].sort().map((type) => {
+        resource: [...input.resourceTypes].sort().map((type) => {
           const own = params.filter((p) => p.base.includes(type)).map(entry).sort(byName);
           return {
             type,

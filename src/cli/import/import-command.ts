@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { systemScope } from '../../access/scope.js';
 import { loadConfig } from '../../config/load.js';
-import { createFhirkeep } from '../../server.js';
+import { createFhirCore } from '../../server.js';
 import { pino, destination } from 'pino';
 import type { Output } from '../output.js';
 import { findImportFiles } from './import-files.js';
@@ -19,7 +19,9 @@ export async function importCommand(paths: readonly string[], options: ImportOpt
   const files = findImportFiles(paths);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
   const config = loadConfig();
-  const fhirkeep = await createFhirkeep(config, { logger: pino({ level: 'warn' }, destination(2)), clusterMode: 'share' });
+  // No listener: only the FHIR core. Links in stored data never depend on the base URL, so the configured one serves.
+  const baseUrl = config.baseUrl ?? 'http://localhost';
+  const fhirkeep = await createFhirCore(config, { logger: pino({ level: 'warn' }, destination(2)), clusterMode: 'share', publicBase: () => baseUrl });
   const state = new ImportState(join(config.dataDir, 'import-state.json'));
   const progress: ImportProgress = { resources: 0, bytesDone: 0, filesDone: 0, skipped: 0, failures: [] };
   const started = Date.now();
