@@ -1,0 +1,155 @@
+import type { Sql } from 'postgres';
+import type { AccessScope } from '../access/scope.js';
+import type { IncludeSpec, SearchQuery } from '../search/query/search-query.js';
+import { clauseSql, type ScopeFilter } from '../search/sql/clause-sql.js';
+import { all, paramIs, type Fragment } from '../search/sql/fragments.js';
+import { decodeCursor, encodeCursor } from '../search/sql/search-cursor.js';
+import { orderBy } from '../search/sql/sort-sql.js';
+import { readPredicate } from './scope-sql.js';
+import type { SearchPage, StoredVersion } from './types.js';
+
+interface Found {
+  rid: string;
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  content: string;
+}
+
+const COLUMNS = 'r.rid, r.type, r.id, r.version_id, r.last_updated, r.content';
+
+/**
+ * Runs a parsed search: one SQL query for the page (every clause an index lookup, the scope's
+ * read rule applied to the results and to every row a chain or `_has` reaches), then the total
+ * if asked, then includes (scoped the same way).
+ */
+export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
+  const scopeOf: ScopeFilter = (alias) => readPredicate(sql, scope, alias);
+  const conditions: Fragment[] = [
+    sql`r.tenant = 0`,
+    query.types.length === 1 ? sql`r.type = ${query.types[0] as string}` : sql`r.type = any(${query.types as string[]}::text[])`,
+    sql`not r.deleted`,
+    ...query.clauses.map((c) => clauseSql(sql, 'r', c, scopeOf)),
+  ];
+  const pred = scopeOf('r');
+  if (pred !== undefined) conditions.push(pred);
+  const where = all(sql, conditions);
+
+  const total = await totalOf(sql, where, query);
+  if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
+
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  let rows: Found[];
+  let next: string | undefined;
+  let prev: string | undefined;
+  if (query.sort.length === 0) {
+    const backward = cursor?.kind === 'before';
+    const bound = cursor === undefined || cursor.kind === 'offset' ? sql`` : backward ? sql`and r.rid < ${cursor.rid}::bigint` : sql`and r.rid > ${cursor.rid}::bigint`;
+    rows = await sql<Found[]>`
+      select ${sql.unsafe(COLUMNS)} from resources r where ${where} ${bound}
+      order by r.rid ${sql.unsafe(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
+    const more = rows.length > query.count;
+    rows = rows.slice(0, query.count);
+    if (backward) rows.reverse();
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (last !== undefined && (backward || more)) next = encodeCursor({ kind: 'after', rid: last.rid });
+    if (first !== undefined && (backward ? more : cursor !== undefined)) prev = encodeCursor({ kind: 'before', rid: first.rid });
+  } else {
+    const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
+    rows = await sql<Found[]>`
+      select ${sql.unsafe(COLUMNS)} from resources r where ${where}
+      order by ${orderBy(sql, query.sort)} limit ${query.count + 1} offset ${offset}`;
+    if (rows.length > query.count) next = encodeCursor({ kind: 'offset', offset: offset + query.count });
+    if (offset > 0) prev = encodeCursor({ kind: 'offset', offset: Math.max(0, offset - query.count) });
+    rows = rows.slice(0, query.count);
+  }
+
+  const included = await includes(sql, scopeOf, query, rows, query.includeLimit);
+  // A first page without a next one holds the whole answer: its size is the total, for free.
+  const known = total ?? (query.total === undefined && cursor === undefined && next === undefined ? rows.length : undefined);
+  return {
+    matches: rows.map(toVersion),
+    included: included.map(toVersion),
+    ...(known === undefined ? {} : { total: known }),
+    ...(next === undefined ? {} : { next }),
+    ...(prev === undefined ? {} : { prev }),
+  };
+}
+
+/**
+ * Bundle.total: `accurate` counts, `estimate` asks the planner, `none` omits it; without
+ * `_total` it is given when it costs nothing (the whole answer fits on an unpaged first page).
+ */
+async function totalOf(sql: Sql, where: Fragment, query: SearchQuery): Promise<number | undefined> {
+  const mode = query.summary === 'count' || query.count === 0 ? (query.total === 'estimate' ? 'estimate' : 'accurate') : query.total;
+  if (mode === 'accurate') {
+    const [row] = await sql<{ n: string }[]>`select count(*) as n from resources r where ${where}`;
+    return Number(row?.n ?? 0);
+  }
+  if (mode === 'estimate') {
+    const [row] = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>`explain (format json) select 1 from resources r where ${where}`;
+    return Math.round(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+  }
+  return undefined;
+}
+
+/** `_include` and `_revinclude` (R4 §3.1.1.5.4); `:iterate` ones repeat over what they added, a few rounds at most. */
+async function includes(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery, matches: readonly Found[], max: number): Promise<Found[]> {
+  if ((query.include.length === 0 && query.revinclude.length === 0) || matches.length === 0) return [];
+  const seen = new Set(matches.map((m) => m.rid));
+  const out: Found[] = [];
+  const add = (rows: readonly Found[]): Found[] => {
+    const fresh = rows.filter((r) => !seen.has(r.rid)).slice(0, Math.max(0, max - out.length));
+    for (const r of fresh) seen.add(r.rid);
+    out.push(...fresh);
+    return fresh;
+  };
+  const round = async (specs: readonly IncludeSpec[], revSpecs: readonly IncludeSpec[], from: readonly Found[]): Promise<Found[]> => {
+    const added: Found[] = [];
+    for (const spec of specs) added.push(...add(await included(sql, scopeOf, spec, from, max)));
+    for (const spec of revSpecs) added.push(...add(await revIncluded(sql, scopeOf, spec, from, max)));
+    return added;
+  };
+  let fresh = await round(query.include, query.revinclude, matches);
+  const iterInclude = query.include.filter((s) => s.iterate);
+  const iterRev = query.revinclude.filter((s) => s.iterate);
+  for (let i = 0; i < 3 && fresh.length > 0 && (iterInclude.length > 0 || iterRev.length > 0) && out.length < max; i++) {
+    fresh = await round(iterInclude, iterRev, fresh);
+  }
+  return out;
+}
+
+function included(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
+  const sources = from.filter((f) => spec.sourceType === '*' || f.type === spec.sourceType).map((f) => f.rid);
+  if (sources.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
+  const pred = scopeOf('r');
+  return sql<Found[]>`
+    select ${sql.unsafe(COLUMNS)} from resources r
+    where r.tenant = 0 and not r.deleted ${pred === undefined ? sql`` : sql`and ${pred}`}
+      and (r.type, r.id) in (
+        select x.target_type, x.target_id from search_reference x
+        where x.rid = any(${sources}::bigint[]) and ${paramIs(sql, spec.keys)} and x.target_id is not null
+          ${spec.targetType === undefined ? sql`` : sql`and x.target_type = ${spec.targetType}`})
+    limit ${max}`;
+}
+
+function revIncluded(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
+  const targets = from.filter((f) => spec.targetType === undefined || f.type === spec.targetType);
+  if (targets.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
+  const pred = scopeOf('r');
+  return sql<Found[]>`
+    select ${sql.unsafe(COLUMNS)} from resources r
+    where r.tenant = 0 and not r.deleted and r.type = ${spec.sourceType} ${pred === undefined ? sql`` : sql`and ${pred}`}
+      and r.rid in (
+        select x.rid from search_reference x
+        join unnest(${targets.map((t) => t.type)}::text[], ${targets.map((t) => t.id)}::text[]) as t(type, id)
+          on x.target_id = t.id and x.target_type = t.type
+        where ${paramIs(sql, spec.keys)})
+    limit ${max}`;
+}
+
+function toVersion(row: Found): StoredVersion {
+  return { type: row.type, id: row.id, versionId: row.version_id, lastUpdated: row.last_updated, deleted: false, json: row.content };
+}
