@@ -3,8 +3,9 @@ import type { AccessScope } from '../access/scope.js';
 import type { IncludeSpec, SearchQuery } from '../search/query/search-query.js';
 import { clauseSql, type ScopeFilter } from '../search/sql/clause-sql.js';
 import { all, paramIs, type Fragment } from '../search/sql/fragments.js';
-import { decodeCursor, encodeCursor } from '../search/sql/search-cursor.js';
+import { decodeCursor, encodeCursor, type SearchCursor } from '../search/sql/search-cursor.js';
 import { orderBy } from '../search/sql/sort-sql.js';
+import { referenceRidsSql } from '../search/types/reference-match.js';
 import { readPredicate } from './scope-sql.js';
 import type { SearchPage, StoredVersion } from './types.js';
 
@@ -26,31 +27,18 @@ const COLUMNS = 'r.rid, r.type, r.id, r.version_id, r.last_updated, r.content';
  */
 export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
   const scopeOf: ScopeFilter = (alias) => readPredicate(sql, scope, alias);
-  const conditions: Fragment[] = [
-    sql`r.tenant = 0`,
-    query.types.length === 1 ? sql`r.type = ${query.types[0] as string}` : sql`r.type = any(${query.types as string[]}::text[])`,
-    sql`not r.deleted`,
-    ...query.clauses.map((c) => clauseSql(sql, 'r', c, scopeOf)),
-  ];
-  const pred = scopeOf('r');
-  if (pred !== undefined) conditions.push(pred);
-  const where = all(sql, conditions);
-
-  const total = await totalOf(sql, where, query);
+  const selection = whereOf(sql, scopeOf, query);
+  const total = await totalOf(sql, selection, query);
   if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
 
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  let rows: Found[];
+  let rows: Found[] = await sql<Found[]>`${pageSql(sql, selection, query, cursor)}`;
   let next: string | undefined;
   let prev: string | undefined;
+  const more = rows.length > query.count;
+  rows = rows.slice(0, query.count);
   if (query.sort.length === 0) {
     const backward = cursor?.kind === 'before';
-    const bound = cursor === undefined || cursor.kind === 'offset' ? sql`` : backward ? sql`and r.rid < ${cursor.rid}::bigint` : sql`and r.rid > ${cursor.rid}::bigint`;
-    rows = await sql<Found[]>`
-      select ${sql.unsafe(COLUMNS)} from resources r where ${where} ${bound}
-      order by r.rid ${sql.unsafe(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
-    const more = rows.length > query.count;
-    rows = rows.slice(0, query.count);
     if (backward) rows.reverse();
     const first = rows[0];
     const last = rows[rows.length - 1];
@@ -58,12 +46,8 @@ export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery
     if (first !== undefined && (backward ? more : cursor !== undefined)) prev = encodeCursor({ kind: 'before', rid: first.rid });
   } else {
     const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
-    rows = await sql<Found[]>`
-      select ${sql.unsafe(COLUMNS)} from resources r where ${where}
-      order by ${orderBy(sql, query.sort)} limit ${query.count + 1} offset ${offset}`;
-    if (rows.length > query.count) next = encodeCursor({ kind: 'offset', offset: offset + query.count });
+    if (more) next = encodeCursor({ kind: 'offset', offset: offset + query.count });
     if (offset > 0) prev = encodeCursor({ kind: 'offset', offset: Math.max(0, offset - query.count) });
-    rows = rows.slice(0, query.count);
   }
 
   const included = await includes(sql, scopeOf, query, rows, query.includeLimit);
@@ -78,18 +62,74 @@ export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery
   };
 }
 
+/** The SQL of a search's first page, for EXPLAIN tests of the query shapes that must stay index scans. */
+export function searchPageSql(sql: Sql, scope: AccessScope, query: SearchQuery): Fragment {
+  return pageSql(sql, whereOf(sql, (alias) => readPredicate(sql, scope, alias), query), query, undefined);
+}
+
+/**
+ * What a search selects from: `with d … select … from d join resources r … where …`. A clause
+ * naming specific local resources (`patient=123`, `subject=Patient/123`) drives the query: its
+ * few hundred rows are materialised first and every other clause probes them. Left to itself
+ * the planner may instead walk the whole type in key order hoping a page fills early, which
+ * for one patient's `category=laboratory` at a million resources is a full scan.
+ */
+interface Selection {
+  readonly driver: Fragment | undefined;
+  readonly where: Fragment;
+}
+
+function whereOf(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery): Selection {
+  const driving = query.clauses.find((c) => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
+  const conditions: Fragment[] = [
+    sql`r.tenant = 0`,
+    query.types.length === 1 ? sql`r.type = ${query.types[0] as string}` : sql`r.type = any(${query.types as string[]}::text[])`,
+    sql`not r.deleted`,
+    // With a driver, every other clause is a probe of the driver's rows: a scalar subquery the
+    // planner cannot turn into a join that hashes all of that clause's (many) index rows.
+    ...query.clauses.filter((c) => c !== driving).map((c) => (driving === undefined ? clauseSql(sql, 'r', c, scopeOf) : sql`(select ${clauseSql(sql, 'r', c, scopeOf)})`)),
+  ];
+  const pred = scopeOf('r');
+  if (pred !== undefined) conditions.push(pred);
+  const driver = driving?.kind === 'reference' ? referenceRidsSql(sql, driving.param.keys, driving.values) : undefined;
+  return { driver, where: all(sql, conditions) };
+}
+
+/** `with d as materialized (…)` and the `from` list of a selection. */
+function fromOf(sql: Sql, selection: Selection): { with: Fragment; from: Fragment } {
+  if (selection.driver === undefined) return { with: sql``, from: sql`resources r` };
+  return { with: sql`with d as materialized (${selection.driver})`, from: sql`d join resources r on r.rid = d.rid` };
+}
+
+/** One page plus one row (to know whether another page follows), from the cursor's position. */
+function pageSql(sql: Sql, selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): Fragment {
+  const { with: cte, from } = fromOf(sql, selection);
+  if (query.sort.length === 0) {
+    const backward = cursor?.kind === 'before';
+    const bound = cursor === undefined || cursor.kind === 'offset' ? sql`` : backward ? sql`and r.rid < ${cursor.rid}::bigint` : sql`and r.rid > ${cursor.rid}::bigint`;
+    return sql`${cte}
+      select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where} ${bound}
+      order by r.rid ${sql.unsafe(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
+  }
+  const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
+  return sql`${cte}
+    select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where}
+    order by ${orderBy(sql, query.sort)} limit ${query.count + 1} offset ${offset}`;
+}
+
 /**
  * Bundle.total: `accurate` counts, `estimate` asks the planner, `none` omits it; without
  * `_total` it is given when it costs nothing (the whole answer fits on an unpaged first page).
  */
-async function totalOf(sql: Sql, where: Fragment, query: SearchQuery): Promise<number | undefined> {
+async function totalOf(sql: Sql, selection: Selection, query: SearchQuery): Promise<number | undefined> {
+  const { with: cte, from } = fromOf(sql, selection);
   const mode = query.summary === 'count' || query.count === 0 ? (query.total === 'estimate' ? 'estimate' : 'accurate') : query.total;
   if (mode === 'accurate') {
-    const [row] = await sql<{ n: string }[]>`select count(*) as n from resources r where ${where}`;
+    const [row] = await sql<{ n: string }[]>`${cte} select count(*) as n from ${from} where ${selection.where}`;
     return Number(row?.n ?? 0);
   }
   if (mode === 'estimate') {
-    const [row] = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>`explain (format json) select 1 from resources r where ${where}`;
+    const [row] = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>`explain (format json) ${cte} select 1 from ${from} where ${selection.where}`;
     return Math.round(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
   }
   return undefined;
