@@ -8,13 +8,16 @@ import { preloadValidators, validateResource } from './fhir/validator.js';
 import { createHttpApp } from './http/fastify-app.js';
 import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './rest/router.js';
+import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase } from './storage/database.js';
-import { createIndexer } from './search/index/indexer.js';
+import { createIndexer, INDEXER_VERSION } from './search/index/indexer.js';
+import { advertisedSearch } from './search/params/advertised.js';
 import { r4ParamRegistry } from './search/params/param-registry.js';
+import { compartmentQuery } from './search/query/compartment-query.js';
 import { parseSearch } from './search/query/parse-search.js';
 import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
+import { reindexIfStale } from './storage/reindex.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -61,6 +64,9 @@ export async function createFhirCore(
   const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
   const definitions = loadDefinitions();
   const params = r4ParamRegistry();
+  const indexer = createIndexer(params);
+  await reindexIfStale(db, indexer, INDEXER_VERSION, logger);
+  const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
     ...FIXED_SEARCH_LIMITS,
     defaultCount: config.defaultCount,
@@ -71,7 +77,7 @@ export async function createFhirCore(
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
-    store: createResourceStore(db, createIndexer(params)),
+    store: createResourceStore(db, indexer),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,
@@ -84,6 +90,10 @@ export async function createFhirCore(
           resourceTypes: definitions.resourceTypes,
           interactions: TYPE_INTERACTIONS,
           systemInteractions: SYSTEM_INTERACTIONS,
+          ...advertised,
+          supportedProfiles: (type) => definitions.usCore.server[type]?.profiles ?? [],
+          operations: (type) => TYPE_OPERATIONS[type] ?? [],
+          instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server'],
           date: startedAt,
         });
         capability = { base, text: JSON.stringify(statement) };
@@ -96,6 +106,7 @@ export async function createFhirCore(
     parseSearch: (types, query, strict) =>
       parseSearch({ registry: params, resourceTypes: definitions.resourceTypes, limits: searchLimits, fhirBase: `${options.publicBase()}/fhir`, strict }, types, query),
     elements: definitions.elements,
+    compartmentQuery: (patientId, opts) => compartmentQuery(params, definitions.patientCompartment, searchLimits, patientId, opts),
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),

@@ -79,6 +79,21 @@ test('imports transaction, collection and gzipped bundles and ndjson; reports fa
   assert.equal(again.summary.resources, 0);
 });
 
+test('reindex rebuilds the search index of all or some types; an unknown type is an error', async () => {
+  const env = { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data') };
+  const some = await runCli(['--json', 'reindex', 'Patient'], env);
+  assert.equal(some.code, 0, some.stderr);
+  const result = JSON.parse(some.stdout) as { resources: number; types: string[] };
+  assert.deepEqual(result.types, ['Patient']);
+  assert.ok(result.resources > 0);
+  const all = await runCli(['reindex'], env);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^Reindexed \d+ resources in /);
+  const bad = await runCli(['reindex', 'Nope'], env);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown resource type: Nope/);
+});
+
 test('an unknown file type named explicitly is an error', async () => {
   const path = join(work, 'notes.txt');
   writeFileSync(path, 'x');

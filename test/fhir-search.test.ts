@@ -311,6 +311,60 @@ test('lenient handling ignores unknown parameters and leaves them out of self; s
   assert.match(strict.json.issue[0].diagnostics, /foo/);
 });
 
+// operations
+test('Patient/$everything: the patient, its compartment and what it references, paged, with _type and _since', async () => {
+  const inCompartment = (r: Record<string, unknown>): boolean => JSON.stringify(r).includes('"reference":"Patient/p1"') && r.resourceType !== 'Patient';
+  const want = SEARCH_DATASET.filter(inCompartment).map((r) => `${r.resourceType}/${r.id}`);
+  const all = await file.fhir('GET', '/Patient/p1/$everything?_count=1000');
+  assert.equal(all.status, 200, all.text);
+  const byMode = (res: { json: { entry: Entry[] } }, mode: string) => res.json.entry.filter((e) => e.search.mode === mode).map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+  assert.deepEqual(byMode(all, 'match').sort(), ['Patient/p1', ...want].sort());
+  assert.ok(byMode(all, 'include').includes('Medication/m1'), 'referenced medication');
+  assert.ok(byMode(all, 'include').includes('Organization/acme'), 'referenced organization');
+  assert.ok(!byMode(all, 'match').some((id) => id.includes('p2')), 'nothing of another patient');
+  const paged = await searchAll('/Patient/p1/$everything?_count=3');
+  assert.deepEqual(paged.ids.sort(), ['Patient/p1', ...want].sort());
+  const typed = await searchAll('/Patient/p1/$everything?_type=Condition,Encounter');
+  assert.deepEqual(typed.ids.sort(), ['Condition/c1', 'Encounter/e1']);
+  const since = await searchAll(`/Patient/p1/$everything?_since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+  assert.deepEqual(since.ids, []);
+  assert.equal((await file.fhir('GET', '/Patient/nobody/$everything')).status, 404);
+  assert.equal((await file.fhir('GET', '/Patient/p1/$everything?_since=yesterday')).status, 400);
+  assert.equal((await file.fhir('GET', '/Patient/p1/$everything?_type=Nope')).status, 400);
+  assert.equal((await file.fhir('GET', '/Patient/p1/$everything?start=2020')).status, 400);
+});
+
+test('DocumentReference/$docref: current documents newest first, or those whose period overlaps start–end', async () => {
+  const current = await file.fhir('GET', '/DocumentReference/$docref?patient=p1');
+  assert.equal(current.status, 200, current.text);
+  assert.deepEqual(current.json.entry.map((e: Entry) => e.resource.id), ['d2', 'd1']);
+  const ranged = await file.fhir('GET', '/DocumentReference/$docref?patient=p1&start=2020-12-15&end=2021-01-15');
+  assert.deepEqual(ranged.json.entry.map((e: Entry) => e.resource.id), ['d1']);
+  const typed = await file.fhir('GET', `/DocumentReference/$docref?patient=p1&type=${encodeURIComponent('http://loinc.org|18842-5')}`);
+  assert.deepEqual(typed.json.entry.map((e: Entry) => e.resource.id), ['d2']);
+  const posted = await file.fhir('POST', '/DocumentReference/$docref', {
+    body: { resourceType: 'Parameters', parameter: [{ name: 'patient', valueId: 'p1' }, { name: 'start', valueDate: '2022-05-10' }] },
+  });
+  assert.deepEqual(posted.json.entry.map((e: Entry) => e.resource.id), ['d2']);
+  assert.equal((await file.fhir('GET', '/DocumentReference/$docref')).status, 400, 'patient is required');
+  assert.equal((await file.fhir('GET', '/DocumentReference/$docref?patient=p1&start=soon')).status, 400);
+});
+
+test('the CapabilityStatement lists the parameters, includes, US Core profiles and operations it answers', async () => {
+  const cs = (await file.fhir('GET', '/metadata')).json;
+  const patient = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
+  const names = patient.searchParam.map((p: { name: string }) => p.name);
+  for (const n of ['name', 'birthdate', 'gender', 'identifier', 'race', 'ethnicity']) assert.ok(names.includes(n), n);
+  assert.ok(patient.supportedProfile.includes('http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient'));
+  assert.deepEqual(patient.operation, [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }]);
+  const mr = cs.rest[0].resource.find((r: { type: string }) => r.type === 'MedicationRequest');
+  assert.ok(mr.searchInclude.includes('MedicationRequest:medication'));
+  const obs = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Observation');
+  assert.ok(obs.searchRevInclude.includes('Provenance:target'));
+  assert.ok(cs.rest[0].interaction.some((i: { code: string }) => i.code === 'search-system'));
+  assert.ok(!names.includes('_text') && !names.includes('_content'), 'unsupported parameters are not advertised');
+});
+
 // bad input: 400 with an OperationOutcome, never 5xx
 const cases: [string, RegExp, Record<string, string>?][] = [
   ['/Patient?birthdate=1980-13-01', /not a FHIR date/],

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
+import { reindexCommand } from './reindex.js';
 import { createOutput, type Output } from './output.js';
 import { serve } from './serve.js';
 
@@ -20,6 +21,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   program.command('serve').description('run the server (what npm start runs)').action(run(serve));
   program.command('migrate').description('apply database migrations and exit').action(run(migrateCommand));
+  program
+    .command('reindex')
+    .description('rebuild the search index (of every resource, or of the types given)')
+    .argument('[types...]', 'resource types, e.g. Observation Patient')
+    .action((types: string[]) => run((out) => reindexCommand(types, out))());
   program
     .command('import')
     .description('load FHIR Bundles (.json, .json.gz) and ndjson (.ndjson, .ndjson.gz); resumable')

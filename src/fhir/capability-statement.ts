@@ -19,6 +19,14 @@ export interface CapabilityInput {
    * on `Resource` or `DomainResource` (`_id`, `_lastUpdated`, …) once, for all types.
    */
   readonly searchParams?: readonly SearchParameterDefinition[];
+  /** Per type: `_include` values (`Type:param`, `Type:*`) and `_revinclude` values it answers. */
+  readonly searchIncludes?: (type: string) => readonly string[];
+  readonly searchRevIncludes?: (type: string) => readonly string[];
+  /** Per type: profiles the server supports (US Core) and operations it defines. */
+  readonly supportedProfiles?: (type: string) => readonly string[];
+  readonly operations?: (type: string) => readonly { readonly name: string; readonly definition: string }[];
+  /** Canonical CapabilityStatements this server implements (e.g. US Core Server). */
+  readonly instantiates?: readonly string[];
   /** When the statement is published (the server's start). */
   readonly date: Date;
 }
@@ -52,6 +60,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
     date: input.date.toISOString(),
     publisher: 'Fhirkeep',
     kind: 'instance',
+    ...listed('instantiates', input.instantiates ?? []),
     software: { name: 'Fhirkeep', version: input.softwareVersion },
     // cpb-15: a statement of kind `instance` describes an implementation.
     implementation: { description: 'Fhirkeep FHIR R4 server', url: input.baseUrl },
@@ -67,6 +76,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
           return {
             type,
             profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+            ...listed('supportedProfile', input.supportedProfiles?.(type) ?? []),
             ...interactions,
             versioning: 'versioned-update',
             readHistory: true,
@@ -76,7 +86,10 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
             conditionalRead: 'full-support',
             conditionalUpdate: true,
             conditionalDelete: 'single',
+            ...listed('searchInclude', input.searchIncludes?.(type) ?? []),
+            ...listed('searchRevInclude', input.searchRevIncludes?.(type) ?? []),
             ...listed('searchParam', own),
+            ...listed('operation', input.operations?.(type) ?? []),
           };
         }),
         ...listed('interaction', input.systemInteractions.map((code) => ({ code }))),

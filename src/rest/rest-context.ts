@@ -1,5 +1,6 @@
 import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
+import type { CompartmentOptions } from '../search/query/compartment-query.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import type { ResourceStore } from '../storage/types.js';
 
@@ -18,6 +19,8 @@ export interface RestContext {
   readonly maxBundleEntries: number;
   /** Parses a search's parameters for the types it covers (src/search/query/parse-search.ts). */
   readonly parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) => SearchQuery;
+  /** The search for one Patient's compartment (`$everything`). */
+  readonly compartmentQuery: (patientId: string, options: CompartmentOptions) => SearchQuery;
   /** Each type's summary, mandatory and choice elements, for `_summary` and `_elements`. */
   readonly elements: Readonly<Record<string, ElementSummary>>;
 }

@@ -16,12 +16,20 @@ import { conditionalUpdate, update } from './interactions/update.js';
 import { transaction } from './interactions/transaction.js';
 import { vread } from './interactions/vread.js';
 import { requireResourceMediaType } from './media-types.js';
+import { docref } from './operations/docref.js';
+import { everything } from './operations/everything.js';
 import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
 
 /** What this router implements on every type and at the base, as the CapabilityStatement says it. */
 export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const satisfies readonly TypeInteraction[];
 export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system', 'search-system'] as const satisfies readonly SystemInteraction[];
+
+/** The operations this router answers, per type, as the CapabilityStatement lists them. */
+export const TYPE_OPERATIONS: Readonly<Record<string, readonly { name: string; definition: string }[]>> = {
+  Patient: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }],
+  DocumentReference: [{ name: 'docref', definition: 'http://hl7.org/fhir/us/core/OperationDefinition/docref' }],
+};
 
 /** Something unexpected went wrong; the router reports it without leaking internals. */
 export type ErrorReporter = (error: unknown, req: FhirRequest) => void;
@@ -106,6 +114,10 @@ export class FhirRouter {
       allow(m, ['POST'], req);
       return search(ctx, req, type);
     }
+    if (type === 'DocumentReference' && second === '$docref' && third === undefined) {
+      allow(m, ['GET', 'POST'], req);
+      return docref(ctx, req);
+    }
     if (second.startsWith('$')) throw unknownOperation(second);
 
     const id = second;
@@ -120,6 +132,10 @@ export class FhirRouter {
     if (third === '_history') {
       allow(m, ['GET'], req);
       return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, req, type, id, fourth);
+    }
+    if (type === 'Patient' && third === '$everything' && fourth === undefined) {
+      allow(m, ['GET'], req);
+      return everything(ctx, req, id);
     }
     if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);
     throw notFound(req);

@@ -52,3 +52,17 @@ function arrays(sql: Sql, table: IndexTable, rows: IndexRows): PendingQuery<Row[
       return acc === undefined ? param : sql`${acc}, ${param}`;
     }, undefined) as PendingQuery<Row[]>;
 }
+
+/**
+ * Replaces the index rows of already stored resources (reindex): every table's rows of these
+ * rids deleted, the new ones inserted, each row carrying its resource's rid.
+ */
+export async function replaceIndexRows(sql: Sql, rids: readonly string[], ridOf: Readonly<Record<IndexTable, string[]>>, rows: IndexRows): Promise<void> {
+  for (const table of INDEX_TABLE_NAMES) {
+    const cols = columnsOf(table).map(String);
+    await sql`delete from ${sql.unsafe(table)} where rid = any(${rids as string[]}::bigint[])`;
+    await sql`
+      insert into ${sql.unsafe(table)} (rid, param, ${sql.unsafe(cols.join(', '))})
+      select * from unnest(${ridOf[table]}::bigint[], ${rows[table].params}::int[], ${arrays(sql, table, rows)})`;
+  }
+}

@@ -1,9 +1,8 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import type { StoredVersion } from '../../storage/types.js';
-import { bundleText, type BundleEntryText } from '../bundle-text.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { strictHandling } from '../prefer.js';
 import type { RestContext } from '../rest-context.js';
+import { pageLink, searchsetResponse } from '../search/searchset.js';
 import { subsetJson } from '../search/subset.js';
 
 /**
@@ -16,24 +15,12 @@ export async function search(ctx: RestContext, req: FhirRequest, type: string | 
   const parsed = ctx.parseSearch(types, query, strictHandling(req.headers.prefer));
   const page = await ctx.store.search(req.scope, parsed);
   const base = ctx.fhirBase();
-  const path = type === undefined ? '' : type;
-  const linkTo = (cursor: string | undefined): string => {
-    const params = new URLSearchParams(parsed.canonical);
-    if (cursor !== undefined) params.set('_cursor', cursor);
-    const qs = params.toString();
-    return `${base}/${path}${qs === '' ? '' : `?${qs}`}`;
-  };
-  const link = [{ relation: 'self', url: linkTo(parsed.cursor) }];
-  if (page.next !== undefined) link.push({ relation: 'next', url: linkTo(page.next) });
-  if (page.prev !== undefined) link.push({ relation: 'previous', url: linkTo(page.prev) });
-  const entry = (v: StoredVersion, mode: 'match' | 'include'): BundleEntryText => ({
-    fullUrl: `${base}/${v.type}/${v.id}`,
-    ...(v.json === null ? {} : { resourceJson: subsetJson(v.json, v.type, parsed, ctx.elements) }),
-    rest: { search: { mode } },
+  return searchsetResponse(page, {
+    fhirBase: base,
+    linkTo: pageLink(base, type ?? '', parsed.canonical),
+    cursor: parsed.cursor,
+    shape: (json, t) => subsetJson(json, t, parsed, ctx.elements),
   });
-  const head = { type: 'searchset', ...(page.total === undefined ? {} : { total: page.total }), link };
-  const entries = [...page.matches.map((v) => entry(v, 'match')), ...page.included.map((v) => entry(v, 'include'))];
-  return { status: 200, headers: {}, body: { kind: 'raw', text: bundleText(head, entries) } };
 }
 
 /** R4 §3.1.1.1: a POSTed search's form parameters count as if they were in the URL. */
