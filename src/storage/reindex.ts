@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { emptyIndexRows, type IndexRows } from '../search/index/extract-rows.js';
-import { INDEX_TABLE_NAMES, type IndexTable } from '../search/index/index-tables.js';
+import type { IndexRows } from '../search/index/extract-rows.js';
 import type { Database } from './database.js';
-import { replaceIndexRows } from './index-writes.js';
+import { mergeIndexRows, replaceIndexRows } from './index-writes.js';
 import type { FhirResource } from './types.js';
 
 /** Resources rebuilt per transaction: big enough to amortise round trips, small enough to hold locks briefly. */
@@ -46,17 +45,8 @@ export async function reindex(db: Database, index: (r: FhirResource) => IndexRow
           where rid > ${after}::bigint and not deleted ${full ? tx`` : tx`and type = any(${options.types as string[]}::text[])`}
           order by rid limit ${BATCH} for update`;
         if (rows.length === 0) return 0;
-        const merged = emptyIndexRows();
-        const ridOf = Object.fromEntries(INDEX_TABLE_NAMES.map((t) => [t, [] as string[]])) as Record<IndexTable, string[]>;
-        for (const row of rows) {
-          const ix = index(JSON.parse(row.content) as FhirResource);
-          for (const table of INDEX_TABLE_NAMES) {
-            (merged[table].params as number[]).push(...ix[table].params);
-            (merged[table].rows as unknown[]).push(...ix[table].rows);
-            for (let i = 0; i < ix[table].params.length; i++) ridOf[table].push(row.rid);
-          }
-        }
-        await replaceIndexRows(tx as unknown as Sql, rows.map((r) => r.rid), ridOf, merged);
+        const merged = mergeIndexRows(rows.map((row) => ({ tag: { rid: row.rid }, rows: index(JSON.parse(row.content) as FhirResource) })));
+        await replaceIndexRows(tx as unknown as Sql, rows.map((r) => r.rid), merged);
         after = (rows[rows.length - 1] as { rid: string }).rid;
         if (full) await tx`update search_index_state set done_rid = ${after}::bigint`;
         return rows.length;

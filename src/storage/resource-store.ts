@@ -5,9 +5,8 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
-import { emptyIndexRows, type IndexRows } from '../search/index/extract-rows.js';
-import { INDEX_TABLE_NAMES, type IndexTable } from '../search/index/index-tables.js';
-import { deleteIndexRows, insertIndexRows, insertIndexRowsOfMany } from './index-writes.js';
+import type { IndexRows } from '../search/index/extract-rows.js';
+import { deleteIndexRows, insertIndexRows, insertIndexRowsOfMany, mergeIndexRows } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
 import type { SearchQuery } from '../search/query/search-query.js';
@@ -226,7 +225,7 @@ async function insertMany(
 ): Promise<StoredVersion[]> {
   const now = new Date();
   const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }) }));
-  const { ids, rows: indexRows } = mergeIndexRows(items.map(({ resource, id }) => ({ id, rows: index({ ...resource, id }) })));
+  const indexRows = mergeIndexRows(items.map(({ resource, id }) => ({ tag: { id }, rows: index({ ...resource, id }) })));
   await sql`
     with input as (
       select * from unnest(
@@ -243,7 +242,7 @@ async function insertMany(
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, 'POST', content from r
-    ) ${insertIndexRowsOfMany(sql as Sql, 'r', ids, indexRows)}
+    ) ${insertIndexRowsOfMany(sql as Sql, 'r', indexRows)}
     select count(*)::int as n from r`;
   return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
 }
@@ -345,19 +344,4 @@ function nextTime(sql: Tx): PendingQuery<Row[]> {
 function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {
   const now = actual === undefined ? 'not at that version' : `at version ${actual}`;
   return new FhirkeepError('precondition-failed', `If-Match expected version ${expected} of ${type}/${id}, but it is ${now}`);
-}
-
-/** Many resources' index rows as one set, each row tagged with its resource's id. */
-function mergeIndexRows(items: readonly { readonly id: string; readonly rows: IndexRows }[]): { ids: Record<IndexTable, string[]>; rows: IndexRows } {
-  const rows = emptyIndexRows();
-  const ids = Object.fromEntries(INDEX_TABLE_NAMES.map((t) => [t, [] as string[]])) as Record<IndexTable, string[]>;
-  for (const item of items) {
-    for (const table of INDEX_TABLE_NAMES) {
-      const from = item.rows[table];
-      (rows[table].params as number[]).push(...from.params);
-      (rows[table].rows as unknown[]).push(...from.rows);
-      for (let i = 0; i < from.params.length; i++) ids[table].push(item.id);
-    }
-  }
-  return { ids, rows };
 }

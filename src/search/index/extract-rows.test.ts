@@ -41,22 +41,22 @@ const key = (type: string, code: string): number => paramKey(type, code);
 test('an Observation indexes its code, category, subject, date, value and composites', () => {
   const obs = SAMPLE_RESOURCES.find((r) => r.id === 'bp') as FhirResource;
   const rows = compiled(obs);
-  const tokens = rows.search_token.rows.filter((_, i) => rows.search_token.params[i] === key('Observation', 'code'));
+  const tokens = rows.search_token.filter((r) => r.param === key('Observation', 'code')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(tokens.map((t) => `${t.system}|${t.code}`).sort(), ['http://loinc.org|85354-9', 'null|null']);
-  const subject = rows.search_reference.rows.filter((_, i) => rows.search_reference.params[i] === key('Observation', 'patient'));
+  const subject = rows.search_reference.filter((r) => r.param === key('Observation', 'patient')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(subject, [{ target_type: 'Patient', target_id: 'p1', url: null, id_system: null, id_value: null }]);
-  const date = rows.search_date.rows.filter((_, i) => rows.search_date.params[i] === key('Observation', 'date'));
+  const date = rows.search_date.filter((r) => r.param === key('Observation', 'date')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(date, [{ lo: '2020-03-04T10:00:00.000Z', hi: '2020-03-04T10:00:00.999Z' }]);
-  const comp = rows.search_composite.rows.filter((_, i) => rows.search_composite.params[i] === key('Observation', 'component-code-value-quantity'));
+  const comp = rows.search_composite.filter((r) => r.param === key('Observation', 'component-code-value-quantity')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(comp.map((c) => `${c.code}=${c.v_lo}${c.v_code}`).sort(), ['8462-4=82mm[Hg]', '8480-6=121mm[Hg]']);
 });
 
 test('a Patient indexes every name part, folded, and the exact text', () => {
   const patient = SAMPLE_RESOURCES.find((r) => r.id === 'p1') as FhirResource;
   const rows = compiled(patient);
-  const names = rows.search_string.rows.filter((_, i) => rows.search_string.params[i] === key('Patient', 'name'));
+  const names = rows.search_string.filter((r) => r.param === key('Patient', 'name')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(names.map((n) => n.norm).sort(), ['jose', 'muller', 'smith-muller']);
   assert.ok(names.some((n) => n.exact === 'Müller'));
-  const birth = rows.search_date.rows.filter((_, i) => rows.search_date.params[i] === key('Patient', 'birthdate'));
+  const birth = rows.search_date.filter((r) => r.param === key('Patient', 'birthdate')).map(({ param: _p, ...r }) => r);
   assert.deepEqual(birth, [{ lo: '1980-02-01T00:00:00.000Z', hi: '1980-02-29T23:59:59.999Z' }]);
 });

@@ -9,8 +9,10 @@ import { tokenRows } from '../types/token-values.js';
 import { uriRows } from '../types/uri-values.js';
 import { INDEX_TABLE_NAMES, type IndexTable, type RowOf } from './index-tables.js';
 
-/** The index rows of one resource, per table: each row with the key of its parameter. */
-export type IndexRows = { [T in IndexTable]: { readonly params: number[]; readonly rows: RowOf<T>[] } };
+/** One index row: its parameter's key and the table's columns. */
+export type IndexRow<T extends IndexTable> = RowOf<T> & { readonly param: number };
+/** The index rows of one resource (or of several, see index-writes.ts), per table. */
+export type IndexRows = { [T in IndexTable]: IndexRow<T>[] };
 
 const TABLE_OF: Readonly<Record<Exclude<ParamType, 'composite' | 'special'>, IndexTable>> = {
   token: 'search_token',
@@ -33,7 +35,7 @@ const ROWS_OF: { readonly [K in keyof typeof TABLE_OF]: (value: unknown) => RowO
 };
 
 export function emptyIndexRows(): IndexRows {
-  return Object.fromEntries(INDEX_TABLE_NAMES.map((t) => [t, { params: [], rows: [] }])) as unknown as IndexRows;
+  return Object.fromEntries(INDEX_TABLE_NAMES.map((t) => [t, []])) as unknown as IndexRows;
 }
 
 /** Every search parameter's index rows for a resource (the indexer's hot path), duplicates removed. */
@@ -44,8 +46,9 @@ export function extractIndexRows(resource: FhirResource, params: ReadonlyMap<str
     const id = `${table}\u0000${key}\u0000${Object.values(row).join('\u0000')}`;
     if (seen.has(id)) return;
     seen.add(id);
-    out[table].params.push(key);
-    (out[table].rows as RowOf<T>[]).push(row);
+    // Each row object is fresh from its value function: tagging it saves a copy per row.
+    (row as { param?: number }).param = key;
+    (out[table] as IndexRow<T>[]).push(row as IndexRow<T>);
   };
   for (const param of params.values()) {
     if (param.composite !== undefined) {
