@@ -129,6 +129,10 @@ describe('transaction', () => {
       body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: weight('Patient?identifier=urn:mrn|nobody'), request: { method: 'POST', url: 'Observation' } }] },
     });
     assert.equal(none.status, 422);
+    const byName = await file.fhir('POST', '', {
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: weight('Patient?identifier=tx-condref&gender=female'), request: { method: 'POST', url: 'Observation' } }] },
+    });
+    assert.equal(byName.status, 200, 'any search parameter may select the target');
   });
 
   test('processing order: delete first, then create, then update, then read', async () => {
@@ -173,6 +177,20 @@ describe('transaction', () => {
         400,
       ],
       [{ resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 1001 }, () => ({ request: { method: 'GET', url: 'metadata' } })) }, 413],
+      // Circular conditional references: each entry's reference names the other's identifier, and
+      // conditional references resolve against what is stored before the transaction, so neither resolves.
+      [
+        {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            { resource: { ...patient('circ-a'), link: [{ type: 'seealso', other: { reference: 'Patient?identifier=urn:mrn|circ-b' } }] }, request: { method: 'POST', url: 'Patient' } },
+            { resource: { ...patient('circ-b'), link: [{ type: 'seealso', other: { reference: 'Patient?identifier=urn:mrn|circ-a' } }] }, request: { method: 'POST', url: 'Patient' } },
+          ],
+        },
+        422,
+      ],
+      [{ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: weight('Patient?nickname=x'), request: { method: 'POST', url: 'Observation' } }] }, 400],
     ];
     for (const [body, status] of cases) {
       const res = await send(body);
