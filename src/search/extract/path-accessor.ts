@@ -11,7 +11,14 @@ type Step = (nodes: unknown[]) => unknown[];
  * (a resource type, or an element path for composite components).
  */
 export function compilePathAccessor(expression: string, base?: string): Accessor | undefined {
-  const segments = splitSegments(stripParens(expression.trim()));
+  const union = splitUnion(expression);
+  if (union.length > 1) {
+    const parts = union.map((part) => compilePathAccessor(part, base));
+    if (parts.some((a) => a === undefined)) return undefined;
+    const accessors = parts as Accessor[];
+    return (node) => accessors.flatMap((a) => a(node));
+  }
+  const segments = splitSegments(unwrapHead(stripParens(expression.trim())));
   if (segments === undefined || segments.length === 0) return undefined;
   let context: string;
   if (base === undefined) {
@@ -97,6 +104,38 @@ function filterStep(segment: string): Step | undefined {
 /** The model's canonical path for one defined in another place (e.g. `Bundle.entry.link` → `Bundle.link`). */
 function normalise(path: string): string {
   return r4Model.pathsDefinedElsewhere[path] ?? path;
+}
+
+/** `(A.b.ofType(X)).c` → `A.b.ofType(X).c`: parentheses around a leading path change nothing. */
+function unwrapHead(s: string): string {
+  if (!s.startsWith('(')) return s;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') depth++;
+    else if (s[i] === ')' && --depth === 0) return s[i + 1] === '.' ? `${s.slice(1, i)}${s.slice(i + 1)}` : s;
+  }
+  return s;
+}
+
+/** The members of a top-level union `A | B` (the engine's result order: A's values, then B's). */
+function splitUnion(s: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === "'") quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && ch === '|') {
+      parts.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(s.slice(start).trim());
+  return parts;
 }
 
 function stripParens(s: string): string {

@@ -51,19 +51,18 @@ class Ignored {
 export function parseSearch(ctx: ParseContext, types: readonly string[], query: URLSearchParams): SearchQuery {
   const clauses: Clause[] = [];
   const canonical = new URLSearchParams();
-  const ignore = (name: string, reason: string): void => {
+  const ignore = (reason: string): void => {
     if (ctx.strict) throw new FhirkeepError('invalid-parameter', `${reason} (Prefer: handling=strict)`);
-    void name;
   };
   for (const [name, value] of query) {
     if (RESULT_PARAMS.has(name.split(':')[0] as string)) continue;
     if (UNSUPPORTED_RESULT_PARAMS.has(name.split(':')[0] as string)) {
-      ignore(name, `The parameter ${name} is not supported`);
+      ignore(`The parameter ${name} is not supported`);
       continue;
     }
     const clause = parseClause(ctx, types, name, value, 0);
     if (clause instanceof Ignored) {
-      ignore(name, clause.reason);
+      ignore(clause.reason);
       continue;
     }
     clauses.push(clause);
@@ -103,7 +102,7 @@ export function parseSearch(ctx: ParseContext, types: readonly string[], query: 
 }
 
 function parseClause(ctx: ParseContext, types: readonly string[], name: string, value: string, depth: number): Clause | Ignored {
-  if (name.startsWith('_has:')) return parseHas(ctx, types, name, value, depth);
+  if (name.startsWith('_has:')) return parseHas(ctx, name, value, depth);
   const dot = name.indexOf('.');
   const head = dot < 0 ? name : name.slice(0, dot);
   const [code = '', modifier, ...extra] = head.split(':');
@@ -179,7 +178,7 @@ function parseChain(ctx: ParseContext, types: readonly string[], name: string, c
 }
 
 /** `_has:Type:ref:param=value` (R4 §3.1.1.4.15), nested `_has` allowed. */
-function parseHas(ctx: ParseContext, types: readonly string[], name: string, value: string, depth: number): Clause | Ignored {
+function parseHas(ctx: ParseContext, name: string, value: string, depth: number): Clause | Ignored {
   const [, type = '', ref = '', ...restParts] = name.split(':');
   const rest = restParts.join(':');
   if (type === '' || ref === '' || rest === '') throw new FhirkeepError('invalid-parameter', `${name}: _has takes the form _has:Type:reference:parameter`);
@@ -190,7 +189,6 @@ function parseHas(ctx: ParseContext, types: readonly string[], name: string, val
   if (refParam.param.type !== 'reference') throw new FhirkeepError('invalid-parameter', `${name}: ${type}.${ref} is not a reference parameter`);
   const inner = parseClause(ctx, [type], rest, value, depth + 1);
   if (inner instanceof Ignored) return inner;
-  void types;
   return { kind: 'has', type, ref: refParam.param, inner };
 }
 
