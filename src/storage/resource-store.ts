@@ -43,7 +43,7 @@ const MAX_RACE_RETRIES = 20;
 export type Indexer = (resource: FhirResource) => IndexRows;
 
 export function createResourceStore(db: Database, index: Indexer): ResourceStore {
-  return new PgResourceStore(db.sql, index);
+  return new PgResourceStore(db.sql, db.searchSql, index);
 }
 
 /**
@@ -54,13 +54,14 @@ class PgResourceStore implements ResourceStore {
   /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
   constructor(
     private readonly sql: Sql,
+    private readonly searchSql: Sql,
     private readonly index: Indexer,
     private readonly tx?: TransactionSql,
   ) {}
 
   transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
     if (this.tx !== undefined) return work(this);
-    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.index, tx))) as Promise<T>;
+    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.searchSql, this.index, tx))) as Promise<T>;
   }
 
   /** Where statements go: the open transaction, else the pool. */
@@ -151,11 +152,11 @@ class PgResourceStore implements ResourceStore {
   }
 
   search(scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
-    return runSearch(this.db as Sql, scope, query);
+    return runSearch((this.tx ?? this.searchSql) as Sql, scope, query);
   }
 
   async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
-    return (await runSearch(this.db as Sql, scope, criteria)).matches.map((m) => m.id);
+    return (await runSearch((this.tx ?? this.searchSql) as Sql, scope, criteria)).matches.map((m) => m.id);
   }
 }
 
