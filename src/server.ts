@@ -11,6 +11,8 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase } from './storage/database.js';
+import { createIndexer } from './search/index/indexer.js';
+import { r4ParamRegistry } from './search/params/param-registry.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -56,11 +58,12 @@ export async function createFhirCore(
     });
   const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
   const definitions = loadDefinitions();
+  const params = r4ParamRegistry();
   preloadValidators();
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
-    store: createResourceStore(db),
+    store: createResourceStore(db, createIndexer(params)),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,

@@ -51,12 +51,95 @@ test('search parameters: R4 4.0.1 only, each with what a search engine needs', (
   assert.equal(byId.get('DeviceDefinition-classification'), undefined, 'an R5 parameter the source package adds');
 });
 
-test('US Core search parameters come with the version they are from', () => {
-  const { usCore } = loadDefinitions();
-  assert.equal(usCore.version, '5.0.1');
-  const race = usCore.searchParameters.find((p) => p.id === 'us-core-race');
-  assert.equal(race?.code, 'race');
-  assert.deepEqual(race?.base, ['Patient']);
+test('US Core 3.1.1 search parameters keep their published expressions', () => {
+  const { usCore, resourceTypes } = loadDefinitions();
+  assert.equal(usCore.version, '3.1.1');
+  assert.equal(usCore.searchParameters.length, 74);
+  const byId = new Map(usCore.searchParameters.map((p) => [p.id, p]));
+  assert.equal(byId.size, 74, 'ids are unique');
+  for (const p of usCore.searchParameters) {
+    assert.equal(p.url, `http://hl7.org/fhir/us/core/SearchParameter/${p.id}`);
+    for (const b of p.base) assert.ok(resourceTypes.has(b), `${p.id}: ${b}`);
+    assert.ok(p.expression?.startsWith(p.base[0] as string) || p.expression?.startsWith(`(${p.base[0] as string}`), p.id);
+  }
+  assert.deepEqual(byId.get('us-core-race'), {
+    id: 'us-core-race',
+    url: 'http://hl7.org/fhir/us/core/SearchParameter/us-core-race',
+    code: 'race',
+    base: ['Patient'],
+    type: 'token',
+    expression: "Patient.extension.where(url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race').extension.value.code",
+  });
+  assert.equal(byId.get('us-core-observation-patient')?.expression, 'Observation.subject.where(resolve() is Patient)');
+  assert.equal(byId.get('us-core-observation-date')?.expression, 'Observation.effective');
+  assert.deepEqual(byId.get('us-core-practitionerrole-practitioner')?.chain, ['identifier', 'name']);
+  // 5.0.1 parameters that 3.1.1 does not have.
+  for (const id of ['us-core-patient-gender-identity', 'us-core-careteam-role', 'us-core-goal-description']) assert.equal(byId.get(id), undefined, id);
+});
+
+test('the US Core 3.1.1 server: R4 types, defined parameters, the known SHALL searches', () => {
+  const { usCore, resourceTypes, searchParameters } = loadDefinitions();
+  const r4 = new Set(searchParameters.flatMap((p) => p.base.map((b) => `${b}.${p.code}`)));
+  const usCoreCodes = new Set(usCore.searchParameters.flatMap((p) => p.base.map((b) => `${b}.${p.code}`)));
+  assert.equal(Object.keys(usCore.server).length, 21);
+  for (const [type, resource] of Object.entries(usCore.server)) {
+    assert.ok(resourceTypes.has(type), type);
+    const codes = new Set(resource.searchParams.map((p) => p.code));
+    for (const { code } of resource.searchParams) {
+      assert.ok(usCoreCodes.has(`${type}.${code}`) || r4.has(`${type}.${code}`) || r4.has(`Resource.${code}`), `${type}.${code}`);
+    }
+    for (const { params } of resource.combinations) for (const p of params) assert.ok(codes.has(p), `${type}: ${params.join('+')}`);
+    for (const { value } of [...resource.searchInclude, ...resource.searchRevInclude]) {
+      const [source, param] = value.split(':') as [string, string];
+      assert.ok(resourceTypes.has(source) && r4.has(`${source}.${param}`), `${type}: ${value}`);
+    }
+    for (const profile of resource.profiles) assert.match(profile, /^http:\/\/hl7\.org\/fhir\/(us\/core\/)?StructureDefinition\/[a-z-]+$/);
+  }
+  const shall = (type: string, ...params: string[]): boolean =>
+    usCore.server[type]?.combinations.some((c) => c.expectation === 'SHALL' && c.params.join('+') === params.join('+')) === true;
+  assert.ok(shall('Patient', 'birthdate', 'name'));
+  assert.ok(shall('Patient', 'gender', 'name'));
+  assert.ok(shall('Observation', 'patient', 'code'));
+  assert.ok(shall('Observation', 'patient', 'category'));
+  assert.ok(shall('Observation', 'patient', 'category', 'date'));
+  assert.ok(!shall('Patient', 'birthdate', 'family'), 'a SHOULD');
+  assert.deepEqual(usCore.server.Patient?.searchParams.filter((p) => p.expectation === 'SHALL').map((p) => p.code), ['_id', 'identifier', 'name']);
+  assert.deepEqual(usCore.server.Patient?.searchRevInclude, [{ value: 'Provenance:target', expectation: 'SHALL' }]);
+  assert.deepEqual(usCore.server.MedicationRequest?.searchInclude.map((i) => i.value), ['MedicationRequest:medication']);
+  assert.deepEqual(usCore.server.DocumentReference?.operations, [
+    { name: 'docref', definition: 'http://hl7.org/fhir/us/core/OperationDefinition/docref', expectation: 'SHALL' },
+  ]);
+  assert.deepEqual(usCore.server.Patient?.profiles, ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient']);
+  assert.equal(usCore.server.MedicationStatement, undefined, 'dropped in 3.1.0');
+});
+
+test('elements: summary, mandatory and choice elements of every R4 resource type', () => {
+  const { elements, resourceTypes } = loadDefinitions();
+  assert.deepEqual(Object.keys(elements), [...resourceTypes].sort());
+  const observation = elements.Observation;
+  for (const e of ['id', 'meta', 'status', 'code', 'subject', 'effective', 'value', 'component']) assert.ok(observation?.summary.includes(e), e);
+  for (const e of ['note', 'interpretation', 'text', 'contained']) assert.ok(!observation?.summary.includes(e), e);
+  assert.deepEqual(observation?.mandatory, ['status', 'code']);
+  assert.ok(observation?.choice.value?.includes('valueQuantity') && observation.choice.value.includes('valueCodeableConcept'));
+  assert.equal(observation?.choice.value?.length, 11);
+  const patient = elements.Patient;
+  for (const e of ['name', 'birthDate', 'gender', 'identifier', 'deceased']) assert.ok(patient?.summary.includes(e), e);
+  for (const e of ['photo', 'contact', 'communication', 'maritalStatus']) assert.ok(!patient?.summary.includes(e), e);
+  assert.deepEqual(patient?.mandatory, []);
+  assert.deepEqual(patient?.choice.deceased, ['deceasedBoolean', 'deceasedDateTime']);
+  assert.deepEqual(elements.Bundle?.mandatory, ['type']);
+  // Every name is a property of the shipped schema, which the test below checks against an independent R4 model.
+  const schema = JSON.parse(readFileSync(new URL('fhir.schema.json', definitionsDir), 'utf8')) as { definitions: Record<string, SchemaNode> };
+  for (const [type, e] of Object.entries(elements)) {
+    const properties = schema.definitions[type]?.properties ?? {};
+    const choices = new Set(Object.keys(e.choice));
+    for (const name of [...e.summary, ...e.mandatory]) {
+      assert.ok(choices.has(name) ? (e.choice[name]?.length ?? 0) > 0 : properties[name] !== undefined, `${type}.${name}`);
+    }
+    for (const names of Object.values(e.choice)) for (const n of names) assert.ok(properties[n] !== undefined, `${type}.${n}`);
+    for (const [stem, names] of Object.entries(e.choice)) assert.ok(names.every((n) => n.startsWith(stem)), `${type}.${stem}`);
+  }
+  assert.ok(!elements.DeviceDefinition?.summary.includes('bodySite'), 'the source package adds elements R4 lacks');
 });
 
 test('the Patient compartment maps R4 types to the parameters that link them to a patient', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemScope, type AccessScope } from '../access/scope.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { createIndexer } from '../search/index/indexer.js';
+import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { createResourceStore } from './resource-store.js';
 import type { FhirResource, HistoryEntry, ResourceStore } from './types.js';
 
@@ -13,7 +15,7 @@ const appScope: AccessScope = { ...scope, ownerAccount: 'account-7', sourceApp: 
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db);
+  store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()));
 });
 after(() => testDb.drop());
 

@@ -5,6 +5,10 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
+import { paramKey } from '../search/params/param-key.js';
+import { emptyIndexRows, type IndexRows } from '../search/index/extract-rows.js';
+import { INDEX_TABLE_NAMES, type IndexTable } from '../search/index/index-tables.js';
+import { deleteIndexRows, insertIndexRows, insertIndexRowsOfMany } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { assertCanWrite, readPredicate } from './scope-sql.js';
 import type {
@@ -35,8 +39,11 @@ interface VersionRow {
 /** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
 
-export function createResourceStore(db: Database): ResourceStore {
-  return new PgResourceStore(db.sql);
+/** Derives a resource's search index rows (src/search/index/indexer.ts). */
+export type Indexer = (resource: FhirResource) => IndexRows;
+
+export function createResourceStore(db: Database, index: Indexer): ResourceStore {
+  return new PgResourceStore(db.sql, index);
 }
 
 /**
@@ -47,12 +54,13 @@ class PgResourceStore implements ResourceStore {
   /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
   constructor(
     private readonly sql: Sql,
+    private readonly index: Indexer,
     private readonly tx?: TransactionSql,
   ) {}
 
   transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
     if (this.tx !== undefined) return work(this);
-    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, tx))) as Promise<T>;
+    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.index, tx))) as Promise<T>;
   }
 
   /** Where statements go: the open transaction, else the pool. */
@@ -87,13 +95,13 @@ class PgResourceStore implements ResourceStore {
 
   async create(scope: AccessScope, resource: FhirResource, options: CreateOptions = {}): Promise<StoredVersion> {
     assertCanWrite(scope);
-    return created(await insertNew(this.db, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
+    return created(await insertNew(this.db, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
   }
 
   async createMany(scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
     assertCanWrite(scope);
     if (items.length === 0) return [];
-    return insertMany(this.db, scope, items);
+    return insertMany(this.db, this.index, scope, items);
   }
 
   async createIfNoneExist(
@@ -117,7 +125,7 @@ class PgResourceStore implements ResourceStore {
         if (row === undefined) throw new Error('A matched resource vanished inside its transaction');
         return { created: false, existing: toVersion(row) };
       }
-      return { created: true, version: created(await insertNew(tx, scope, resource, options.id ?? randomUUID(), 1, 'POST')) };
+      return { created: true, version: created(await insertNew(tx, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST')) };
     });
   }
 
@@ -125,11 +133,11 @@ class PgResourceStore implements ResourceStore {
     assertCanWrite(scope);
     const method = options.method ?? 'PUT';
     for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const result = await updateInPlace(this.db, type, id, resource, method, options.ifMatch);
+      const result = await updateInPlace(this.db, this.index, type, id, resource, method, options.ifMatch);
       if (result.kind === 'written') return { version: result.version, created: result.created };
       if (result.kind === 'stale') throw preconditionFailed(type, id, options.ifMatch ?? 0, result.current);
       if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-      const made = await insertNew(this.db, scope, { ...resource, id }, id, 1, method, true);
+      const made = await insertNew(this.db, this.index, scope, { ...resource, id }, id, 1, method, true);
       if (made !== undefined) return { version: made, created: true };
       // Someone created it between the two statements: update theirs.
     }
@@ -177,6 +185,7 @@ function toVersion(row: VersionRow): StoredVersion {
  */
 async function insertNew(
   sql: Tx,
+  index: Indexer,
   scope: AccessScope,
   resource: FhirResource,
   id: string,
@@ -188,6 +197,7 @@ async function insertNew(
   const type = resource.resourceType;
   const json = resourceJson(resource, id, String(versionId), now.toISOString());
   const v = rowValues({ ...resource, id });
+  const ix = index({ ...resource, id });
   const rows = await sql`
     with r as (
       insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
@@ -199,11 +209,7 @@ async function insertNew(
       -- Reusing r's columns sends the JSON to the server once, not once per table.
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, ${method}, content from r
-    ), t as (
-      insert into resource_tokens (rid, type, param, system, code)
-      select r.rid, ${type}, x.param, x.system, x.code
-      from r, unnest(${v.tokens.params}::text[], ${v.tokens.systems}::text[], ${v.tokens.codes}::text[]) as x(param, system, code)
-    )
+    ) ${insertIndexRows(sql as Sql, 'r', ix)}
     select rid from r`;
   if (rows.length === 0) return undefined;
   return { type, id, versionId, lastUpdated: now, deleted: false, json };
@@ -213,10 +219,15 @@ async function insertNew(
  * Inserts many new resources (version 1 each) with their history and index rows in ONE
  * statement: a transaction bundle's creates cost one round trip, not one per entry.
  */
-async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
+async function insertMany(
+  sql: Tx,
+  index: Indexer,
+  scope: AccessScope,
+  items: readonly { readonly resource: FhirResource; readonly id: string }[],
+): Promise<StoredVersion[]> {
   const now = new Date();
   const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }) }));
-  const tokens = rows.flatMap((r) => r.v.tokens.params.map((param, i) => ({ id: r.id, param, system: r.v.tokens.systems[i] ?? null, code: r.v.tokens.codes[i] as string })));
+  const { ids, rows: indexRows } = mergeIndexRows(items.map(({ resource, id }) => ({ id, rows: index({ ...resource, id }) })));
   await sql`
     with input as (
       select * from unnest(
@@ -233,13 +244,7 @@ async function insertMany(sql: Tx, scope: AccessScope, items: readonly { readonl
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, 'POST', content from r
-    ), t as (
-      insert into resource_tokens (rid, type, param, system, code)
-      select r.rid, r.type, k.param, k.system, k.code
-      from unnest(${tokens.map((t) => t.id)}::text[], ${tokens.map((t) => t.param)}::text[], ${tokens.map((t) => t.system)}::text[],
-                  ${tokens.map((t) => t.code)}::text[]) as k(id, param, system, code)
-      join r on r.id = k.id
-    )
+    ) ${insertIndexRowsOfMany(sql as Sql, 'r', ids, indexRows)}
     select count(*)::int as n from r`;
   return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
 }
@@ -258,6 +263,7 @@ type InPlaceResult =
  */
 async function updateInPlace(
   sql: Tx,
+  index: Indexer,
   type: string,
   id: string,
   resource: FhirResource,
@@ -266,6 +272,7 @@ async function updateInPlace(
 ): Promise<InPlaceResult> {
   const json = pendingResourceJson(resource, id);
   const v = rowValues({ ...resource, id });
+  const ix = index({ ...resource, id });
   const [row] = await sql<{ current: number | null; written: number | null; last_updated: Date | null; was_deleted: boolean | null }[]>`
     with cur as (
       select rid, version_id, deleted, ${nextTime(sql)} as next_time
@@ -281,13 +288,7 @@ async function updateInPlace(
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, ${method}, content from u
-    ), d as (
-      delete from resource_tokens where rid in (select rid from u)
-    ), t as (
-      insert into resource_tokens (rid, type, param, system, code)
-      select u.rid, u.type, x.param, x.system, x.code
-      from u, unnest(${v.tokens.params}::text[], ${v.tokens.systems}::text[], ${v.tokens.codes}::text[]) as x(param, system, code)
-    )
+    ) ${deleteIndexRows(sql as Sql, 'u')} ${insertIndexRows(sql as Sql, 'u', ix)}
     select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
     from (select 1) as one left join u on true`;
   if (row?.current === null || row?.current === undefined) return { kind: 'absent' };
@@ -322,9 +323,7 @@ async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number 
     ), h as (
       insert into resource_history (rid, type, id, version_id, last_updated, method, content)
       select rid, type, id, version_id, last_updated, 'DELETE', null from u
-    ), d as (
-      delete from resource_tokens where rid in (select rid from u)
-    )
+    ) ${deleteIndexRows(sql as Sql, 'u')}
     select (select version_id from cur) as current, u.version_id as written, u.last_updated
     from (select 1) as one left join u on true`;
   if (row?.written === null || row?.written === undefined || row.last_updated === null) return { kind: 'unchanged', current: row?.current ?? undefined };
@@ -336,8 +335,8 @@ async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, li
   // Folded into one fragment: postgres.js would bind a bare (empty) array as a parameter.
   const tokenFilters = (criteria.tokens ?? []).reduce(
     (acc, t) => sql`${acc} and exists (
-      select 1 from resource_tokens k
-      where k.tenant = 0 and k.type = ${criteria.type} and k.param = ${t.param} and k.code = ${t.code} and k.rid = r.rid
+      select 1 from search_token k
+      where k.param = ${paramKey(criteria.type, t.param)} and k.code = ${t.code} and k.rid = r.rid
       ${t.system === undefined ? sql`` : t.system === '' ? sql`and k.system is null` : sql`and k.system = ${t.system}`})`,
     sql``,
   );
@@ -368,4 +367,19 @@ function nextTime(sql: Tx): PendingQuery<Row[]> {
 function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {
   const now = actual === undefined ? 'not at that version' : `at version ${actual}`;
   return new FhirkeepError('precondition-failed', `If-Match expected version ${expected} of ${type}/${id}, but it is ${now}`);
+}
+
+/** Many resources' index rows as one set, each row tagged with its resource's id. */
+function mergeIndexRows(items: readonly { readonly id: string; readonly rows: IndexRows }[]): { ids: Record<IndexTable, string[]>; rows: IndexRows } {
+  const rows = emptyIndexRows();
+  const ids = Object.fromEntries(INDEX_TABLE_NAMES.map((t) => [t, [] as string[]])) as Record<IndexTable, string[]>;
+  for (const item of items) {
+    for (const table of INDEX_TABLE_NAMES) {
+      const from = item.rows[table];
+      (rows[table].params as number[]).push(...from.params);
+      (rows[table].rows as unknown[]).push(...from.rows);
+      for (let i = 0; i < from.params.length; i++) ids[table].push(item.id);
+    }
+  }
+  return { ids, rows };
 }

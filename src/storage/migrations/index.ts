@@ -1,5 +1,6 @@
 import { resources } from './001-resources.js';
+import { searchIndex } from './002-search-index.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [resources];
+export const MIGRATIONS: readonly Migration[] = [resources, searchIndex];

@@ -1,0 +1,15 @@
+import type { Sql } from 'postgres';
+import type { OrderedValue } from '../query/search-query.js';
+import { parseDecimal, splitPrefix } from '../query/value-syntax.js';
+import { any, indexed, type Fragment } from '../sql/fragments.js';
+import { pointCondition } from './ordered-match.js';
+
+/** `[prefix]number` (R4 §3.1.1.4.5). */
+export function parseNumberValue(raw: string, name: string): OrderedValue {
+  const { prefix, rest } = splitPrefix(raw);
+  return { prefix, ...parseDecimal(rest, name) };
+}
+
+export function numberSql(sql: Sql, alias: string, keys: readonly number[], values: readonly OrderedValue[]): Fragment {
+  return indexed(sql, 'search_number', alias, keys, any(sql, values.map((v) => pointCondition(sql, sql`x.lo`, sql`x.hi`, v))));
+}
