@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { readSynthea, SYNTHEA, syntheaFiles } from '../dataset.js';
 import { clusterConnection, postmasterPid, stopLeftoverPostmaster } from '../embedded-cluster.js';
@@ -23,7 +24,7 @@ import { judgeSearch, renderSearchTable, type SearchRow } from './report.js';
 import { runSequential, timedGet, type Budget } from './sequential.js';
 
 /** Bundles in flight during the load: where ingest peaked on the 2-core machines here (docs/benchmark.md). */
-export const DEFAULT_PARALLEL = 4;
+export const DEFAULT_PARALLEL = 8;
 
 export interface SearchOptions {
   readonly quick: boolean;
@@ -145,7 +146,14 @@ async function load(server: Server, sources: readonly Source[], options: SearchO
     console.log(`  loaded ${loaded.toLocaleString('en')} resources in ${seconds.toFixed(0)} s (${(loaded / seconds).toFixed(0)} res/s)`);
   }, 30_000);
   try {
-    const result = await measureRun(() => runIngest(`${server.url}/fhir`, counted(), options.parallel, onCommitted), cpu);
+    const result = await measureRun(() => runIngest(`${server.url}/fhir`, counted(), options.parallel, onCommitted), cpu).catch(async (e: unknown) => {
+      // A refused connection mostly means the server died: say so with its last output.
+      for (let waited = 0; waited < 2000; waited += 100) {
+        server.assertRunning();
+        await sleep(100);
+      }
+      throw e;
+    });
     server.assertRunning();
     const row: Row = { name: `load: ${bundles} transaction bundles (${clonesMade} clones), ${options.parallel} at once`, unit: 'res/s', ...result };
     console.log(`loaded:  ${result.ok.toLocaleString('en')} resources, ${patients.length} Patients in ${result.seconds.toFixed(0)} s (${result.opsPerSec.toFixed(0)} res/s)`);
