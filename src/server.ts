@@ -13,6 +13,8 @@ import type { RestContext } from './rest/rest-context.js';
 import { openDatabase } from './storage/database.js';
 import { createIndexer } from './search/index/indexer.js';
 import { r4ParamRegistry } from './search/params/param-registry.js';
+import { parseSearch } from './search/query/parse-search.js';
+import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -59,6 +61,12 @@ export async function createFhirCore(
   const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
   const definitions = loadDefinitions();
   const params = r4ParamRegistry();
+  const searchLimits: SearchLimits = {
+    ...FIXED_SEARCH_LIMITS,
+    defaultCount: config.defaultCount,
+    maxCount: config.maxCount,
+    maxChainDepth: config.maxChainDepth,
+  };
   preloadValidators();
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
@@ -85,6 +93,9 @@ export async function createFhirCore(
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
     maxBundleEntries: config.maxBundleEntries,
+    parseSearch: (types, query, strict) =>
+      parseSearch({ registry: params, resourceTypes: definitions.resourceTypes, limits: searchLimits, fhirBase: `${options.publicBase()}/fhir`, strict }, types, query),
+    elements: definitions.elements,
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),

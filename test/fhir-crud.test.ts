@@ -219,8 +219,19 @@ describe('conditional interactions', () => {
   });
 
   test('criteria Fhirkeep cannot evaluate are refused, never ignored', async () => {
-    assert.equal((await file.fhir('DELETE', '/Patient?name=Chalmers')).status, 400);
+    assert.equal((await file.fhir('DELETE', '/Patient?nickname=Chalmers')).status, 400, 'unknown parameter');
     assert.equal((await file.fhir('DELETE', '/Patient')).status, 400, 'no criteria at all');
-    assert.equal((await file.fhir('PUT', '/Patient?family=x', { body: patient })).status, 400);
+    assert.equal((await file.fhir('PUT', '/Patient?family:sounds-like=x', { body: patient })).status, 400, 'unknown modifier');
+    assert.equal((await file.fhir('PUT', '/Patient?_text=x', { body: patient })).status, 400, 'unsupported parameter');
+  });
+
+  test('any search parameter can select the target of a conditional interaction', async () => {
+    const body = { ...patient, name: [{ family: 'Conditionalson' }], birthDate: '1970-01-01' };
+    const created = await file.fhir('PUT', '/Patient?family=conditionalson&birthdate=1970', { body });
+    assert.equal(created.status, 201);
+    const updated = await file.fhir('PUT', '/Patient?family=conditionalson&birthdate=1970', { body: { ...body, gender: 'other' } });
+    assert.equal(updated.json.id, created.json.id);
+    assert.equal((await file.fhir('DELETE', '/Patient?family:exact=Conditionalson')).status, 200);
+    assert.equal((await file.fhir('GET', `/Patient/${created.json.id}`)).status, 410);
   });
 });

@@ -56,6 +56,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
     maxCount: c.FHIRKEEP_MAX_COUNT,
     defaultCount: c.FHIRKEEP_DEFAULT_COUNT,
     maxBundleEntries: c.FHIRKEEP_MAX_BUNDLE_ENTRIES,
+    maxChainDepth: c.FHIRKEEP_MAX_CHAIN_DEPTH,
     devNoAuth: c.FHIRKEEP_DEV_NO_AUTH,
   };
 }

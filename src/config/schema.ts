@@ -35,6 +35,7 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_MAX_COUNT: positive.max(10000).default(1000).describe('Largest page size (_count) a search or history returns'),
     FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
     FHIRKEEP_MAX_BUNDLE_ENTRIES: positive.max(100000).default(10000).describe('Most entries a batch or transaction Bundle may hold'),
+    FHIRKEEP_MAX_CHAIN_DEPTH: positive.max(10).default(3).describe('Deepest chained search (subject:Patient.organization.name is 2) or nested _has'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -58,5 +59,6 @@ export interface FhirkeepConfig {
   readonly maxCount: number;
   readonly defaultCount: number;
   readonly maxBundleEntries: number;
+  readonly maxChainDepth: number;
   readonly devNoAuth: boolean;
 }

@@ -1,23 +1,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadDefinitions } from '../fhir/definitions.js';
+import { r4ParamRegistry } from '../search/params/param-registry.js';
+import { parseSearch } from '../search/query/parse-search.js';
+import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { parseConditionalCriteria } from './conditional-criteria.js';
+import type { RestContext } from './rest-context.js';
 
-test('identifier tokens with and without system, escaped bars', () => {
-  const c = parseConditionalCriteria('Patient', new URLSearchParams('identifier=urn:mrn|12&identifier=abc&_format=json'));
-  assert.deepEqual(c.tokens, [
-    { param: 'identifier', system: 'urn:mrn', code: '12' },
-    { param: 'identifier', code: 'abc' },
-  ]);
-  assert.deepEqual(parseConditionalCriteria('Patient', new URLSearchParams('identifier=a\\|b')).tokens, [{ param: 'identifier', code: 'a|b' }]);
-  assert.deepEqual(parseConditionalCriteria('Patient', new URLSearchParams('identifier=|x')).tokens, [{ param: 'identifier', system: '', code: 'x' }]);
+const ctx = {
+  parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) =>
+    parseSearch(
+      {
+        registry: r4ParamRegistry(),
+        resourceTypes: loadDefinitions().resourceTypes,
+        limits: { ...FIXED_SEARCH_LIMITS, defaultCount: 50, maxCount: 1000, maxChainDepth: 3 },
+        fhirBase: 'http://localhost/fhir',
+        strict,
+      },
+      types,
+      query,
+    ),
+} as Pick<RestContext, 'parseSearch'> as RestContext;
+
+test('any search parameter selects, at most two matches, no paging or includes', () => {
+  const c = parseConditionalCriteria(ctx, 'Patient', new URLSearchParams('identifier=urn:mrn|12&name=smith&_count=50&_include=Patient:organization&_format=json'));
+  assert.deepEqual(c.clauses.map((x) => x.kind), ['token', 'string']);
+  assert.equal(c.count, 2);
+  assert.deepEqual(c.include, []);
 });
 
-test('_id criteria', () => {
-  assert.deepEqual(parseConditionalCriteria('Patient', new URLSearchParams('_id=p1')).ids, ['p1']);
-});
-
-test('unsupported, empty or missing criteria are refused', () => {
-  for (const q of ['name=x', 'identifier=', 'identifier=sys|', '_id=a,b', '', '_format=json']) {
-    assert.throws(() => parseConditionalCriteria('Patient', new URLSearchParams(q)), /./, q);
+test('unknown, empty or missing criteria are refused, not ignored', () => {
+  for (const q of ['foo=x', 'identifier=', 'identifier=a|b|c', '', '_format=json', '_count=1']) {
+    assert.throws(() => parseConditionalCriteria(ctx, 'Patient', new URLSearchParams(q)), /./, q);
   }
 });

@@ -1,4 +1,6 @@
+import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
+import type { SearchQuery } from '../search/query/search-query.js';
 import type { ResourceStore } from '../storage/types.js';
 
 /** What every interaction handler may use; built once by the composition root. */
@@ -14,4 +16,8 @@ export interface RestContext {
   readonly maxCount: number;
   /** Most entries a batch or transaction Bundle may hold. */
   readonly maxBundleEntries: number;
+  /** Parses a search's parameters for the types it covers (src/search/query/parse-search.ts). */
+  readonly parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) => SearchQuery;
+  /** Each type's summary, mandatory and choice elements, for `_summary` and `_elements`. */
+  readonly elements: Readonly<Record<string, ElementSummary>>;
 }

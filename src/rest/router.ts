@@ -11,6 +11,7 @@ import { conditionalDelete, deleteResource } from './interactions/delete.js';
 import { history } from './interactions/history.js';
 import { patch } from './interactions/patch.js';
 import { read } from './interactions/read.js';
+import { search } from './interactions/search.js';
 import { conditionalUpdate, update } from './interactions/update.js';
 import { transaction } from './interactions/transaction.js';
 import { vread } from './interactions/vread.js';
@@ -19,8 +20,8 @@ import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
 
 /** What this router implements on every type and at the base, as the CapabilityStatement says it. */
-export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'] as const satisfies readonly TypeInteraction[];
-export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system'] as const satisfies readonly SystemInteraction[];
+export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const satisfies readonly TypeInteraction[];
+export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system', 'search-system'] as const satisfies readonly SystemInteraction[];
 
 /** Something unexpected went wrong; the router reports it without leaking internals. */
 export type ErrorReporter = (error: unknown, req: FhirRequest) => void;
@@ -75,7 +76,7 @@ export class FhirRouter {
     if (first === undefined) {
       allow(m, ['GET', 'POST'], req);
       if (m === 'POST') return this.bundle(req);
-      return unsupported(req, 'system search arrives with the search engine');
+      return search(ctx, req, undefined);
     }
     if (first === 'metadata' && second === undefined) {
       allow(m, ['GET'], req);
@@ -95,7 +96,7 @@ export class FhirRouter {
       if (m === 'POST') return create(ctx, req, type);
       if (m === 'PUT') return conditionalUpdate(ctx, req, type);
       if (m === 'DELETE') return conditionalDelete(ctx, req, type);
-      return unsupported(req, 'search arrives with the search engine');
+      return search(ctx, req, type);
     }
     if (second === '_history' && third === undefined) {
       allow(m, ['GET'], req);
@@ -103,7 +104,7 @@ export class FhirRouter {
     }
     if (second === '_search' && third === undefined) {
       allow(m, ['POST'], req);
-      return unsupported(req, 'search arrives with the search engine');
+      return search(ctx, req, type);
     }
     if (second.startsWith('$')) throw unknownOperation(second);
 

@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { createIndexer } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { createResourceStore } from './resource-store.js';
+import { searchQuery } from '../../test/support/search-query.js';
 import type { FhirResource, HistoryEntry, ResourceStore } from './types.js';
 
 let testDb: TestDatabase;
@@ -19,6 +20,7 @@ before(async () => {
 });
 after(() => testDb.drop());
 
+const q = (query: string, count = 2) => searchQuery('Patient', query, count);
 const versionsOf = (entries: readonly HistoryEntry[]): string[] => entries.map((e) => `${e.type}/${e.id}/${e.versionId}/${e.method}`);
 
 describe('create and read', () => {
@@ -82,7 +84,7 @@ describe('create and read', () => {
     ]);
     assert.deepEqual(made.map((v) => `${v.type}/${v.id}/${v.versionId}`), ['Patient/many-1/1', 'Observation/many-2/1']);
     assert.equal((await store.read(scope, 'Observation', 'many-2'))?.json, made[1]?.json);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', system: 'urn:many', code: '1' }] }, 2), ['many-1']);
+    assert.deepEqual(await store.match(scope, q('identifier=urn:many|1')), ['many-1']);
   });
 });
 
@@ -162,8 +164,8 @@ describe('delete', () => {
     assert.equal(read?.json, null);
     assert.equal((await store.vread(scope, 'Patient', v.id, 2))?.deleted, true);
     assert.equal((await store.vread(scope, 'Patient', v.id, 1))?.json, v.json, 'older versions stay readable');
-    assert.deepEqual(await store.match(scope, { type: 'Patient', ids: [v.id] }, 2), [], 'deleted resources match nothing');
-    assert.deepEqual(await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', code: 'd1' }] }, 2), []);
+    assert.deepEqual(await store.match(scope, q(`_id=${v.id}`)), [], 'deleted resources match nothing');
+    assert.deepEqual(await store.match(scope, q('identifier=d1')), []);
     assert.equal(await store.delete(scope, 'Patient', v.id), undefined);
     assert.equal(await store.delete(scope, 'Patient', 'never-was'), undefined);
     assert.equal((await store.read(scope, 'Patient', v.id))?.versionId, 2, 'deleting a deleted resource writes no version');
@@ -267,22 +269,22 @@ describe('history', () => {
 describe('match and conditional create', () => {
   test('match finds current resources by id and by identifier, with or without system, up to the limit', async () => {
     const v = await store.create(scope, { resourceType: 'Patient', identifier: [{ system: 'urn:a', value: 'tok-1' }, { value: 'nosys' }] });
-    const bySystem = { type: 'Patient', tokens: [{ param: 'identifier', system: 'urn:a', code: 'tok-1' }] };
-    assert.deepEqual(await store.match(scope, bySystem, 2), [v.id]);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', code: 'tok-1' }] }, 2), [v.id]);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', system: '', code: 'nosys' }] }, 2), [v.id]);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', system: 'urn:b', code: 'tok-1' }] }, 2), []);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', ids: [v.id], tokens: bySystem.tokens }, 2), [v.id]);
-    assert.deepEqual(await store.match(scope, { type: 'Patient', ids: ['other'], tokens: bySystem.tokens }, 2), []);
+    const bySystem = q('identifier=urn:a|tok-1');
+    assert.deepEqual(await store.match(scope, bySystem), [v.id]);
+    assert.deepEqual(await store.match(scope, q('identifier=tok-1')), [v.id]);
+    assert.deepEqual(await store.match(scope, q('identifier=|nosys')), [v.id]);
+    assert.deepEqual(await store.match(scope, q('identifier=urn:b|tok-1')), []);
+    assert.deepEqual(await store.match(scope, q(`_id=${v.id}&identifier=urn:a|tok-1`)), [v.id]);
+    assert.deepEqual(await store.match(scope, q('_id=other&identifier=urn:a|tok-1')), []);
     await store.update(scope, 'Patient', v.id, { resourceType: 'Patient', id: v.id, identifier: [{ system: 'urn:a', value: 'tok-2' }] });
-    assert.deepEqual(await store.match(scope, bySystem, 2), [], 'old identifier is gone');
+    assert.deepEqual(await store.match(scope, bySystem), [], 'old identifier is gone');
     const twins = await Promise.all([1, 2, 3].map(() => store.create(scope, { resourceType: 'Patient', identifier: [{ value: 'twin' }] })));
-    assert.equal((await store.match(scope, { type: 'Patient', tokens: [{ param: 'identifier', code: 'twin' }] }, 2)).length, 2);
+    assert.equal((await store.match(scope, q('identifier=twin'))).length, 2);
     assert.equal(twins.length, 3);
   });
 
   test('createIfNoneExist creates when nothing matches, else returns the match; two matches are an error', async () => {
-    const criteria = { type: 'Patient', tokens: [{ param: 'identifier', system: 'urn:cine', code: 'one' }] };
+    const criteria = q('identifier=urn:cine|one');
     const resource = { resourceType: 'Patient', identifier: [{ system: 'urn:cine', value: 'one' }] };
     const first = await store.createIfNoneExist(scope, resource, criteria);
     assert.equal(first.created, true);
@@ -295,12 +297,10 @@ describe('match and conditional create', () => {
 
   test('concurrent conditional creates with the same criteria, in any order, create exactly one', async () => {
     const identifier = [{ system: 'urn:race', value: 'r1' }, { system: 'urn:race', value: 'r2' }];
-    const tokens = identifier.map((i) => ({ param: 'identifier', system: i.system, code: i.value }));
-    const results = await Promise.all(
-      [0, 1, 2, 3].map((i) => store.createIfNoneExist(scope, { resourceType: 'Patient', identifier }, { type: 'Patient', tokens: i % 2 === 0 ? tokens : [...tokens].reverse() })),
-    );
+    const orders = ['identifier=urn:race|r1&identifier=urn:race|r2', 'identifier=urn:race|r2&identifier=urn:race|r1'];
+    const results = await Promise.all([0, 1, 2, 3].map((i) => store.createIfNoneExist(scope, { resourceType: 'Patient', identifier }, q(orders[i % 2] as string))));
     assert.equal(results.filter((r) => r.created).length, 1);
-    assert.equal((await store.match(scope, { type: 'Patient', tokens }, 5)).length, 1);
+    assert.equal((await store.match(scope, q(orders[0] as string, 5))).length, 1);
   });
 });
 
@@ -311,10 +311,10 @@ describe('access scope and transactions', () => {
     assert.equal(await store.vread(noAccess, 'Patient', v.id, 1), undefined);
     assert.equal((await store.history(noAccess, { count: 10 })).entries.length, 0);
     assert.equal((await store.history(noAccess, { type: 'Patient', id: v.id, count: 10 })).entries.length, 0);
-    assert.deepEqual(await store.match(noAccess, { type: 'Patient', ids: [v.id] }, 2), []);
+    assert.deepEqual(await store.match(noAccess, q(`_id=${v.id}`)), []);
     await assert.rejects(store.create(noAccess, { resourceType: 'Patient' }), { code: 'forbidden' });
     await assert.rejects(store.createMany(noAccess, [{ id: 'x', resource: { resourceType: 'Patient' } }]), { code: 'forbidden' });
-    await assert.rejects(store.createIfNoneExist(noAccess, { resourceType: 'Patient' }, { type: 'Patient' }), { code: 'forbidden' });
+    await assert.rejects(store.createIfNoneExist(noAccess, { resourceType: 'Patient' }, q('_id=x')), { code: 'forbidden' });
     await assert.rejects(store.update(noAccess, 'Patient', v.id, { resourceType: 'Patient', id: v.id }), { code: 'forbidden' });
     await assert.rejects(store.delete(noAccess, 'Patient', v.id), { code: 'forbidden' });
     assert.equal((await store.read(scope, 'Patient', v.id))?.versionId, 1, 'nothing changed');

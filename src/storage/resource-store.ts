@@ -5,11 +5,12 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
-import { paramKey } from '../search/params/param-key.js';
 import { emptyIndexRows, type IndexRows } from '../search/index/extract-rows.js';
 import { INDEX_TABLE_NAMES, type IndexTable } from '../search/index/index-tables.js';
 import { deleteIndexRows, insertIndexRows, insertIndexRowsOfMany } from './index-writes.js';
 import { rowValues } from './row-values.js';
+import { runSearch } from './search-runner.js';
+import type { SearchQuery } from '../search/query/search-query.js';
 import { assertCanWrite, readPredicate } from './scope-sql.js';
 import type {
   ConditionalCreateResult,
@@ -18,8 +19,8 @@ import type {
   HistoryEntry,
   HistoryPage,
   HistoryQuery,
-  MatchCriteria,
   ResourceStore,
+  SearchPage,
   StoredVersion,
   UpdateResult,
   WriteOptions,
@@ -107,7 +108,7 @@ class PgResourceStore implements ResourceStore {
   async createIfNoneExist(
     scope: AccessScope,
     resource: FhirResource,
-    criteria: MatchCriteria,
+    criteria: SearchQuery,
     options: CreateOptions = {},
   ): Promise<ConditionalCreateResult> {
     assertCanWrite(scope);
@@ -115,16 +116,10 @@ class PgResourceStore implements ResourceStore {
       const tx = (store as PgResourceStore).db;
       // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
       await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
-      const ids = await matchIds(tx, scope, criteria, 2);
-      if (ids.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.type} matches the criteria`);
-      const [id] = ids;
-      if (id !== undefined) {
-        const [row] = await tx<VersionRow[]>`
-          select type, id, version_id, last_updated, deleted, content from resources
-          where tenant = 0 and type = ${criteria.type} and id = ${id}`;
-        if (row === undefined) throw new Error('A matched resource vanished inside its transaction');
-        return { created: false, existing: toVersion(row) };
-      }
+      const { matches } = await runSearch(tx as Sql, scope, criteria);
+      if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
+      const [existing] = matches;
+      if (existing !== undefined) return { created: false, existing };
       return { created: true, version: created(await insertNew(tx, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST')) };
     });
   }
@@ -156,8 +151,12 @@ class PgResourceStore implements ResourceStore {
     return readHistory(this.db, scope, query);
   }
 
-  match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
-    return matchIds(this.db, scope, criteria, limit);
+  search(scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
+    return runSearch(this.db as Sql, scope, query);
+  }
+
+  async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
+    return (await runSearch(this.db as Sql, scope, criteria)).matches.map((m) => m.id);
   }
 }
 
@@ -330,30 +329,9 @@ async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number 
   return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null } };
 }
 
-async function matchIds(sql: Tx, scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]> {
-  const pred = readPredicate(sql, scope);
-  // Folded into one fragment: postgres.js would bind a bare (empty) array as a parameter.
-  const tokenFilters = (criteria.tokens ?? []).reduce(
-    (acc, t) => sql`${acc} and exists (
-      select 1 from search_token k
-      where k.param = ${paramKey(criteria.type, t.param)} and k.code = ${t.code} and k.rid = r.rid
-      ${t.system === undefined ? sql`` : t.system === '' ? sql`and k.system is null` : sql`and k.system = ${t.system}`})`,
-    sql``,
-  );
-  const rows = await sql<{ id: string }[]>`
-    select r.id from resources r
-    where r.tenant = 0 and r.type = ${criteria.type} and not r.deleted
-    ${criteria.ids === undefined ? sql`` : sql`and r.id = any(${criteria.ids as string[]}::text[])`}
-    ${tokenFilters}
-    ${pred === undefined ? sql`` : sql`and ${pred}`}
-    limit ${limit}`;
-  return rows.map((r) => r.id);
-}
-
 /** The same criteria in any order lock the same key. */
-function criteriaKey(criteria: MatchCriteria): string {
-  const tokens = (criteria.tokens ?? []).map((t) => [t.param, t.system ?? null, t.code]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return JSON.stringify([criteria.type, [...(criteria.ids ?? [])].sort(), tokens]);
+function criteriaKey(criteria: SearchQuery): string {
+  return JSON.stringify([criteria.types, [...criteria.canonical].map((p) => p.join('=')).sort()]);
 }
 
 /**

@@ -4,11 +4,14 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 
 /**
  * The ONE place an AccessScope's read rule becomes SQL: a predicate over the `resources` row
- * aliased `r`. `undefined` means "no restriction", so the hot paths need no join for it.
+ * aliased `alias` (`r` for a query's results; searches apply it to every row they reach
+ * through chains, `_has` and includes too). `undefined` means "no restriction", so the hot
+ * paths need no join for it.
  */
-export function readPredicate(db: Sql | TransactionSql, scope: AccessScope): PendingQuery<Row[]> | undefined {
+export function readPredicate(db: Sql | TransactionSql, scope: AccessScope, alias = 'r'): PendingQuery<Row[]> | undefined {
   // Both are the same tagged-template function; TypeScript cannot call a union of their types.
   const sql = db as Sql;
+  void alias;
   switch (scope.read.kind) {
     case 'all':
       return undefined;

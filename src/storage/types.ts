@@ -1,4 +1,5 @@
 import type { AccessScope } from '../access/scope.js';
+import type { SearchQuery } from '../search/query/search-query.js';
 
 /** A FHIR resource as parsed JSON; the validators guarantee its shape before storage sees it. */
 export interface FhirResource {
@@ -51,18 +52,16 @@ export interface HistoryPage {
   readonly next?: string;
 }
 
-/** Token search values the foundation indexes (identifier), for conditional interactions. */
-export interface TokenCriterion {
-  readonly param: string;
-  readonly system?: string;
-  readonly code: string;
-}
-
-/** Search criteria the foundation storage answers; the search issue replaces this with a full AST. */
-export interface MatchCriteria {
-  readonly type: string;
-  readonly ids?: readonly string[];
-  readonly tokens?: readonly TokenCriterion[];
+/** One page of a search's results. */
+export interface SearchPage {
+  /** The matches, in the search's order (Bundle.entry.search.mode = match). */
+  readonly matches: readonly StoredVersion[];
+  /** Resources `_include`/`_revinclude` added (mode = include). */
+  readonly included: readonly StoredVersion[];
+  readonly total?: number;
+  /** Cursors of the neighbouring pages, when there are any. */
+  readonly next?: string;
+  readonly prev?: string;
 }
 
 export interface CreateOptions {
@@ -104,14 +103,16 @@ export interface ResourceStore {
    * Conditional create (R4 §3.1.0.8 If-None-Exist) under a lock on the criteria, so two
    * concurrent requests cannot both create. Two or more matches → multiple-matches error.
    */
-  createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: MatchCriteria, options?: CreateOptions): Promise<ConditionalCreateResult>;
+  createIfNoneExist(scope: AccessScope, resource: FhirResource, criteria: SearchQuery, options?: CreateOptions): Promise<ConditionalCreateResult>;
   /** Update or update-as-create at a client-chosen id. */
   update(scope: AccessScope, type: string, id: string, resource: FhirResource, options?: WriteOptions): Promise<UpdateResult>;
   /** Writes a delete version; undefined when there was nothing (or nothing current) to delete. */
   delete(scope: AccessScope, type: string, id: string, options?: WriteOptions): Promise<StoredVersion | undefined>;
   history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage>;
-  /** Ids of current, non-deleted resources matching all criteria (at most `limit`). */
-  match(scope: AccessScope, criteria: MatchCriteria, limit: number): Promise<string[]>;
+  /** A search (R4 §3.1.1) inside the scope: one page of matches and what it includes. */
+  search(scope: AccessScope, query: SearchQuery): Promise<SearchPage>;
+  /** Ids of the resources a search matches (at most its `count`): conditional interactions. */
+  match(scope: AccessScope, criteria: SearchQuery): Promise<string[]>;
   /**
    * Runs `work` with a store bound to one database transaction: everything it writes commits
    * together or not at all (FHIR transaction bundles). Nested calls join the open transaction.

@@ -14,7 +14,7 @@ export async function create(ctx: RestContext, req: FhirRequest, type: string): 
     const v = await ctx.store.create(req.scope, resource, options);
     return writeResponse(ctx, 201, v, req.headers.prefer, `Created ${type}/${v.id}`);
   }
-  const criteria = parseConditionalCriteria(type, ifNoneExistQuery(req.headers.ifNoneExist));
+  const criteria = parseConditionalCriteria(ctx, type, ifNoneExistQuery(req.headers.ifNoneExist));
   const result = await ctx.store.createIfNoneExist(req.scope, resource, criteria, options);
   if (result.created) return writeResponse(ctx, 201, result.version, req.headers.prefer, `Created ${type}/${result.version.id}`);
   // R4 §3.1.0.8: one match → 200 OK and nothing is created.

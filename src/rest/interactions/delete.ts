@@ -24,7 +24,7 @@ export async function deleteResource(ctx: RestContext, req: FhirRequest, type: s
 
 /** FHIR R4 §3.1.0.7.1 conditional delete, `single` mode: more than one match → 412. */
 export async function conditionalDelete(ctx: RestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  const matches = await ctx.store.match(req.scope, parseConditionalCriteria(type, req.query), 2);
+  const matches = await ctx.store.match(req.scope, parseConditionalCriteria(ctx, type, req.query));
   if (matches.length > 1) {
     throw new FhirkeepError('multiple-matches', `More than one ${type} matches the criteria; nothing was deleted`);
   }

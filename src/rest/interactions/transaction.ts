@@ -35,11 +35,11 @@ export async function transaction(
   const responses = await ctx.store.transaction(async (store) => {
     const txCtx: RestContext = { ...ctx, store };
     const handle = handlerFor(txCtx);
-    const planned = await planCreates(store, req, bundle.entries);
+    const planned = await planCreates(ctx, store, req, bundle.entries);
     const fullUrls = new Map([...planned.values()].flatMap((p) => (p.fullUrl === undefined ? [] : [[p.fullUrl, p.reference] as const])));
     for (const entry of bundle.entries) {
       if (entry.resource === undefined) continue;
-      await rewriteReferences(entry.resource, `Bundle.entry[${entry.index}].resource`, fullUrls, (ref) => resolveConditional(store, req, ref));
+      await rewriteReferences(entry.resource, `Bundle.entry[${entry.index}].resource`, fullUrls, (ref) => resolveConditional(ctx, store, req, ref));
     }
     const results: BundleEntryText[] = new Array(bundle.entries.length);
     const plain = bundle.entries.filter((e) => isPlainCreate(e, planned.get(e.index)));
@@ -117,14 +117,14 @@ interface PlannedCreate {
 }
 
 /** Chooses the id of every create before anything runs; a conditional create that matches keeps the match's. */
-async function planCreates(store: ResourceStore, req: FhirRequest, entries: readonly BundleEntryRequest[]): Promise<Map<number, PlannedCreate>> {
+async function planCreates(ctx: RestContext, store: ResourceStore, req: FhirRequest, entries: readonly BundleEntryRequest[]): Promise<Map<number, PlannedCreate>> {
   const plans = new Map<number, PlannedCreate>();
   for (const entry of entries) {
     if (entry.method !== 'POST' || entry.resource === undefined) continue;
     const type = entry.path;
     const fullUrl = entry.fullUrl === undefined ? {} : { fullUrl: entry.fullUrl };
     if (entry.headers.ifNoneExist !== undefined) {
-      const matches = await store.match(req.scope, parseConditionalCriteria(type, ifNoneExistQuery(entry.headers.ifNoneExist)), 2);
+      const matches = await store.match(req.scope, parseConditionalCriteria(ctx, type, ifNoneExistQuery(entry.headers.ifNoneExist)));
       if (matches.length > 1) {
         throw new FhirkeepError('multiple-matches', `Bundle.entry[${entry.index}]: more than one ${type} matches If-None-Exist`);
       }
@@ -140,10 +140,10 @@ async function planCreates(store: ResourceStore, req: FhirRequest, entries: read
 }
 
 /** R4 §3.1.0.11.3 conditional reference: exactly one match, else the transaction fails. */
-async function resolveConditional(store: ResourceStore, req: FhirRequest, reference: string): Promise<string> {
+async function resolveConditional(ctx: RestContext, store: ResourceStore, req: FhirRequest, reference: string): Promise<string> {
   const q = reference.indexOf('?');
   const type = reference.slice(0, q);
-  const matches = await store.match(req.scope, parseConditionalCriteria(type, new URLSearchParams(reference.slice(q + 1))), 2);
+  const matches = await store.match(req.scope, parseConditionalCriteria(ctx, type, new URLSearchParams(reference.slice(q + 1))));
   if (matches.length !== 1) {
     throw new FhirkeepError('unprocessable', `The conditional reference ${reference} matches ${matches.length === 0 ? 'nothing' : 'more than one resource'}`);
   }

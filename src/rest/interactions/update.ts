@@ -28,7 +28,7 @@ export async function update(ctx: RestContext, req: FhirRequest, type: string, i
 /** FHIR R4 §3.1.0.4.3 conditional update: 0 matches create, 1 updates, more → 412. */
 export async function conditionalUpdate(ctx: RestContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   const resource = readResourceBody(ctx, req, type);
-  const matches = await ctx.store.match(req.scope, parseConditionalCriteria(type, req.query), 2);
+  const matches = await ctx.store.match(req.scope, parseConditionalCriteria(ctx, type, req.query));
   if (matches.length > 1) {
     throw new FhirkeepError('multiple-matches', `More than one ${type} matches the criteria; nothing was updated`);
   }

@@ -94,6 +94,8 @@ export interface SearchQuery {
   readonly elements: readonly string[] | undefined;
   readonly include: readonly IncludeSpec[];
   readonly revinclude: readonly IncludeSpec[];
+  /** Most resources includes may add to one page. */
+  readonly includeLimit: number;
   /** Opaque position from a previous page's link. */
   readonly cursor: string | undefined;
   /** The query as understood, for the `self` link (ignored parameters left out, R4 §3.1.1.7). */

@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { ReferenceValue } from '../query/search-query.js';
 import { parseToken, unescape } from '../query/value-syntax.js';
-import { any, indexed, type Fragment } from '../sql/fragments.js';
+import { any, indexed, paramIs, type Fragment } from '../sql/fragments.js';
 import { tokenCondition } from './token-match.js';
 import { parseRelative } from './reference-values.js';
 
@@ -42,4 +42,12 @@ export function referenceCondition(sql: Sql, v: ReferenceValue): Fragment {
 
 export function referenceSql(sql: Sql, alias: string, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
   return indexed(sql, 'search_reference', alias, keys, any(sql, values.map((v) => referenceCondition(sql, v))));
+}
+
+/**
+ * The resources a reference clause to specific local resources selects, as a rid set: a
+ * search for one patient's records starts from it (see search-runner.ts).
+ */
+export function referenceRidsSql(sql: Sql, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
+  return sql`select distinct x.rid from search_reference x where ${paramIs(sql, keys)} and ${any(sql, values.map((v) => referenceCondition(sql, v)))}`;
 }

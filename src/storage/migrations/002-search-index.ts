@@ -47,6 +47,12 @@ create table search_composite (rid bigint not null, param int not null, system t
                                v_lo numeric, v_hi numeric, v_dlo timestamptz, v_dhi timestamptz, v_text text);
 ${LOOKUPS.map((l) => `${l};`).join('\n')}
 
+-- Parameter and value are correlated (category=laboratory is common, code=8302-2 is not): the
+-- planner needs their joint frequencies to choose between driving from a clause and probing it.
+create statistics search_token_param_code (mcv, ndistinct) on param, code from search_token;
+create statistics search_reference_param_target (mcv, ndistinct) on param, target_id from search_reference;
+create statistics search_string_param_norm (mcv, ndistinct) on param, norm from search_string;
+
 -- Which indexer version built the rows: a start with a newer indexer rebuilds them (reindex).
 create table search_index_state (
   singleton boolean primary key default true check (singleton),

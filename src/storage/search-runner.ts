@@ -1,0 +1,195 @@
+import type { Sql } from 'postgres';
+import type { AccessScope } from '../access/scope.js';
+import type { IncludeSpec, SearchQuery } from '../search/query/search-query.js';
+import { clauseSql, type ScopeFilter } from '../search/sql/clause-sql.js';
+import { all, paramIs, type Fragment } from '../search/sql/fragments.js';
+import { decodeCursor, encodeCursor, type SearchCursor } from '../search/sql/search-cursor.js';
+import { orderBy } from '../search/sql/sort-sql.js';
+import { referenceRidsSql } from '../search/types/reference-match.js';
+import { readPredicate } from './scope-sql.js';
+import type { SearchPage, StoredVersion } from './types.js';
+
+interface Found {
+  rid: string;
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  content: string;
+}
+
+const COLUMNS = 'r.rid, r.type, r.id, r.version_id, r.last_updated, r.content';
+
+/**
+ * Runs a parsed search: one SQL query for the page (every clause an index lookup, the scope's
+ * read rule applied to the results and to every row a chain or `_has` reaches), then the total
+ * if asked, then includes (scoped the same way).
+ */
+export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
+  const scopeOf: ScopeFilter = (alias) => readPredicate(sql, scope, alias);
+  const selection = whereOf(sql, scopeOf, query);
+  const total = await totalOf(sql, selection, query);
+  if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
+
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  let rows: Found[] = await sql<Found[]>`${pageSql(sql, selection, query, cursor)}`;
+  let next: string | undefined;
+  let prev: string | undefined;
+  const more = rows.length > query.count;
+  rows = rows.slice(0, query.count);
+  if (query.sort.length === 0) {
+    const backward = cursor?.kind === 'before';
+    if (backward) rows.reverse();
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (last !== undefined && (backward || more)) next = encodeCursor({ kind: 'after', rid: last.rid });
+    if (first !== undefined && (backward ? more : cursor !== undefined)) prev = encodeCursor({ kind: 'before', rid: first.rid });
+  } else {
+    const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
+    if (more) next = encodeCursor({ kind: 'offset', offset: offset + query.count });
+    if (offset > 0) prev = encodeCursor({ kind: 'offset', offset: Math.max(0, offset - query.count) });
+  }
+
+  const included = await includes(sql, scopeOf, query, rows, query.includeLimit);
+  // A first page without a next one holds the whole answer: its size is the total, for free.
+  const known = total ?? (query.total === undefined && cursor === undefined && next === undefined ? rows.length : undefined);
+  return {
+    matches: rows.map(toVersion),
+    included: included.map(toVersion),
+    ...(known === undefined ? {} : { total: known }),
+    ...(next === undefined ? {} : { next }),
+    ...(prev === undefined ? {} : { prev }),
+  };
+}
+
+/** The SQL of a search's first page, for EXPLAIN tests of the query shapes that must stay index scans. */
+export function searchPageSql(sql: Sql, scope: AccessScope, query: SearchQuery): Fragment {
+  return pageSql(sql, whereOf(sql, (alias) => readPredicate(sql, scope, alias), query), query, undefined);
+}
+
+/**
+ * What a search selects from: `with d … select … from d join resources r … where …`. A clause
+ * naming specific local resources (`patient=123`, `subject=Patient/123`) drives the query: its
+ * few hundred rows are materialised first and every other clause probes them. Left to itself
+ * the planner may instead walk the whole type in key order hoping a page fills early, which
+ * for one patient's `category=laboratory` at a million resources is a full scan.
+ */
+interface Selection {
+  readonly driver: Fragment | undefined;
+  readonly where: Fragment;
+}
+
+function whereOf(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery): Selection {
+  const driving = query.clauses.find((c) => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
+  const conditions: Fragment[] = [
+    sql`r.tenant = 0`,
+    query.types.length === 1 ? sql`r.type = ${query.types[0] as string}` : sql`r.type = any(${query.types as string[]}::text[])`,
+    sql`not r.deleted`,
+    // With a driver, every other clause is a probe of the driver's rows: a scalar subquery the
+    // planner cannot turn into a join that hashes all of that clause's (many) index rows.
+    ...query.clauses.filter((c) => c !== driving).map((c) => (driving === undefined ? clauseSql(sql, 'r', c, scopeOf) : sql`(select ${clauseSql(sql, 'r', c, scopeOf)})`)),
+  ];
+  const pred = scopeOf('r');
+  if (pred !== undefined) conditions.push(pred);
+  const driver = driving?.kind === 'reference' ? referenceRidsSql(sql, driving.param.keys, driving.values) : undefined;
+  return { driver, where: all(sql, conditions) };
+}
+
+/** `with d as materialized (…)` and the `from` list of a selection. */
+function fromOf(sql: Sql, selection: Selection): { with: Fragment; from: Fragment } {
+  if (selection.driver === undefined) return { with: sql``, from: sql`resources r` };
+  return { with: sql`with d as materialized (${selection.driver})`, from: sql`d join resources r on r.rid = d.rid` };
+}
+
+/** One page plus one row (to know whether another page follows), from the cursor's position. */
+function pageSql(sql: Sql, selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): Fragment {
+  const { with: cte, from } = fromOf(sql, selection);
+  if (query.sort.length === 0) {
+    const backward = cursor?.kind === 'before';
+    const bound = cursor === undefined || cursor.kind === 'offset' ? sql`` : backward ? sql`and r.rid < ${cursor.rid}::bigint` : sql`and r.rid > ${cursor.rid}::bigint`;
+    return sql`${cte}
+      select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where} ${bound}
+      order by r.rid ${sql.unsafe(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
+  }
+  const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
+  return sql`${cte}
+    select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where}
+    order by ${orderBy(sql, query.sort)} limit ${query.count + 1} offset ${offset}`;
+}
+
+/**
+ * Bundle.total: `accurate` counts, `estimate` asks the planner, `none` omits it; without
+ * `_total` it is given when it costs nothing (the whole answer fits on an unpaged first page).
+ */
+async function totalOf(sql: Sql, selection: Selection, query: SearchQuery): Promise<number | undefined> {
+  const { with: cte, from } = fromOf(sql, selection);
+  const mode = query.summary === 'count' || query.count === 0 ? (query.total === 'estimate' ? 'estimate' : 'accurate') : query.total;
+  if (mode === 'accurate') {
+    const [row] = await sql<{ n: string }[]>`${cte} select count(*) as n from ${from} where ${selection.where}`;
+    return Number(row?.n ?? 0);
+  }
+  if (mode === 'estimate') {
+    const [row] = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>`explain (format json) ${cte} select 1 from ${from} where ${selection.where}`;
+    return Math.round(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+  }
+  return undefined;
+}
+
+/** `_include` and `_revinclude` (R4 §3.1.1.5.4); `:iterate` ones repeat over what they added, a few rounds at most. */
+async function includes(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery, matches: readonly Found[], max: number): Promise<Found[]> {
+  if ((query.include.length === 0 && query.revinclude.length === 0) || matches.length === 0) return [];
+  const seen = new Set(matches.map((m) => m.rid));
+  const out: Found[] = [];
+  const add = (rows: readonly Found[]): Found[] => {
+    const fresh = rows.filter((r) => !seen.has(r.rid)).slice(0, Math.max(0, max - out.length));
+    for (const r of fresh) seen.add(r.rid);
+    out.push(...fresh);
+    return fresh;
+  };
+  const round = async (specs: readonly IncludeSpec[], revSpecs: readonly IncludeSpec[], from: readonly Found[]): Promise<Found[]> => {
+    const added: Found[] = [];
+    for (const spec of specs) added.push(...add(await included(sql, scopeOf, spec, from, max)));
+    for (const spec of revSpecs) added.push(...add(await revIncluded(sql, scopeOf, spec, from, max)));
+    return added;
+  };
+  let fresh = await round(query.include, query.revinclude, matches);
+  const iterInclude = query.include.filter((s) => s.iterate);
+  const iterRev = query.revinclude.filter((s) => s.iterate);
+  for (let i = 0; i < 3 && fresh.length > 0 && (iterInclude.length > 0 || iterRev.length > 0) && out.length < max; i++) {
+    fresh = await round(iterInclude, iterRev, fresh);
+  }
+  return out;
+}
+
+function included(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
+  const sources = from.filter((f) => spec.sourceType === '*' || f.type === spec.sourceType).map((f) => f.rid);
+  if (sources.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
+  const pred = scopeOf('r');
+  return sql<Found[]>`
+    select ${sql.unsafe(COLUMNS)} from resources r
+    where r.tenant = 0 and not r.deleted ${pred === undefined ? sql`` : sql`and ${pred}`}
+      and (r.type, r.id) in (
+        select x.target_type, x.target_id from search_reference x
+        where x.rid = any(${sources}::bigint[]) and ${paramIs(sql, spec.keys)} and x.target_id is not null
+          ${spec.targetType === undefined ? sql`` : sql`and x.target_type = ${spec.targetType}`})
+    limit ${max}`;
+}
+
+function revIncluded(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
+  const targets = from.filter((f) => spec.targetType === undefined || f.type === spec.targetType);
+  if (targets.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
+  const pred = scopeOf('r');
+  return sql<Found[]>`
+    select ${sql.unsafe(COLUMNS)} from resources r
+    where r.tenant = 0 and not r.deleted and r.type = ${spec.sourceType} ${pred === undefined ? sql`` : sql`and ${pred}`}
+      and r.rid in (
+        select x.rid from search_reference x
+        join unnest(${targets.map((t) => t.type)}::text[], ${targets.map((t) => t.id)}::text[]) as t(type, id)
+          on x.target_id = t.id and x.target_type = t.type
+        where ${paramIs(sql, spec.keys)})
+    limit ${max}`;
+}
+
+function toVersion(row: Found): StoredVersion {
+  return { type: row.type, id: row.id, versionId: row.version_id, lastUpdated: row.last_updated, deleted: false, json: row.content };
+}
