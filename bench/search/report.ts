@@ -69,7 +69,7 @@ export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[],
     paging === undefined
       ? []
       : [
-          pageRow(`paging: page 1 of ${paging.queries.join(' / ')}`, paging.firstPage, paging.walks),
+          pageRow('paging: page 1', paging.firstPage, paging.walks),
           pageRow(`paging: page ${paging.pages}, following next links`, paging.lastPage, paging.walks - paging.failures.length),
         ];
   const extra = [

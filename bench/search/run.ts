@@ -64,7 +64,7 @@ export async function searchBench(options: SearchOptions): Promise<number> {
   console.log(`data:    ${options.resources.toLocaleString('en')}+ resources: clones of the ${sources.length} Synthea R4 bundles in ${SYNTHEA} (${sourceResources.toLocaleString('en')} resources), each clone with its own family names and identifiers`);
   console.log(`machine: ${machine}`);
   console.log(`load:    transaction bundles POST /fhir, ${options.parallel} in flight; then VACUUM (ANALYZE)`);
-  console.log(`search:  one request at a time, ${warmup.requests} warm-up then ${measured.requests} (at most ${measured.seconds} s) per query, random loaded patients; paging: ${walks} walks of ${PAGES} pages`);
+  console.log(`search:  one request at a time, ${warmup.requests} warm-up then ${measured.requests} (at most ${measured.seconds} s) per query, random loaded patients; paging: ${walks} walks of ${PAGES} pages, ${PAGING_QUERIES.join(' and ')} in turn`);
   if (busyAtStart > 0.1) console.log('warning: other processes keep the machine busy; expect slower, noisier numbers (see "other CPU")');
 
   const work = mkdtempSync(join(tmpdir(), 'fhirkeep-bench-'));
