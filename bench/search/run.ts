@@ -147,8 +147,9 @@ async function load(server: Server, sources: readonly Source[], options: SearchO
   }, 30_000);
   try {
     const result = await measureRun(() => runIngest(`${server.url}/fhir`, counted(), options.parallel, onCommitted), cpu).catch(async (e: unknown) => {
-      // A refused connection mostly means the server died: say so with its last output.
-      for (let waited = 0; waited < 2000; waited += 100) {
+      // A refused connection mostly means the server died or is shutting down (which takes a
+      // few seconds): say so with its exit and last output.
+      for (let waited = 0; waited < 20_000; waited += 100) {
         server.assertRunning();
         await sleep(100);
       }
