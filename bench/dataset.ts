@@ -16,17 +16,27 @@ export interface Dataset {
 }
 
 /** The Synthea bundles beside the project (../shared/data/synthea); read in place, never copied in. */
-const SYNTHEA = fileURLToPath(new URL('../../shared/data/synthea/', import.meta.url));
+export const SYNTHEA = fileURLToPath(new URL('../../shared/data/synthea/', import.meta.url));
+
+/** The Synthea bundle files, sorted; none when the data is not beside the project. */
+export function syntheaFiles(): string[] {
+  return existsSync(SYNTHEA) ? readdirSync(SYNTHEA).filter((f) => f.endsWith('.json.gz')).sort().map((f) => join(SYNTHEA, f)) : [];
+}
+
+/** One Synthea bundle's JSON text, as the file holds it (pretty-printed). */
+export function readSynthea(file: string): string {
+  return gunzipSync(readFileSync(file)).toString('utf8');
+}
 
 /** How many resources the generated fallback makes: about the size of the Synthea set. */
 const GENERATED = 30_000;
 
 /** The Synthea R4 transaction bundles when present (every entry's resource, id dropped), else generated ones. */
 export function loadDataset(): Dataset {
-  const files = existsSync(SYNTHEA) ? readdirSync(SYNTHEA).filter((f) => f.endsWith('.json.gz')).sort() : [];
+  const files = syntheaFiles();
   if (files.length === 0) return generated(GENERATED);
   const resources = files.flatMap((file) => {
-    const bundle = JSON.parse(gunzipSync(readFileSync(join(SYNTHEA, file))).toString('utf8')) as {
+    const bundle = JSON.parse(readSynthea(file)) as {
       entry?: { resource?: { resourceType: string; id?: string; [element: string]: unknown } }[];
     };
     return (bundle.entry ?? []).flatMap(({ resource }) => (resource === undefined ? [] : [fromResource(resource)]));
@@ -73,15 +83,12 @@ function generated(count: number): Dataset {
 
 /** Transaction bundles as sent by a loader: the Synthea files as they are, else made from the generated resources. */
 export function loadTransactionBundles(count: number): { readonly text: string; readonly resources: number }[] {
-  if (existsSync(SYNTHEA)) {
-    return readdirSync(SYNTHEA)
-      .filter((f) => f.endsWith('.json.gz'))
-      .sort()
-      .slice(0, count)
-      .map((f) => {
-        const text = gunzipSync(readFileSync(join(SYNTHEA, f))).toString('utf8');
-        return { text, resources: (JSON.parse(text) as { entry: unknown[] }).entry.length };
-      });
+  const files = syntheaFiles();
+  if (files.length > 0) {
+    return files.slice(0, count).map((f) => {
+      const text = readSynthea(f);
+      return { text, resources: (JSON.parse(text) as { entry: unknown[] }).entry.length };
+    });
   }
   const { resources } = generated(count * 320);
   return Array.from({ length: count }, (_, b) => {

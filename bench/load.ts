@@ -57,8 +57,8 @@ export async function measure(spec: LoadSpec, warmupSeconds: number, seconds: nu
   return measureRun(() => run(spec, seconds), cpu);
 }
 
-/** Runs a load of any shape (autocannon, or whole bundles) and adds the server CPU it cost. */
-export async function measureRun(load: () => Promise<RunResult>, cpu: CpuProbe): Promise<LoadResult> {
+/** Runs a load of any shape (autocannon, whole bundles, one search at a time) and adds the server CPU it cost. */
+export async function measureRun<R extends RunResult>(load: () => Promise<R>, cpu: CpuProbe): Promise<R & ServerCpu> {
   const before = new Map(cpu.database().map((pid) => [pid, cpuMs(pid)]));
   const nodeBefore = cpuMs(cpu.node);
   const machineBefore = machineBusyMs();
@@ -85,7 +85,8 @@ export async function measureRun(load: () => Promise<RunResult>, cpu: CpuProbe):
   };
 }
 
-export type RunResult = Omit<LoadResult, 'nodeCpuUs' | 'dbCpuUs' | 'otherCpuShare'>;
+export type ServerCpu = Pick<LoadResult, 'nodeCpuUs' | 'dbCpuUs' | 'otherCpuShare'>;
+export type RunResult = Omit<LoadResult, keyof ServerCpu>;
 
 async function run(spec: LoadSpec, seconds: number): Promise<RunResult> {
   // Latencies recorded here rather than from autocannon's histogram, which keeps whole milliseconds.

@@ -2,42 +2,90 @@
  * `npm run bench [-- --quick]` (docs/benchmark.md): Fhirkeep's workloads and the two baselines
  * they are judged against, measured in one run on this machine, each server in its own process,
  * load from autocannon in this one; then start-up time and idle memory. Prints one table and
- * writes it as JSON to bench/results/.
+ * writes it as JSON to bench/results/. `--search` runs the search benchmark instead (bench/search/).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { BASELINE_DATABASE, seedBaseline } from './baselines/seed.js';
 import { loadDataset, loadTransactionBundles, type Dataset } from './dataset.js';
 import { clusterConnection, postmasterPid, stopLeftoverPostmaster } from './embedded-cluster.js';
-import { childPids, cleanUp, freePort, machineBusyMs, onCleanup, rssMb, startServer, type Server } from './process.js';
+import { startFhirkeep } from './fhirkeep.js';
+import { busyShare, childPids, cleanUp, freePort, onCleanup, rssMb, startServer } from './process.js';
 import { judgeGoals, median, renderTable, type StartupResult } from './report.js';
+import { commit, writeResults } from './results.js';
+import { DEFAULT_PARALLEL, searchBench } from './search/run.js';
 import { baselineRow, fhirkeepRows, ingestRow, JSON_BASELINE, SQL_BASELINE, type Row, type Timing } from './workloads.js';
 
 const USAGE = `usage: npm run bench [-- --quick]
-  --quick  1 s warm-up + 5 s per workload, one restart (about a minute); default 5 s + 25 s, three restarts (about five minutes)`;
+       npm run bench -- --search [--quick] [--search-resources N] [--search-parallel N]
+  --quick               1 s warm-up + 5 s per workload, one restart (about a minute); default 5 s + 25 s, three restarts (about five minutes)
+  --search              instead: load Synthea clones into a fresh Fhirkeep, then time FHIR searches one at a time
+  --search-resources N  how many resources --search loads (default 1,000,000; 100,000 with --quick)
+  --search-parallel N   transaction bundles in flight during that load (default ${DEFAULT_PARALLEL})`;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const fhirkeepBin = join(root, 'bin', 'fhirkeep.js');
+
+interface Options {
+  readonly quick: boolean;
+  readonly search?: { readonly resources: number; readonly parallel: number };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      search: { type: 'boolean', default: false },
+      'search-resources': { type: 'string' },
+      'search-parallel': { type: 'string' },
+    },
+  }).values;
+}
+
+/** The options, or the message to print with the usage. */
+function options(argv: readonly string[]): Options | string {
+  let values: ReturnType<typeof parse>;
+  try {
+    values = parse(argv);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const count = (name: string, value: string | undefined, fallback: number): number | string => {
+    if (value === undefined) return fallback;
+    const n = Number(value.replace(/[_,]/g, ''));
+    return Number.isSafeInteger(n) && n > 0 ? n : `--${name} takes a positive whole number, not "${value}"`;
+  };
+  const resources = count('search-resources', values['search-resources'], values.quick ? 100_000 : 1_000_000);
+  const parallel = count('search-parallel', values['search-parallel'], DEFAULT_PARALLEL);
+  if (typeof resources === 'string') return resources;
+  if (typeof parallel === 'string') return parallel;
+  if (!values.search) {
+    const stray = (['search-resources', 'search-parallel'] as const).find((o) => values[o] !== undefined);
+    return stray === undefined ? { quick: values.quick } : `--${stray} needs --search`;
+  }
+  return { quick: values.quick, search: { resources, parallel } };
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;
   }
-  const unknown = argv.filter((a) => a !== '--quick');
-  if (unknown.length > 0) {
-    console.error(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
+  const parsed = options(argv);
+  if (typeof parsed === 'string') {
+    console.error(`${parsed}\n${USAGE}`);
     return 2;
   }
   if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
     console.error('dist/ is missing: run `npm run build` first (`npm run bench` does).');
     return 1;
   }
-  const quick = argv.includes('--quick');
+  if (parsed.search !== undefined) return searchBench({ quick: parsed.quick, ...parsed.search });
+  const { quick } = parsed;
   const timing: Timing = { warmupSeconds: quick ? 1 : 5, seconds: quick ? 5 : 25, connections: 16 };
   const restarts = quick ? 1 : 3;
   const startedAt = new Date();
@@ -106,23 +154,6 @@ async function main(argv: readonly string[]): Promise<number> {
   return rows.some((r) => r.errors > 0) ? 1 : 0;
 }
 
-async function startFhirkeep(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  return startServer({
-    name: 'fhirkeep serve',
-    args: [fhirkeepBin, 'serve'],
-    env: {
-      FHIRKEEP_DATA_DIR: dataDir,
-      FHIRKEEP_HOST: '127.0.0.1',
-      FHIRKEEP_PORT: String(port),
-      FHIRKEEP_DEV_NO_AUTH: '1',
-      FHIRKEEP_LOG_LEVEL: 'warn',
-    },
-    port,
-    readyPath: '/readyz',
-  });
-}
-
 async function measureBaseline(
   name: string,
   script: string,
@@ -143,29 +174,6 @@ async function measureBaseline(
     return await baselineRow(server, dataset, timing, { node: server.pid, database });
   } finally {
     await server.stop();
-  }
-}
-
-/** Share of all cores busy over `ms` while this process waits: other work on the machine. */
-async function busyShare(ms: number): Promise<number> {
-  const before = machineBusyMs();
-  await sleep(ms);
-  return (machineBusyMs() - before) / (ms * cpus().length);
-}
-
-function writeResults(results: Record<string, unknown>): string {
-  const dir = join(root, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${String(results.startedAt).replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  return file;
-}
-
-function commit(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
   }
 }
 

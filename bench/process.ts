@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Server {
@@ -120,6 +121,13 @@ export function machineBusyMs(): number {
     ?.split(/\s+/)
     .map(Number) ?? [];
   return (user + nice + system + irq + softirq + steal) * 10;
+}
+
+/** Share of all cores busy over `ms` while this process waits: other work on the machine. */
+export async function busyShare(ms: number): Promise<number> {
+  const before = machineBusyMs();
+  await sleep(ms);
+  return (machineBusyMs() - before) / (ms * cpus().length);
 }
 
 /** The pids whose parent is `ppid` (e.g. the PostgreSQL backends of a postmaster). */

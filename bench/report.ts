@@ -57,18 +57,26 @@ export function renderTable(rows: readonly Row[], startup: StartupResult, goals:
     ['first start, empty data dir → /readyz', (startup.firstStartMs / 1000).toFixed(2), 's', '(information: creates the cluster)'],
     ['idle RSS of the Node process after load', startup.idleRssMb.toFixed(0), 'MB', mark(goals[3])],
   ].map(([name = '', value = '', unit = '', goal = '']) => [name, value, unit, '', '', '', '', '', '', '', '', goal]);
-  const table = [...body, ...extra];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] ?? '').length)));
+  return [formatTable(header, [body, extra]), ...errorLines(rows)].join('\n');
+}
+
+/** Columns aligned (the first and last to the left, numbers to the right), a rule above each section. */
+export function formatTable(header: readonly string[], sections: readonly (readonly (readonly string[])[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...sections.flat().map((t) => (t[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const errors = rows
+  return [line(header), ...sections.flatMap((section) => [rule, ...section.map(line)])].join('\n');
+}
+
+/** One line per row with errors: how many, their statuses, and the first responses. */
+export function errorLines(rows: readonly Pick<Row, 'name' | 'errors' | 'statuses' | 'errorSamples'>[]): string[] {
+  return rows
     .filter((r) => r.errors > 0)
     .map((r) => `! ${r.name}: ${r.errors} errors (statuses ${JSON.stringify(r.statuses)}); first: ${r.errorSamples.join(' | ') || 'connection errors'}`);
-  return [line(header), rule, ...body.map(line), rule, ...extra.map(line), ...errors].join('\n');
 }
 
 export function median(values: readonly number[]): number {
