@@ -171,6 +171,10 @@ test('uri with :below and :above, composite, :missing, _id, _lastUpdated, _profi
   await check('/Observation?component-code-value-quantity=http://loinc.org|8480-6$gt130', 'Observation', "id='o8'");
   await check('/Observation?component-code-value-quantity=8462-4$lt80', 'Observation', "id='o9'");
   await check('/Observation?code-value-quantity=http://loinc.org|8302-2$gt100', 'Observation', "id='o1'");
+  await check('/Observation?combo-code=8480-6', 'Observation', "component.code.coding.where(code='8480-6').exists()");
+  await check('/Observation?combo-code=8302-2,8462-4', 'Observation', "code.coding.where(code='8302-2').exists() or component.code.coding.where(code='8462-4').exists()");
+  await check('/Observation?combo-code-value-quantity=8480-6$gt130', 'Observation', "id='o8'");
+  await check('/Observation?combo-code-value-quantity=8302-2$gt100', 'Observation', "id='o1'");
   await check('/Observation?value-quantity:missing=true', 'Observation', 'value.ofType(Quantity).empty()');
   await check('/Observation?value-quantity:missing=false', 'Observation', 'value.ofType(Quantity).exists()');
   await check('/Patient?_id=p1,p3', 'Patient', "id='p1' or id='p3'");

@@ -51,6 +51,7 @@ export function extractIndexRows(resource: FhirResource, params: ReadonlyMap<str
     (out[table] as IndexRow<T>[]).push(row as IndexRow<T>);
   };
   for (const param of params.values()) {
+    if (param.aliasOf !== undefined) continue;
     if (param.composite !== undefined) {
       for (const row of compositeRows(param, resource)) add('search_composite', param.key, row);
       continue;

@@ -10,7 +10,7 @@ export interface AdvertisedSearch {
 }
 
 export function advertisedSearch(registry: ParamRegistry, definitions: R4Definitions): AdvertisedSearch {
-  const answerable = (p: SearchParam): boolean => p.accessor !== undefined || p.composite !== undefined || p.code === '_id' || p.code === '_lastUpdated';
+  const answerable = (p: SearchParam): boolean => p.accessor !== undefined || p.composite !== undefined || p.aliasOf !== undefined || p.code === '_id' || p.code === '_lastUpdated';
   const urls = new Set<string>();
   const references = new Map<string, SearchParam[]>();
   const pointingAt = new Map<string, string[]>();

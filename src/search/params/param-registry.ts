@@ -50,7 +50,7 @@ export function buildParamRegistry(definitions: R4Definitions, engine: Expressio
       keys.set(param.key, `${type}.${d.code}`);
       params.set(d.code, param);
     }
-    registry.set(type, params);
+    registry.set(type, withAliases(params, [...definitions.searchParameters, ...definitions.usCore.searchParameters], type));
   }
   return { forType: (type) => registry.get(type), resourceTypes: types, stats };
 }
@@ -84,6 +84,31 @@ function toParam(
   const accessors = parts.map((p) => accessorFor(p));
   const accessor: Accessor = accessors.length === 1 ? (accessors[0] as Accessor) : (node) => accessors.flatMap((a) => a(node));
   return { ...base, accessor };
+}
+
+/**
+ * Marks parameters whose expression is the union of other parameters' (same type, same
+ * components) as aliases of them, so their values are not indexed twice: a fifth of an
+ * Observation's index rows were such duplicates.
+ */
+function withAliases(params: Map<string, SearchParam>, defs: readonly SearchParameterDefinition[], type: string): Map<string, SearchParam> {
+  const defOf = new Map(defs.map((d) => [d.url, d]));
+  const signature = (p: SearchParam, part: string): string => `${p.type}\u0000${part}\u0000${JSON.stringify(defOf.get(p.url)?.component?.map((c) => c.expression) ?? [])}`;
+  const single = new Map<string, number>();
+  for (const p of params.values()) {
+    const parts = partsFor(defOf.get(p.url)?.expression ?? '', type);
+    if (parts.length === 1 && (p.accessor !== undefined || p.composite !== undefined)) single.set(signature(p, parts[0] as string), p.key);
+  }
+  for (const [code, p] of params) {
+    const parts = partsFor(defOf.get(p.url)?.expression ?? '', type);
+    if (parts.length < 2) continue;
+    const keys = parts.map((part) => single.get(signature(p, part)));
+    if (keys.every((k): k is number => k !== undefined)) {
+      const { accessor: _unused, ...rest } = p;
+      params.set(code, { ...rest, aliasOf: keys });
+    }
+  }
+  return params;
 }
 
 /** The union members of an expression that apply to this type (`Observation.code | Condition.code`). */

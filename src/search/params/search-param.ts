@@ -28,6 +28,11 @@ export interface SearchParam {
    */
   readonly accessor?: Accessor;
   readonly composite?: CompositeDefinition;
+  /**
+   * For a parameter that is exactly the union of others (Observation `combo-code` = `code` +
+   * `component-code`): their keys. It has no rows of its own; a search looks in theirs.
+   */
+  readonly aliasOf?: readonly number[];
   /** Modifiers the definition declares (reference/token ones beyond the type's defaults). */
   readonly modifiers: readonly string[];
 }

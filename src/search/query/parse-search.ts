@@ -203,8 +203,8 @@ function resolve(ctx: ParseContext, types: readonly string[], code: string): { p
   const first = defs[0];
   if (first === undefined) return new Ignored(`Unknown search parameter "${code}"`);
   if (defs.some((d) => d.type !== first.type)) throw new FhirkeepError('invalid-parameter', `The parameter ${code} has different types across ${types.join(', ')}`);
-  if (first.accessor === undefined && first.composite === undefined) return new Ignored(`The parameter ${code} is not supported`);
-  return { param: { code, type: first.type, keys: defs.map((d) => d.key), target: [...new Set(defs.flatMap((d) => d.target))] }, defs };
+  if (first.accessor === undefined && first.composite === undefined && first.aliasOf === undefined) return new Ignored(`The parameter ${code} is not supported`);
+  return { param: { code, type: first.type, keys: defs.flatMap((d) => d.aliasOf ?? [d.key]), target: [...new Set(defs.flatMap((d) => d.target))] }, defs };
 }
 
 function parseCount(ctx: ParseContext, value: string | null): number {
