@@ -74,6 +74,9 @@ test('token: code, system|code, system|, |code, :not, :text, OR', async () => {
   await check('/Observation?code=|local-1', 'Observation', "code.coding.where(system.empty() and code='local-1').exists()");
   await check('/Observation?code=urn:other|8302-2', 'Observation', 'false');
   await check('/Observation?code:not=8302-2', 'Observation', "code.coding.where(code='8302-2').empty()");
+  // Displays are "Code <code>"; 8480-6 is only a component's code, never a display.
+  await check('/Observation?code:text=code%202339', 'Observation', "code.coding.where(code='2339-0').exists()");
+  await check('/Observation?code:text=code%208480', 'Observation', 'false');
   await check(
     '/Observation?code:text=body',
     'Observation',
@@ -175,6 +178,7 @@ test('uri with :below and :above, composite, :missing, _id, _lastUpdated, _profi
   await check('/Observation?combo-code=8302-2,8462-4', 'Observation', "code.coding.where(code='8302-2').exists() or component.code.coding.where(code='8462-4').exists()");
   await check('/Observation?combo-code-value-quantity=8480-6$gt130', 'Observation', "id='o8'");
   await check('/Observation?combo-code-value-quantity=8302-2$gt100', 'Observation', "id='o1'");
+  await check('/Observation?combo-value-quantity=gt130', 'Observation', "id='o1' or id='o4' or id='o8'");
   await check('/Observation?value-quantity:missing=true', 'Observation', 'value.ofType(Quantity).empty()');
   await check('/Observation?value-quantity:missing=false', 'Observation', 'value.ofType(Quantity).exists()');
   await check('/Patient?_id=p1,p3', 'Patient', "id='p1' or id='p3'");

@@ -93,19 +93,18 @@ function toParam(
  */
 function withAliases(params: Map<string, SearchParam>, defs: readonly SearchParameterDefinition[], type: string): Map<string, SearchParam> {
   const defOf = new Map(defs.map((d) => [d.url, d]));
-  const signature = (p: SearchParam, part: string): string => `${p.type}\u0000${part}\u0000${JSON.stringify(defOf.get(p.url)?.component?.map((c) => c.expression) ?? [])}`;
-  const single = new Map<string, number>();
-  for (const p of params.values()) {
-    const parts = partsFor(defOf.get(p.url)?.expression ?? '', type);
-    if (parts.length === 1 && (p.accessor !== undefined || p.composite !== undefined)) single.set(signature(p, parts[0] as string), p.key);
-  }
+  const partsOf = (p: SearchParam): string[] => partsFor(defOf.get(p.url)?.expression ?? '', type);
+  const shape = (p: SearchParam): string => `${p.type}\u0000${JSON.stringify(defOf.get(p.url)?.component?.map((c) => c.expression) ?? [])}`;
+  const indexed = [...params.values()].filter((p) => p.accessor !== undefined || p.composite !== undefined);
   for (const [code, p] of params) {
-    const parts = partsFor(defOf.get(p.url)?.expression ?? '', type);
-    if (parts.length < 2) continue;
-    const keys = parts.map((part) => single.get(signature(p, part)));
-    if (keys.every((k): k is number => k !== undefined)) {
+    const parts = new Set(partsOf(p));
+    if (parts.size < 2) continue;
+    // The other parameters of the same shape made only of this one's parts; if together they have them all, it is their union.
+    const covering = indexed.filter((q) => q !== p && shape(q) === shape(p) && partsOf(q).every((part) => parts.has(part)) && partsOf(q).length < parts.size);
+    const covered = new Set(covering.flatMap(partsOf));
+    if (covering.length > 0 && [...parts].every((part) => covered.has(part))) {
       const { accessor: _unused, ...rest } = p;
-      params.set(code, { ...rest, aliasOf: keys });
+      params.set(code, { ...rest, aliasOf: covering.map((q) => q.key) });
     }
   }
   return params;

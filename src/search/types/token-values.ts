@@ -24,7 +24,10 @@ export function tokenRows(value: unknown): TokenRow[] {
 function codeableConceptRows(cc: Obj): TokenRow[] {
   const rows = Array.isArray(cc.coding) ? cc.coding.flatMap((c) => (isObj(c) ? codingRow(c) : [])) : [];
   const text = str(cc.text);
-  if (text !== null) rows.push({ system: null, code: null, text: textOf(text) });
+  if (text === null) return rows;
+  // `:text` matches a display or the text alike: a text some coding already displays needs no row of its own.
+  const folded = textOf(text);
+  if (!rows.some((r) => r.text === folded)) rows.push({ system: null, code: null, text: folded });
   return rows;
 }
 
