@@ -80,10 +80,10 @@ describe('create and read', () => {
   test('createMany writes all at the given ids, in order, with their index rows', async () => {
     const made = await store.createMany(scope, [
       { id: 'many-1', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:many', value: '1' }] } },
-      { id: 'many-2', resource: { resourceType: 'Observation', status: 'final' } },
+      { id: 'many-2', resource: { resourceType: 'Observation', status: 'final', note: [{ text: 'Zoë said "ok" \\ 😀 \u2028 \u0007 end' }] } },
     ]);
     assert.deepEqual(made.map((v) => `${v.type}/${v.id}/${v.versionId}`), ['Patient/many-1/1', 'Observation/many-2/1']);
-    assert.equal((await store.read(scope, 'Observation', 'many-2'))?.json, made[1]?.json);
+    assert.equal((await store.read(scope, 'Observation', 'many-2'))?.json, made[1]?.json, 'byte for byte, escapes and all');
     assert.deepEqual(await store.match(scope, q('identifier=urn:many|1')), ['many-1']);
   });
 });

@@ -227,16 +227,19 @@ async function insertMany(
   const now = new Date();
   const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }) }));
   const indexRows = mergeIndexRows(items.map(({ resource, id }) => ({ tag: { id }, rows: index({ ...resource, id }) })));
-  // One JSON parameter for all rows: native JSON.stringify escapes the resources' text far
-  // faster than postgres.js builds array literals, and PostgreSQL parses it in one pass.
-  const input = JSON.stringify(rows.map((r, ord) => ({ ord, type: r.type, id: r.id, content: r.json, patient_id: r.v.patientId, codes: r.v.codes, security: r.v.security })));
+  // One JSON parameter for all rows, each resource's JSON spliced in as a value rather than as a
+  // string: nothing is escaped in Node or unescaped in PostgreSQL, and `json` keeps the text
+  // exactly as written, so `content::text` is the very text reads will return.
+  const input = `[${rows
+    .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"codes":${JSON.stringify(r.v.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
+    .join(',')}]`;
   await sql`
     with input as (
       select * from json_to_recordset(${input}::text::json)
-        as x(ord int, type text, id text, content text, patient_id text, codes text[], security text[])
+        as x(ord int, type text, id text, patient_id text, codes text[], security text[], content json)
     ), r as (
       insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
-      select type, id, 1, ${now}, content, patient_id, ${scope.ownerAccount}, ${scope.sourceApp}, codes, ${now}, security
+      select type, id, 1, ${now}, content::text, patient_id, ${scope.ownerAccount}, ${scope.sourceApp}, codes, ${now}, security
       from input order by ord
       returning rid, type, id, version_id, last_updated, content
     ), h as (
