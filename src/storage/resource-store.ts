@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
+import type { Row, Sql, TransactionSql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
 import type { IndexRows } from '../search/index/extract-rows.js';
-import { deleteIndexRows, insertIndexRows, insertIndexRowsOfMany, mergeIndexRows } from './index-writes.js';
+import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertIndexRowsText, mergeIndexRows } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
 import type { SearchQuery } from '../search/query/search-query.js';
@@ -197,19 +197,8 @@ async function insertNew(
   const json = resourceJson(resource, id, String(versionId), now.toISOString());
   const v = rowValues({ ...resource, id });
   const ix = index({ ...resource, id });
-  const rows = await sql`
-    with r as (
-      insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
-      values (${type}, ${id}, ${versionId}, ${now}, ${json}, ${v.patientId}, ${scope.ownerAccount}, ${scope.sourceApp},
-              ${v.codes}::text[], ${now}, ${v.security}::text[])
-      ${ifAbsent ? sql`on conflict (tenant, type, id) do nothing` : sql``}
-      returning rid, type, id, version_id, last_updated, content
-    ), h as (
-      -- Reusing r's columns sends the JSON to the server once, not once per table.
-      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, type, id, version_id, last_updated, ${method}, content from r
-    ) ${insertIndexRows(sql as Sql, 'r', ix)}
-    select rid from r`;
+  const params = [type, id, versionId, now, json, v.patientId, scope.ownerAccount, scope.sourceApp, v.codes, v.security, method, ...indexRowParams(ix)];
+  const rows = await run(sql, ifAbsent ? INSERT_IF_ABSENT : INSERT, params);
   if (rows.length === 0) return undefined;
   return { type, id, versionId, lastUpdated: now, deleted: false, json };
 }
@@ -233,20 +222,7 @@ async function insertMany(
   const input = `[${rows
     .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"codes":${JSON.stringify(r.v.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
     .join(',')}]`;
-  await sql`
-    with input as (
-      select * from json_to_recordset(${input}::text::json)
-        as x(ord int, type text, id text, patient_id text, codes text[], security text[], content json)
-    ), r as (
-      insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
-      select type, id, 1, ${now}, content::text, patient_id, ${scope.ownerAccount}, ${scope.sourceApp}, codes, ${now}, security
-      from input order by ord
-      returning rid, type, id, version_id, last_updated, content
-    ), h as (
-      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, type, id, version_id, last_updated, 'POST', content from r
-    ) ${insertIndexRowsOfMany(sql as Sql, 'r', indexRows)}
-    select count(*)::int as n from r`;
+  await run(sql, INSERT_MANY, [input, now, scope.ownerAccount, scope.sourceApp, ...indexRowParams(indexRows)]);
   return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
 }
 
@@ -274,24 +250,8 @@ async function updateInPlace(
   const json = pendingResourceJson(resource, id);
   const v = rowValues({ ...resource, id });
   const ix = index({ ...resource, id });
-  const [row] = await sql<{ current: number | null; written: number | null; last_updated: Date | null; was_deleted: boolean | null }[]>`
-    with cur as (
-      select rid, version_id, deleted, ${nextTime(sql)} as next_time
-      from resources where tenant = 0 and type = ${type} and id = ${id} for update
-    ), u as (
-      update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = false,
-        content = replace(${json}::text, ${PENDING_META_FIELDS}::text,
-          '"versionId":"' || (cur.version_id + 1) || '","lastUpdated":"' || to_char(cur.next_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'),
-        patient_id = ${v.patientId}, codes = ${v.codes}::text[], security = ${v.security}::text[]
-      from cur
-      where r.rid = cur.rid and (${ifMatch ?? null}::int is null or cur.version_id = ${ifMatch ?? null}::int)
-      returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.content, cur.deleted as was_deleted
-    ), h as (
-      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, type, id, version_id, last_updated, ${method}, content from u
-    ) ${deleteIndexRows(sql as Sql, 'u')} ${insertIndexRows(sql as Sql, 'u', ix)}
-    select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
-    from (select 1) as one left join u on true`;
+  const params = [new Date(), type, id, json, PENDING_META_FIELDS, v.patientId, v.codes, v.security, ifMatch ?? null, method, ...indexRowParams(ix)];
+  const [row] = (await run(sql, UPDATE, params)) as { current: number | null; written: number | null; last_updated: Date | null; was_deleted: boolean | null }[];
   if (row?.current === null || row?.current === undefined) return { kind: 'absent' };
   if (row.written === null || row.last_updated === null) return { kind: 'stale', current: row.current };
   return {
@@ -311,22 +271,7 @@ type DeletionResult =
  * delete version (content null), its history row, and drop its index rows.
  */
 async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number | undefined): Promise<DeletionResult> {
-  const [row] = await sql<{ current: number | null; written: number | null; last_updated: Date | null }[]>`
-    with cur as (
-      select rid, version_id, deleted, ${nextTime(sql)} as next_time
-      from resources where tenant = 0 and type = ${type} and id = ${id} for update
-    ), u as (
-      update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = true,
-        content = null, patient_id = null, codes = '{}', security = '{}'
-      from cur
-      where r.rid = cur.rid and not cur.deleted and (${ifMatch ?? null}::int is null or cur.version_id = ${ifMatch ?? null}::int)
-      returning r.rid, r.type, r.id, r.version_id, r.last_updated
-    ), h as (
-      insert into resource_history (rid, type, id, version_id, last_updated, method, content)
-      select rid, type, id, version_id, last_updated, 'DELETE', null from u
-    ) ${deleteIndexRows(sql as Sql, 'u')}
-    select (select version_id from cur) as current, u.version_id as written, u.last_updated
-    from (select 1) as one left join u on true`;
+  const [row] = (await run(sql, DELETE, [new Date(), type, id, ifMatch ?? null])) as { current: number | null; written: number | null; last_updated: Date | null }[];
   if (row?.written === null || row?.written === undefined || row.last_updated === null) return { kind: 'unchanged', current: row?.current ?? undefined };
   return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null } };
 }
@@ -336,15 +281,99 @@ function criteriaKey(criteria: SearchQuery): string {
   return JSON.stringify([criteria.types, [...criteria.canonical].map((p) => p.join('=')).sort()]);
 }
 
-/**
- * The time of a resource's next version, in SQL over its current row's `last_updated`: now,
- * but at least a millisecond after the current version (FHIR instants carry milliseconds).
- */
-function nextTime(sql: Tx): PendingQuery<Row[]> {
-  return (sql as Sql)`greatest(${new Date()}::timestamptz, date_trunc('milliseconds', last_updated) + interval '1 millisecond')`;
-}
-
 function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {
   const now = actual === undefined ? 'not at that version' : `at version ${actual}`;
   return new FhirkeepError('precondition-failed', `If-Match expected version ${expected} of ${type}/${id}, but it is ${now}`);
 }
+
+/** Runs one of the fixed write statements below, prepared once per connection. */
+function run(sql: Tx, text: string, params: readonly unknown[]): Promise<Row[]> {
+  return (sql as Sql).unsafe(text, params as never[], { prepare: true }) as unknown as Promise<Row[]>;
+}
+
+/**
+ * A new resource (version `$3`), its history row and its index rows in one statement (atomic
+ * without an explicit transaction); history reuses the inserted row, so the JSON is sent once.
+ * $1 type, $2 id, $3 version, $4 time, $5 JSON, $6 patient, $7 owner, $8 source app, $9 codes,
+ * $10 security labels, $11 method, $12… index rows.
+ */
+const insertText = (onConflict: string): string => `
+  with r as (
+    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $4, $10::text[]) ${onConflict}
+    returning rid, type, id, version_id, last_updated, content
+  ), h as (
+    insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+    select rid, type, id, version_id, last_updated, $11, content from r
+  ) ${insertIndexRowsText('r', 12)}
+  select rid from r`;
+const INSERT = insertText('');
+/** With a concurrent insert of the same id, nothing is written and no row returned. */
+const INSERT_IF_ABSENT = insertText('on conflict (tenant, type, id) do nothing');
+
+/**
+ * Many new resources (version 1), in input order. $1 the resources as a JSON recordset (see
+ * insertMany), $2 time, $3 owner, $4 source app, $5… index rows (each with its resource's id).
+ */
+const INSERT_MANY = `
+  with input as (
+    select * from json_to_recordset($1::text::json)
+      as x(ord int, type text, id text, patient_id text, codes text[], security text[], content json)
+  ), r as (
+    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
+    select type, id, 1, $2, content::text, patient_id, $3, $4, codes, $2, security
+    from input order by ord
+    returning rid, type, id, version_id, last_updated, content
+  ), h as (
+    insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+    select rid, type, id, version_id, last_updated, 'POST', content from r
+  ) ${insertIndexRowsOfManyText('r', 5)}
+  select count(*)::int as n from r`;
+
+/**
+ * The time of a resource's next version over its current row's `last_updated`: now ($1), but at
+ * least a millisecond after the current version (FHIR instants carry milliseconds).
+ */
+const NEXT_TIME = `greatest($1::timestamptz, date_trunc('milliseconds', last_updated) + interval '1 millisecond')`;
+
+/**
+ * An update (see updateInPlace). $1 now, $2 type, $3 id, $4 JSON with the pending-meta marker
+ * $5, $6 patient, $7 codes, $8 security labels, $9 If-Match version or null, $10 method,
+ * $11… index rows.
+ */
+const UPDATE = `
+  with cur as (
+    select rid, version_id, deleted, ${NEXT_TIME} as next_time
+    from resources where tenant = 0 and type = $2 and id = $3 for update
+  ), u as (
+    update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = false,
+      content = replace($4::text, $5::text,
+        '"versionId":"' || (cur.version_id + 1) || '","lastUpdated":"' || to_char(cur.next_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'),
+      patient_id = $6, codes = $7::text[], security = $8::text[]
+    from cur
+    where r.rid = cur.rid and ($9::int is null or cur.version_id = $9::int)
+    returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.content, cur.deleted as was_deleted
+  ), h as (
+    insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+    select rid, type, id, version_id, last_updated, $10, content from u
+  ) ${deleteIndexRowsText('u')} ${insertIndexRowsText('u', 11)}
+  select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
+  from (select 1) as one left join u on true`;
+
+/** A delete (see writeDeletion). $1 now, $2 type, $3 id, $4 If-Match version or null. */
+const DELETE = `
+  with cur as (
+    select rid, version_id, deleted, ${NEXT_TIME} as next_time
+    from resources where tenant = 0 and type = $2 and id = $3 for update
+  ), u as (
+    update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = true,
+      content = null, patient_id = null, codes = '{}', security = '{}'
+    from cur
+    where r.rid = cur.rid and not cur.deleted and ($4::int is null or cur.version_id = $4::int)
+    returning r.rid, r.type, r.id, r.version_id, r.last_updated
+  ), h as (
+    insert into resource_history (rid, type, id, version_id, last_updated, method, content)
+    select rid, type, id, version_id, last_updated, 'DELETE', null from u
+  ) ${deleteIndexRowsText('u')}
+  select (select version_id from cur) as current, u.version_id as written, u.last_updated
+  from (select 1) as one left join u on true`;
