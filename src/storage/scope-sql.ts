@@ -1,6 +1,7 @@
 import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { raw, type SqlText } from '../search/sql/sql-text.js';
 
 /**
  * The ONE place an AccessScope's read rule becomes SQL: a predicate over the `resources` row
@@ -17,6 +18,17 @@ export function readPredicate(db: Sql | TransactionSql, scope: AccessScope, alia
       return undefined;
     case 'none':
       return sql`false`;
+  }
+}
+
+/** The same rule for searches, which assemble their SQL as text (src/search/sql/sql-text.ts). */
+export function readCondition(scope: AccessScope, alias: string): SqlText | undefined {
+  void alias;
+  switch (scope.read.kind) {
+    case 'all':
+      return undefined;
+    case 'none':
+      return raw('false');
   }
 }
 

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { searchQuery } from '../../test/support/search-query.js';
 import { createResourceStore } from './resource-store.js';
 import { searchPageSql } from './search-runner.js';
+import { render } from '../search/sql/sql-text.js';
 
 let testDb: TestDatabase;
 const scope = systemScope('plan test');
@@ -70,8 +71,8 @@ test('every US Core 3.1.1 search shape is an index lookup: no sequential scan ev
     // With sequential scans priced out, one still in the plan means no index can answer the query.
     await tx`set local enable_seqscan = off`;
     for (const { type, query } of shapes) {
-      const page = searchPageSql(testDb.db.sql, scope, searchQuery(type, query, 20));
-      const [row] = await tx<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>`explain (format json) ${page}`;
+      const page = render(searchPageSql(scope, searchQuery(type, query, 20)));
+      const [row] = (await tx.unsafe(`explain (format json) ${page.text}`, page.params as never[])) as unknown as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
       const plan = row?.['QUERY PLAN'][0]?.Plan;
       if (plan === undefined) throw new Error(`no plan for ${type}?${query}`);
       const scans = seqScans(plan);
@@ -82,10 +83,10 @@ test('every US Core 3.1.1 search shape is an index lookup: no sequential scan ev
 });
 
 test('a search for one patient starts from that patient’s rows and probes the rest', async () => {
-  const page = searchPageSql(testDb.db.sql, scope, searchQuery('Observation', 'patient=p1&category=laboratory&date=ge2020', 20));
+  const page = render(searchPageSql(scope, searchQuery('Observation', 'patient=p1&category=laboratory&date=ge2020', 20)));
   const text = await testDb.db.sql.begin(async (tx) => {
     await tx`set local enable_seqscan = off`;
-    const rows = await tx<{ 'QUERY PLAN': string }[]>`explain (format text) ${page}`;
+    const rows = (await tx.unsafe(`explain (format text) ${page.text}`, page.params as never[])) as unknown as { 'QUERY PLAN': string }[];
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
   assert.match(text, /CTE Scan on d/);

@@ -2,11 +2,12 @@ import type { Sql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import type { IncludeSpec, SearchQuery } from '../search/query/search-query.js';
 import { clauseSql, type ScopeFilter } from '../search/sql/clause-sql.js';
-import { all, paramIs, type Fragment } from '../search/sql/fragments.js';
+import { all, paramIs } from '../search/sql/fragments.js';
+import { q, raw, render, type SqlText } from '../search/sql/sql-text.js';
 import { decodeCursor, encodeCursor, type SearchCursor } from '../search/sql/search-cursor.js';
 import { orderBy } from '../search/sql/sort-sql.js';
 import { referenceRidsSql } from '../search/types/reference-match.js';
-import { readPredicate } from './scope-sql.js';
+import { readCondition } from './scope-sql.js';
 import type { SearchPage, StoredVersion } from './types.js';
 
 interface Found {
@@ -18,7 +19,13 @@ interface Found {
   content: string;
 }
 
-const COLUMNS = 'r.rid, r.type, r.id, r.version_id, r.last_updated, r.content';
+const COLUMNS = raw('r.rid, r.type, r.id, r.version_id, r.last_updated, r.content');
+
+/** Runs assembled search SQL; the pool's unnamed statements are planned for these values. */
+function exec<T>(sql: Sql, query: SqlText): Promise<T[]> {
+  const { text, params } = render(query);
+  return sql.unsafe(text, params as never[]) as unknown as Promise<T[]>;
+}
 
 /**
  * Runs a parsed search: one SQL query for the page (every clause an index lookup, the scope's
@@ -26,13 +33,13 @@ const COLUMNS = 'r.rid, r.type, r.id, r.version_id, r.last_updated, r.content';
  * if asked, then includes (scoped the same way).
  */
 export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
-  const scopeOf: ScopeFilter = (alias) => readPredicate(sql, scope, alias);
-  const selection = whereOf(sql, scopeOf, query);
+  const scopeOf: ScopeFilter = (alias) => readCondition(scope, alias);
+  const selection = whereOf(scopeOf, query);
   const total = await totalOf(sql, selection, query);
   if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
 
   const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  let rows: Found[] = await sql<Found[]>`${pageSql(sql, selection, query, cursor)}`;
+  let rows = await exec<Found>(sql, pageSql(selection, query, cursor));
   let next: string | undefined;
   let prev: string | undefined;
   const more = rows.length > query.count;
@@ -63,8 +70,8 @@ export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery
 }
 
 /** The SQL of a search's first page, for EXPLAIN tests of the query shapes that must stay index scans. */
-export function searchPageSql(sql: Sql, scope: AccessScope, query: SearchQuery): Fragment {
-  return pageSql(sql, whereOf(sql, (alias) => readPredicate(sql, scope, alias), query), query, undefined);
+export function searchPageSql(scope: AccessScope, query: SearchQuery): SqlText {
+  return pageSql(whereOf((alias) => readCondition(scope, alias), query), query, undefined);
 }
 
 /**
@@ -75,46 +82,46 @@ export function searchPageSql(sql: Sql, scope: AccessScope, query: SearchQuery):
  * for one patient's `category=laboratory` at a million resources is a full scan.
  */
 interface Selection {
-  readonly driver: Fragment | undefined;
-  readonly where: Fragment;
+  readonly driver: SqlText | undefined;
+  readonly where: SqlText;
 }
 
-function whereOf(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery): Selection {
+function whereOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
   const driving = query.clauses.find((c) => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
-  const conditions: Fragment[] = [
-    sql`r.tenant = 0`,
-    query.types.length === 1 ? sql`r.type = ${query.types[0] as string}` : sql`r.type = any(${query.types as string[]}::text[])`,
-    sql`not r.deleted`,
+  const conditions: SqlText[] = [
+    q`r.tenant = 0`,
+    query.types.length === 1 ? q`r.type = ${query.types[0] as string}` : q`r.type = any(${query.types as string[]}::text[])`,
+    q`not r.deleted`,
     // With a driver, every other clause is a probe of the driver's rows: a scalar subquery the
     // planner cannot turn into a join that hashes all of that clause's (many) index rows.
-    ...query.clauses.filter((c) => c !== driving).map((c) => (driving === undefined ? clauseSql(sql, 'r', c, scopeOf) : sql`(select ${clauseSql(sql, 'r', c, scopeOf)})`)),
+    ...query.clauses.filter((c) => c !== driving).map((c) => (driving === undefined ? clauseSql('r', c, scopeOf) : q`(select ${clauseSql('r', c, scopeOf)})`)),
   ];
   const pred = scopeOf('r');
   if (pred !== undefined) conditions.push(pred);
-  const driver = driving?.kind === 'reference' ? referenceRidsSql(sql, driving.param.keys, driving.values) : undefined;
-  return { driver, where: all(sql, conditions) };
+  const driver = driving?.kind === 'reference' ? referenceRidsSql(driving.param.keys, driving.values) : undefined;
+  return { driver, where: all(conditions) };
 }
 
 /** `with d as materialized (…)` and the `from` list of a selection. */
-function fromOf(sql: Sql, selection: Selection): { with: Fragment; from: Fragment } {
-  if (selection.driver === undefined) return { with: sql``, from: sql`resources r` };
-  return { with: sql`with d as materialized (${selection.driver})`, from: sql`d join resources r on r.rid = d.rid` };
+function fromOf(selection: Selection): { with: SqlText; from: SqlText } {
+  if (selection.driver === undefined) return { with: q``, from: q`resources r` };
+  return { with: q`with d as materialized (${selection.driver})`, from: q`d join resources r on r.rid = d.rid` };
 }
 
 /** One page plus one row (to know whether another page follows), from the cursor's position. */
-function pageSql(sql: Sql, selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): Fragment {
-  const { with: cte, from } = fromOf(sql, selection);
+function pageSql(selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): SqlText {
+  const { with: cte, from } = fromOf(selection);
   if (query.sort.length === 0) {
     const backward = cursor?.kind === 'before';
-    const bound = cursor === undefined || cursor.kind === 'offset' ? sql`` : backward ? sql`and r.rid < ${cursor.rid}::bigint` : sql`and r.rid > ${cursor.rid}::bigint`;
-    return sql`${cte}
-      select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where} ${bound}
-      order by r.rid ${sql.unsafe(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
+    const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and r.rid < ${cursor.rid}::bigint` : q`and r.rid > ${cursor.rid}::bigint`;
+    return q`${cte}
+      select ${COLUMNS} from ${from} where ${selection.where} ${bound}
+      order by r.rid ${raw(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
   }
   const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
-  return sql`${cte}
-    select ${sql.unsafe(COLUMNS)} from ${from} where ${selection.where}
-    order by ${orderBy(sql, query.sort)} limit ${query.count + 1} offset ${offset}`;
+  return q`${cte}
+    select ${COLUMNS} from ${from} where ${selection.where}
+    order by ${orderBy(query.sort)} limit ${query.count + 1} offset ${offset}`;
 }
 
 /**
@@ -122,14 +129,14 @@ function pageSql(sql: Sql, selection: Selection, query: SearchQuery, cursor: Sea
  * `_total` it is given when it costs nothing (the whole answer fits on an unpaged first page).
  */
 async function totalOf(sql: Sql, selection: Selection, query: SearchQuery): Promise<number | undefined> {
-  const { with: cte, from } = fromOf(sql, selection);
+  const { with: cte, from } = fromOf(selection);
   const mode = query.summary === 'count' || query.count === 0 ? (query.total === 'estimate' ? 'estimate' : 'accurate') : query.total;
   if (mode === 'accurate') {
-    const [row] = await sql<{ n: string }[]>`${cte} select count(*) as n from ${from} where ${selection.where}`;
+    const [row] = await exec<{ n: string }>(sql, q`${cte} select count(*) as n from ${from} where ${selection.where}`);
     return Number(row?.n ?? 0);
   }
   if (mode === 'estimate') {
-    const [row] = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>`explain (format json) ${cte} select 1 from ${from} where ${selection.where}`;
+    const [row] = await exec<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql, q`explain (format json) ${cte} select 1 from ${from} where ${selection.where}`);
     return Math.round(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
   }
   return undefined;
@@ -165,29 +172,29 @@ function included(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: reado
   const sources = from.filter((f) => spec.sourceType === '*' || f.type === spec.sourceType).map((f) => f.rid);
   if (sources.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
   const pred = scopeOf('r');
-  return sql<Found[]>`
-    select ${sql.unsafe(COLUMNS)} from resources r
-    where r.tenant = 0 and not r.deleted ${pred === undefined ? sql`` : sql`and ${pred}`}
+  return exec<Found>(sql, q`
+    select ${COLUMNS} from resources r
+    where r.tenant = 0 and not r.deleted ${pred === undefined ? q`` : q`and ${pred}`}
       and (r.type, r.id) in (
         select x.target_type, x.target_id from search_reference x
-        where x.rid = any(${sources}::bigint[]) and ${paramIs(sql, spec.keys)} and x.target_id is not null
-          ${spec.targetType === undefined ? sql`` : sql`and x.target_type = ${spec.targetType}`})
-    limit ${max}`;
+        where x.rid = any(${sources}::bigint[]) and ${paramIs(spec.keys)} and x.target_id is not null
+          ${spec.targetType === undefined ? q`` : q`and x.target_type = ${spec.targetType}`})
+    limit ${max}`);
 }
 
 function revIncluded(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
   const targets = from.filter((f) => spec.targetType === undefined || f.type === spec.targetType);
   if (targets.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
   const pred = scopeOf('r');
-  return sql<Found[]>`
-    select ${sql.unsafe(COLUMNS)} from resources r
-    where r.tenant = 0 and not r.deleted and r.type = ${spec.sourceType} ${pred === undefined ? sql`` : sql`and ${pred}`}
+  return exec<Found>(sql, q`
+    select ${COLUMNS} from resources r
+    where r.tenant = 0 and not r.deleted and r.type = ${spec.sourceType} ${pred === undefined ? q`` : q`and ${pred}`}
       and r.rid in (
         select x.rid from search_reference x
         join unnest(${targets.map((t) => t.type)}::text[], ${targets.map((t) => t.id)}::text[]) as t(type, id)
           on x.target_id = t.id and x.target_type = t.type
-        where ${paramIs(sql, spec.keys)})
-    limit ${max}`;
+        where ${paramIs(spec.keys)})
+    limit ${max}`);
 }
 
 function toVersion(row: Found): StoredVersion {

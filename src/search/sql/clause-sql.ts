@@ -1,4 +1,3 @@
-import type { Sql } from 'postgres';
 import type { Clause } from '../query/search-query.js';
 import { compositeSql } from '../types/composite-match.js';
 import { dateSql } from '../types/date-match.js';
@@ -10,6 +9,7 @@ import { stringSql } from '../types/string-match.js';
 import { tokenSql, tokenTextSql } from '../types/token-match.js';
 import { uriSql } from '../types/uri-match.js';
 import { any, paramIs, type Fragment } from './fragments.js';
+import { q, raw } from './sql-text.js';
 
 /**
  * The read rule of the request's AccessScope over a `resources` row alias: every row a
@@ -18,57 +18,57 @@ import { any, paramIs, type Fragment } from './fragments.js';
 export type ScopeFilter = (alias: string) => Fragment | undefined;
 
 /** One clause as a condition on the `resources` row `alias`; `depth` names nested aliases. */
-export function clauseSql(sql: Sql, alias: string, clause: Clause, scope: ScopeFilter, depth = 1): Fragment {
+export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, depth = 1): Fragment {
   switch (clause.kind) {
     case 'token':
-      return tokenSql(sql, alias, clause.param.keys, clause.values, clause.modifier === 'not');
+      return tokenSql(alias, clause.param.keys, clause.values, clause.modifier === 'not');
     case 'token-text':
-      return tokenTextSql(sql, alias, clause.param.keys, clause.values);
+      return tokenTextSql(alias, clause.param.keys, clause.values);
     case 'string':
-      return stringSql(sql, alias, clause.param.keys, clause.values, clause.modifier);
+      return stringSql(alias, clause.param.keys, clause.values, clause.modifier);
     case 'date':
-      return dateSql(sql, alias, clause.param.keys, clause.values);
+      return dateSql(alias, clause.param.keys, clause.values);
     case 'number':
-      return numberSql(sql, alias, clause.param.keys, clause.values);
+      return numberSql(alias, clause.param.keys, clause.values);
     case 'quantity':
-      return quantitySql(sql, alias, clause.param.keys, clause.values);
+      return quantitySql(alias, clause.param.keys, clause.values);
     case 'reference':
-      return referenceSql(sql, alias, clause.param.keys, clause.values);
+      return referenceSql(alias, clause.param.keys, clause.values);
     case 'uri':
-      return uriSql(sql, alias, clause.param.keys, clause.values, clause.modifier);
+      return uriSql(alias, clause.param.keys, clause.values, clause.modifier);
     case 'composite':
-      return compositeSql(sql, alias, clause.param.keys, clause.values);
+      return compositeSql(alias, clause.param.keys, clause.values);
     case 'missing': {
-      const present = sql`exists (select 1 from ${sql.unsafe(tableOf(clause.param.type))} x where x.rid = ${sql.unsafe(alias)}.rid and ${paramIs(sql, clause.param.keys)})`;
-      return clause.missing ? sql`not ${present}` : present;
+      const present = q`exists (select 1 from ${raw(tableOf(clause.param.type))} x where x.rid = ${raw(alias)}.rid and ${paramIs(clause.param.keys)})`;
+      return clause.missing ? q`not ${present}` : present;
     }
     case 'id': {
-      const match = sql`${sql.unsafe(alias)}.id = any(${clause.ids as string[]}::text[])`;
-      return clause.not ? sql`not ${match}` : match;
+      const match = q`${raw(alias)}.id = any(${clause.ids as string[]}::text[])`;
+      return clause.not ? q`not ${match}` : match;
     }
     case 'last-updated': {
-      const col = sql`${sql.unsafe(alias)}.last_updated`;
-      return any(sql, clause.values.map((v) => rangeCondition(sql, col, col, v, instantParam(sql))));
+      const col = q`${raw(alias)}.last_updated`;
+      return any(clause.values.map((v) => rangeCondition(col, col, v, instantParam())));
     }
     case 'chain': {
       const t = `t${depth}`;
       const targets = clause.targets.map(({ type, inner }) => {
         const pred = scope(t);
-        return sql`(x.target_type = ${type} and x.target_id in (
-          select ${sql.unsafe(t)}.id from resources ${sql.unsafe(t)}
-          where ${sql.unsafe(t)}.tenant = 0 and ${sql.unsafe(t)}.type = ${type} and not ${sql.unsafe(t)}.deleted
-            and ${clauseSql(sql, t, inner, scope, depth + 1)} ${pred === undefined ? sql`` : sql`and ${pred}`}))`;
+        return q`(x.target_type = ${type} and x.target_id in (
+          select ${raw(t)}.id from resources ${raw(t)}
+          where ${raw(t)}.tenant = 0 and ${raw(t)}.type = ${type} and not ${raw(t)}.deleted
+            and ${clauseSql(t, inner, scope, depth + 1)} ${pred === undefined ? q`` : q`and ${pred}`}))`;
       });
-      return sql`exists (select 1 from search_reference x where x.rid = ${sql.unsafe(alias)}.rid and ${paramIs(sql, clause.param.keys)} and ${any(sql, targets)})`;
+      return q`exists (select 1 from search_reference x where x.rid = ${raw(alias)}.rid and ${paramIs(clause.param.keys)} and ${any(targets)})`;
     }
     case 'has': {
       const h = `h${depth}`;
       const pred = scope(h);
-      return sql`${sql.unsafe(alias)}.id in (
-        select x.target_id from search_reference x join resources ${sql.unsafe(h)} on ${sql.unsafe(h)}.rid = x.rid
-        where ${paramIs(sql, clause.ref.keys)} and x.target_type = ${sql.unsafe(alias)}.type
-          and ${sql.unsafe(h)}.type = ${clause.type} and not ${sql.unsafe(h)}.deleted
-          and ${clauseSql(sql, h, clause.inner, scope, depth + 1)} ${pred === undefined ? sql`` : sql`and ${pred}`})`;
+      return q`${raw(alias)}.id in (
+        select x.target_id from search_reference x join resources ${raw(h)} on ${raw(h)}.rid = x.rid
+        where ${paramIs(clause.ref.keys)} and x.target_type = ${raw(alias)}.type
+          and ${raw(h)}.type = ${clause.type} and not ${raw(h)}.deleted
+          and ${clauseSql(h, clause.inner, scope, depth + 1)} ${pred === undefined ? q`` : q`and ${pred}`})`;
     }
   }
 }

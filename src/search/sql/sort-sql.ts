@@ -1,6 +1,6 @@
-import type { Sql } from 'postgres';
 import type { SortKey } from '../query/search-query.js';
 import { paramIs, type Fragment } from './fragments.js';
+import { q, raw } from './sql-text.js';
 
 /** Per type: the value a resource sorts by ascending and descending (R4 §3.1.1.5.6). */
 const SORT_VALUE: Readonly<Record<string, { table: string; asc: string; desc: string }>> = {
@@ -14,13 +14,13 @@ const SORT_VALUE: Readonly<Record<string, { table: string; asc: string; desc: st
 };
 
 /** `order by` items for the sort keys over the row `r`, missing values last, ties by key. */
-export function orderBy(sql: Sql, keys: readonly SortKey[]): Fragment {
+export function orderBy(keys: readonly SortKey[]): Fragment {
   const items = [...keys].reverse().map((k) => {
-    const dir = sql.unsafe(k.descending ? 'desc nulls last' : 'asc nulls last');
-    if (k.param === '_id') return sql`r.id ${dir}`;
-    if (k.param === '_lastUpdated') return sql`r.last_updated ${dir}`;
+    const dir = raw(k.descending ? 'desc nulls last' : 'asc nulls last');
+    if (k.param === '_id') return q`r.id ${dir}`;
+    if (k.param === '_lastUpdated') return q`r.last_updated ${dir}`;
     const v = SORT_VALUE[k.param.type] as { table: string; asc: string; desc: string };
-    return sql`(select ${sql.unsafe(k.descending ? v.desc : v.asc)} from ${sql.unsafe(v.table)} x where x.rid = r.rid and ${paramIs(sql, k.param.keys)}) ${dir}`;
+    return q`(select ${raw(k.descending ? v.desc : v.asc)} from ${raw(v.table)} x where x.rid = r.rid and ${paramIs(k.param.keys)}) ${dir}`;
   });
-  return items.reduce((acc, item) => sql`${item}, ${acc}`, sql`r.rid`);
+  return items.reduce((acc, item) => q`${item}, ${acc}`, q`r.rid`);
 }

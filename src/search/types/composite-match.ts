@@ -1,4 +1,3 @@
-import type { Sql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { normalizeText } from '../normalize-text.js';
 import type { ParamType } from '../params/search-param.js';
@@ -9,6 +8,7 @@ import { parseDateValue } from './date-match.js';
 import { instantParam, pointCondition, rangeCondition } from './ordered-match.js';
 import { parseQuantityValue } from './quantity-match.js';
 import { tokenCondition } from './token-match.js';
+import { q } from '../sql/sql-text.js';
 
 /** `code$value` (R4 §3.1.1.4.12): the first part a token, the second parsed by its own type. */
 export function parseCompositeValue(raw: string, name: string, second: ParamType): { first: TokenValue; second: CompositeSecond } {
@@ -32,25 +32,25 @@ export function parseCompositeValue(raw: string, name: string, second: ParamType
   }
 }
 
-export function compositeSql(sql: Sql, alias: string, keys: readonly number[], values: readonly { first: TokenValue; second: CompositeSecond }[]): Fragment {
-  const conds = values.map(({ first, second }) => sql`(${tokenCondition(sql, first)} and ${secondCondition(sql, second)})`);
-  return indexed(sql, 'search_composite', alias, keys, any(sql, conds));
+export function compositeSql(alias: string, keys: readonly number[], values: readonly { first: TokenValue; second: CompositeSecond }[]): Fragment {
+  const conds = values.map(({ first, second }) => q`(${tokenCondition(first)} and ${secondCondition(second)})`);
+  return indexed('search_composite', alias, keys, any(conds));
 }
 
-function secondCondition(sql: Sql, s: CompositeSecond): Fragment {
+function secondCondition(s: CompositeSecond): Fragment {
   switch (s.type) {
     case 'token':
-      return tokenCondition(sql, s.value, sql`x.v_system`, sql`x.v_code`);
+      return tokenCondition(s.value, q`x.v_system`, q`x.v_code`);
     case 'quantity': {
-      const unit = s.value.code === undefined ? sql`true` : sql`x.v_code = ${s.value.code}`;
-      const system = s.value.system === undefined ? sql`true` : sql`x.v_system = ${s.value.system}`;
-      return sql`(${unit} and ${system} and x.v_lo is not null and ${pointCondition(sql, sql`x.v_lo`, sql`x.v_hi`, s.value)})`;
+      const unit = s.value.code === undefined ? q`true` : q`x.v_code = ${s.value.code}`;
+      const system = s.value.system === undefined ? q`true` : q`x.v_system = ${s.value.system}`;
+      return q`(${unit} and ${system} and x.v_lo is not null and ${pointCondition(q`x.v_lo`, q`x.v_hi`, s.value)})`;
     }
     case 'date':
-      return sql`(x.v_dlo is not null and ${rangeCondition(sql, sql`x.v_dlo`, sql`x.v_dhi`, s.value, instantParam(sql))})`;
+      return q`(x.v_dlo is not null and ${rangeCondition(q`x.v_dlo`, q`x.v_dhi`, s.value, instantParam())})`;
     case 'string':
-      return startsWith(sql, sql`x.v_text`, normalizeText(s.value));
+      return startsWith(q`x.v_text`, normalizeText(s.value));
     case 'reference':
-      return sql`x.v_code = ${s.value}`;
+      return q`x.v_code = ${s.value}`;
   }
 }

@@ -1,10 +1,10 @@
-import type { Sql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { OrderedValue } from '../query/search-query.js';
 import { splitPrefix } from '../query/value-syntax.js';
 import { any, indexed, type Fragment } from '../sql/fragments.js';
 import { parseDateRange } from './date-range.js';
 import { instantParam, rangeCondition } from './ordered-match.js';
+import { q } from '../sql/sql-text.js';
 
 /** `[prefix]date` (R4 §3.1.1.4.6); a malformed date is the client's error. */
 export function parseDateValue(raw: string, name: string): OrderedValue {
@@ -14,6 +14,6 @@ export function parseDateValue(raw: string, name: string): OrderedValue {
   return { prefix, lo: range.lo, hi: range.hi, value: range.lo };
 }
 
-export function dateSql(sql: Sql, alias: string, keys: readonly number[], values: readonly OrderedValue[]): Fragment {
-  return indexed(sql, 'search_date', alias, keys, any(sql, values.map((v) => rangeCondition(sql, sql`x.lo`, sql`x.hi`, v, instantParam(sql)))));
+export function dateSql(alias: string, keys: readonly number[], values: readonly OrderedValue[]): Fragment {
+  return indexed('search_date', alias, keys, any(values.map((v) => rangeCondition(q`x.lo`, q`x.hi`, v, instantParam()))));
 }

@@ -1,10 +1,10 @@
-import type { Sql } from 'postgres';
 import type { QuantityValue } from '../query/search-query.js';
 import { parseDecimal, splitOn, splitPrefix, unescape } from '../query/value-syntax.js';
 import { any, indexed, type Fragment } from '../sql/fragments.js';
 import { canonicalQuantity } from '../ucum.js';
 import { pointCondition } from './ordered-match.js';
 import { UCUM } from './quantity-values.js';
+import { q } from '../sql/sql-text.js';
 
 /** `[prefix]number|system|code` or `[prefix]number||unit` or `[prefix]number` (R4 §3.1.1.4.11). */
 export function parseQuantityValue(raw: string, name: string): QuantityValue {
@@ -19,19 +19,19 @@ export function parseQuantityValue(raw: string, name: string): QuantityValue {
  * matches; other units compare as written (the code, or the unit text where a value has no
  * code; without a system, R4 matches either).
  */
-export function quantitySql(sql: Sql, alias: string, keys: readonly number[], values: readonly QuantityValue[]): Fragment {
+export function quantitySql(alias: string, keys: readonly number[], values: readonly QuantityValue[]): Fragment {
   const conds = values.map((v) => {
     if (v.code !== undefined && v.system === UCUM) {
       const c = canonicalQuantity(v.value, v.code);
       const lo = canonicalQuantity(v.lo, v.code);
       const hi = canonicalQuantity(v.hi, v.code);
       if (c !== undefined && lo !== undefined && hi !== undefined) {
-        return sql`(x.ccode = ${c.code} and ${pointCondition(sql, sql`x.clo`, sql`x.chi`, { prefix: v.prefix, value: c.value, lo: lo.value, hi: hi.value })})`;
+        return q`(x.ccode = ${c.code} and ${pointCondition(q`x.clo`, q`x.chi`, { prefix: v.prefix, value: c.value, lo: lo.value, hi: hi.value })})`;
       }
     }
-    const unit = v.code === undefined ? sql`true` : sql`x.code = ${v.code}`;
-    const system = v.system === undefined ? sql`true` : sql`x.system = ${v.system}`;
-    return sql`(${unit} and ${system} and ${pointCondition(sql, sql`x.lo`, sql`x.hi`, v)})`;
+    const unit = v.code === undefined ? q`true` : q`x.code = ${v.code}`;
+    const system = v.system === undefined ? q`true` : q`x.system = ${v.system}`;
+    return q`(${unit} and ${system} and ${pointCondition(q`x.lo`, q`x.hi`, v)})`;
   });
-  return indexed(sql, 'search_quantity', alias, keys, any(sql, conds));
+  return indexed('search_quantity', alias, keys, any(conds));
 }

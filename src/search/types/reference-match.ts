@@ -1,10 +1,10 @@
-import type { Sql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { ReferenceValue } from '../query/search-query.js';
 import { parseToken, unescape } from '../query/value-syntax.js';
 import { any, indexed, paramIs, type Fragment } from '../sql/fragments.js';
 import { tokenCondition } from './token-match.js';
 import { parseRelative } from './reference-values.js';
+import { q } from '../sql/sql-text.js';
 
 /**
  * A reference search value (R4 §3.1.1.4.10): `Type/id`, a bare `id` (typed by a `:Type`
@@ -29,25 +29,25 @@ export function parseReferenceValue(raw: string, name: string, fhirBase: string,
   throw new FhirkeepError('invalid-parameter', `${name}: "${value}" is not a reference (Type/id, id or an absolute URL)`);
 }
 
-export function referenceCondition(sql: Sql, v: ReferenceValue): Fragment {
+export function referenceCondition(v: ReferenceValue): Fragment {
   switch (v.kind) {
     case 'local':
-      return v.type === undefined ? sql`x.target_id = ${v.id}` : sql`(x.target_id = ${v.id} and x.target_type = ${v.type})`;
+      return v.type === undefined ? q`x.target_id = ${v.id}` : q`(x.target_id = ${v.id} and x.target_type = ${v.type})`;
     case 'url':
-      return sql`x.url = ${v.url}`;
+      return q`x.url = ${v.url}`;
     case 'identifier':
-      return sql`(x.id_value is not null and ${tokenCondition(sql, v.token, sql`x.id_system`, sql`x.id_value`)})`;
+      return q`(x.id_value is not null and ${tokenCondition(v.token, q`x.id_system`, q`x.id_value`)})`;
   }
 }
 
-export function referenceSql(sql: Sql, alias: string, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
-  return indexed(sql, 'search_reference', alias, keys, any(sql, values.map((v) => referenceCondition(sql, v))));
+export function referenceSql(alias: string, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
+  return indexed('search_reference', alias, keys, any(values.map((v) => referenceCondition(v))));
 }
 
 /**
  * The resources a reference clause to specific local resources selects, as a rid set: a
  * search for one patient's records starts from it (see search-runner.ts).
  */
-export function referenceRidsSql(sql: Sql, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
-  return sql`select distinct x.rid from search_reference x where ${paramIs(sql, keys)} and ${any(sql, values.map((v) => referenceCondition(sql, v)))}`;
+export function referenceRidsSql(keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
+  return q`select distinct x.rid from search_reference x where ${paramIs(keys)} and ${any(values.map((v) => referenceCondition(v)))}`;
 }
