@@ -186,6 +186,8 @@ test('uri with :below and :above, composite, :missing, _id, _lastUpdated, _profi
   await check('/Patient?_lastUpdated=lt2000-01-01', 'Patient', 'false');
   await check('/Patient?_profile=http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient', 'Patient', "id='p3'");
   await check('/Patient?_source=urn:app:importer', 'Patient', "id='p3'");
+  await check('/Patient?_security=http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R', 'Patient', 'meta.security.exists()');
+  await check('/Patient?_security:not=R', 'Patient', 'meta.security.empty()');
 });
 
 // chains, _has, includes
@@ -300,6 +302,8 @@ test('POST _search with a form body, system search with _type', async () => {
   assert.deepEqual(res.json.entry.map((e: Entry) => e.resource.id).sort(), ['o1', 'o2']);
   const system = await searchAll('/?_type=Patient,Organization&_tag=urn:tags|vip');
   assert.deepEqual(system.ids, ['Patient/p1']);
+  const everywhere = await searchAll('/?_id=p1,c1,nope');
+  assert.deepEqual(everywhere.ids.sort(), ['Condition/c1', 'Patient/p1'], 'without _type: every type');
   const types = await searchAll('/?_type=Condition,Encounter');
   assert.deepEqual(types.ids.sort(), ['Condition/c1', 'Condition/c2', 'Encounter/e1']);
 });
