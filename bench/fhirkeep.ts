@@ -1,5 +1,9 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startServer, type Server } from './process.js';
+import { stopLeftoverPostmaster } from './embedded-cluster.js';
+import { freePort, onCleanup, startServer, type Server } from './process.js';
 
 const fhirkeepBin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
 
@@ -22,4 +26,15 @@ export async function startFhirkeep(dataDir: string): Promise<Server> {
     port,
     readyPath: '/readyz',
   });
+}
+
+/** A fresh data directory for one run, removed (with any postmaster left in it) however the run ends. */
+export function freshDataDir(): string {
+  const work = mkdtempSync(join(tmpdir(), 'fhirkeep-bench-'));
+  // As root the cluster runs as an unprivileged user, who must be able to reach the data directory.
+  chmodSync(work, 0o755);
+  const dataDir = join(work, 'data');
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  onCleanup(() => stopLeftoverPostmaster(dataDir));
+  return dataDir;
 }

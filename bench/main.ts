@@ -4,17 +4,17 @@
  * load from autocannon in this one; then start-up time and idle memory. Prints one table and
  * writes it as JSON to bench/results/. `--search` runs the search benchmark instead (bench/search/).
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BASELINE_DATABASE, seedBaseline } from './baselines/seed.js';
 import { loadDataset, loadTransactionBundles, type Dataset } from './dataset.js';
-import { clusterConnection, postmasterPid, stopLeftoverPostmaster } from './embedded-cluster.js';
-import { startFhirkeep } from './fhirkeep.js';
-import { busyShare, childPids, cleanUp, freePort, onCleanup, rssMb, startServer } from './process.js';
+import { clusterConnection, postmasterPid } from './embedded-cluster.js';
+import { freshDataDir, startFhirkeep } from './fhirkeep.js';
+import { busyShare, childPids, cleanUp, freePort, rssMb, startServer } from './process.js';
 import { judgeGoals, median, renderTable, type StartupResult } from './report.js';
 import { commit, writeResults } from './results.js';
 import { DEFAULT_PARALLEL, searchBench } from './search/run.js';
@@ -100,12 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log(`engine:  Fhirkeep's embedded PostgreSQL (the default) in a fresh data directory; baseline 2 reads database ${BASELINE_DATABASE} in that same cluster over the same Unix socket`);
   if (busyAtStart > 0.1) console.log('warning: other processes keep the machine busy; expect lower, noisier numbers (see "other CPU")');
 
-  const work = mkdtempSync(join(tmpdir(), 'fhirkeep-bench-'));
-  // As root the cluster runs as an unprivileged user, who must be able to reach the data directory.
-  chmodSync(work, 0o755);
-  const dataDir = join(work, 'data');
-  onCleanup(() => rmSync(work, { recursive: true, force: true }));
-  onCleanup(() => stopLeftoverPostmaster(dataDir));
+  const dataDir = freshDataDir();
 
   const fhirkeep = await startFhirkeep(dataDir);
   const firstStartMs = fhirkeep.readyMs;

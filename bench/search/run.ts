@@ -2,17 +2,15 @@
  * `npm run bench -- --search` (docs/benchmark.md): a fresh Fhirkeep filled with clones of the
  * Synthea bundles, then US Core searches against it one at a time, and a walk through 50 pages.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { readSynthea, SYNTHEA, syntheaFiles } from '../dataset.js';
-import { clusterConnection, postmasterPid, stopLeftoverPostmaster } from '../embedded-cluster.js';
-import { startFhirkeep } from '../fhirkeep.js';
+import { clusterConnection, postmasterPid } from '../embedded-cluster.js';
+import { freshDataDir, startFhirkeep } from '../fhirkeep.js';
 import { runIngest } from '../ingest.js';
 import { measureRun, type CpuProbe } from '../load.js';
-import { busyShare, childPids, onCleanup, type Server } from '../process.js';
+import { busyShare, childPids, type Server } from '../process.js';
 import { commit, writeResults } from '../results.js';
 import type { Row } from '../workloads.js';
 import { parseTransaction } from './bundle.js';
@@ -67,12 +65,7 @@ export async function searchBench(options: SearchOptions): Promise<number> {
   console.log(`search:  one request at a time, ${warmup.requests} warm-up then ${measured.requests} (at most ${measured.seconds} s) per query, random loaded patients; paging: ${walks} walks of ${PAGES} pages, ${PAGING_QUERIES.join(' and ')} in turn`);
   if (busyAtStart > 0.1) console.log('warning: other processes keep the machine busy; expect slower, noisier numbers (see "other CPU")');
 
-  const work = mkdtempSync(join(tmpdir(), 'fhirkeep-bench-'));
-  // As root the cluster runs as an unprivileged user, who must be able to reach the data directory.
-  chmodSync(work, 0o755);
-  const dataDir = join(work, 'data');
-  onCleanup(() => rmSync(work, { recursive: true, force: true }));
-  onCleanup(() => stopLeftoverPostmaster(dataDir));
+  const dataDir = freshDataDir();
   const fhirkeep = await startFhirkeep(dataDir);
   const cpu: CpuProbe = { node: fhirkeep.pid, database: () => childPids(postmasterPid(dataDir) ?? -1) };
 

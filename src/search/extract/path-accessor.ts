@@ -119,23 +119,7 @@ function unwrapHead(s: string): string {
 
 /** The members of a top-level union `A | B` (the engine's result order: A's values, then B's). */
 function splitUnion(s: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch === "'") quoted = !quoted;
-    else if (quoted) continue;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (depth === 0 && ch === '|') {
-      parts.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(s.slice(start).trim());
-  return parts;
+  return (splitTopLevel(s, (ch) => (ch === '|' ? 'split' : 'keep')) as string[]).map((p) => p.trim());
 }
 
 function stripParens(s: string): string {
@@ -154,20 +138,29 @@ function balanced(s: string): boolean {
 
 /** Splits on the dots outside parentheses and quotes; undefined for anything with operators. */
 function splitSegments(s: string): string[] | undefined {
+  return splitTopLevel(s, (ch) => (ch === '.' ? 'split' : /[A-Za-z0-9_]/.test(ch) ? 'keep' : 'refuse'));
+}
+
+/** Splits where `at` says so, outside parentheses and quoted strings; undefined if `at` refuses a character. */
+function splitTopLevel(s: string, at: (ch: string) => 'split' | 'keep' | 'refuse'): string[] | undefined {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
+    const ch = s[i] as string;
     if (ch === "'") quoted = !quoted;
     else if (quoted) continue;
     else if (ch === '(') depth++;
     else if (ch === ')') depth--;
-    else if (depth === 0 && ch === '.') {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    } else if (depth === 0 && !/[A-Za-z0-9_]/.test(ch as string)) return undefined;
+    else if (depth === 0) {
+      const what = at(ch);
+      if (what === 'refuse') return undefined;
+      if (what === 'split') {
+        out.push(s.slice(start, i));
+        start = i + 1;
+      }
+    }
   }
   out.push(s.slice(start));
   return out;
