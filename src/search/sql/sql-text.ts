@@ -12,7 +12,7 @@ export class SqlText {
 }
 
 /** Marks a value's place until rendering; never appears in SQL Fhirkeep writes. */
-const SLOT = '\u0000';
+export const SLOT = '\u0000';
 
 /** `q\`… ${value} …\``: a value becomes a placeholder, an SqlText is inlined with its values. */
 export function q(strings: TemplateStringsArray, ...values: readonly unknown[]): SqlText {
