@@ -263,6 +263,13 @@ test('keyset paging: next pages cover every match once, previous goes back', asy
     back.json.entry.map((e: Entry) => e.resource.id),
     first.json.entry.map((e: Entry) => e.resource.id),
   );
+  // A patient's search is driven by the patient's index rows: its pages walk the same way.
+  const mine = (await searchAll('/Observation?patient=p1&_count=1')).ids;
+  assert.deepEqual(mine.sort(), expected('Observation', "subject.reference='Patient/p1'"));
+  const p1 = await file.fhir('GET', '/Observation?patient=p1&_count=1');
+  const p2 = await file.fhir('GET', (p1.json.link.find((l: { relation: string }) => l.relation === 'next').url as string).slice(file.server.fhirBase.length));
+  const p2prev = p2.json.link.find((l: { relation: string }) => l.relation === 'previous').url as string;
+  assert.deepEqual((await file.fhir('GET', p2prev.slice(file.server.fhirBase.length))).json.entry.map((e: Entry) => e.resource.id), p1.json.entry.map((e: Entry) => e.resource.id));
   const sorted = await searchAll('/Observation?_sort=_id&_count=4');
   assert.deepEqual(sorted.ids, [...all].sort());
 });

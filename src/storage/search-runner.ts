@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
-import type { IncludeSpec, SearchQuery } from '../search/query/search-query.js';
+import type { Clause, IncludeSpec, SearchQuery } from '../search/query/search-query.js';
 import { clauseSql, type ScopeFilter } from '../search/sql/clause-sql.js';
 import { all, paramIs } from '../search/sql/fragments.js';
 import { q, raw, render, type SqlText } from '../search/sql/sql-text.js';
@@ -84,7 +84,17 @@ export function searchPageSql(scope: AccessScope, query: SearchQuery): SqlText {
 interface Selection {
   readonly driver: SqlText | undefined;
   readonly where: SqlText;
+  /**
+   * With a driver, when every other condition reads only the rid (index clauses) and the scope
+   * adds none: those conditions over the driver's rows, so a page takes its first rids before
+   * fetching any resource row. (The driver's rows are, by construction, of the searched types,
+   * current and not deleted: index rows go with their resource.)
+   */
+  readonly onDriver: SqlText | undefined;
 }
+
+/** Clauses that read only the rid of the row they test (index lookups), not its other columns. */
+const RID_ONLY = new Set<Clause['kind']>(['token', 'token-text', 'string', 'date', 'number', 'quantity', 'reference', 'uri', 'composite', 'missing', 'chain']);
 
 function whereOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
   const driving = query.clauses.find((c) => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
@@ -99,7 +109,10 @@ function whereOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
   const pred = scopeOf('r');
   if (pred !== undefined) conditions.push(pred);
   const driver = driving?.kind === 'reference' ? referenceRidsSql(driving.param.keys, driving.values) : undefined;
-  return { driver, where: all(conditions) };
+  const others = query.clauses.filter((c) => c !== driving);
+  const onDriver =
+    driver !== undefined && pred === undefined && others.every((c) => RID_ONLY.has(c.kind)) ? all(others.map((c) => q`(select ${clauseSql('d', c, scopeOf)})`)) : undefined;
+  return { driver, where: all(conditions), onDriver };
 }
 
 /** `with d as materialized (…)` and the `from` list of a selection. */
@@ -111,6 +124,15 @@ function fromOf(selection: Selection): { with: SqlText; from: SqlText } {
 /** One page plus one row (to know whether another page follows), from the cursor's position. */
 function pageSql(selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): SqlText {
   const { with: cte, from } = fromOf(selection);
+  if (query.sort.length === 0 && selection.onDriver !== undefined) {
+    const backward = cursor?.kind === 'before';
+    const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and d.rid < ${cursor.rid}::bigint` : q`and d.rid > ${cursor.rid}::bigint`;
+    const dir = raw(backward ? 'desc' : 'asc');
+    return q`${cte}
+      select ${COLUMNS} from resources r
+      where r.rid in (select d.rid from d where ${selection.onDriver} ${bound} order by d.rid ${dir} limit ${query.count + 1})
+      order by r.rid ${dir}`;
+  }
   if (query.sort.length === 0) {
     const backward = cursor?.kind === 'before';
     const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and r.rid < ${cursor.rid}::bigint` : q`and r.rid > ${cursor.rid}::bigint`;
