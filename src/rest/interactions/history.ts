@@ -1,10 +1,10 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import { parseInstant } from '../../fhir/instant.js';
 import type { HistoryEntry, HistoryQuery } from '../../storage/types.js';
 import { bundleText, type BundleEntryText } from '../bundle-text.js';
 import { etagOf } from '../etag.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { pageSize } from '../page-size.js';
+import { sinceParam } from '../query-params.js';
 import type { RestContext } from '../rest-context.js';
 
 const KNOWN = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
@@ -14,11 +14,7 @@ export async function history(ctx: RestContext, req: FhirRequest, type?: string,
   for (const name of req.query.keys()) {
     if (!KNOWN.has(name)) throw new FhirkeepError('invalid-parameter', `History does not support the parameter ${name}`);
   }
-  const since = req.query.get('_since');
-  const sinceDate = since === null ? undefined : parseInstant(since);
-  if (since !== null && sinceDate === undefined) {
-    throw new FhirkeepError('invalid-parameter', `_since must be a FHIR instant (e.g. 2024-01-31T12:00:00Z), got "${since}"`);
-  }
+  const sinceDate = sinceParam(req.query);
   const count = pageSize(ctx, req.query.get('_count'));
   const cursor = req.query.get('_cursor');
   const query: HistoryQuery = {

@@ -1,6 +1,7 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { strictHandling } from '../prefer.js';
+import { typeParam } from '../query-params.js';
 import type { RestContext } from '../rest-context.js';
 import { pageLink, searchsetResponse } from '../search/searchset.js';
 import { subsetJson } from '../search/subset.js';
@@ -35,8 +36,6 @@ function withFormBody(req: FhirRequest): URLSearchParams {
 
 /** `_type` for a system-level search (R4 §3.2.1.5.x); every type when absent. */
 function systemTypes(ctx: RestContext, query: URLSearchParams): string[] {
-  const listed = query.getAll('_type').flatMap((v) => v.split(',')).filter((v) => v !== '');
-  if (listed.length === 0) return [...ctx.resourceTypes];
-  for (const t of listed) if (!ctx.resourceTypes.has(t)) throw new FhirkeepError('invalid-parameter', `_type: unknown resource type "${t}"`);
-  return [...new Set(listed)];
+  const listed = typeParam(query, ctx.resourceTypes);
+  return listed.length === 0 ? [...ctx.resourceTypes] : listed;
 }

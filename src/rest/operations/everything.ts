@@ -1,7 +1,7 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import { parseInstant } from '../../fhir/instant.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { pageSize } from '../page-size.js';
+import { sinceParam, typeParam } from '../query-params.js';
 import type { RestContext } from '../rest-context.js';
 import { pageLink, searchsetResponse } from '../search/searchset.js';
 
@@ -15,11 +15,8 @@ export async function everything(ctx: RestContext, req: FhirRequest, id: string)
   for (const name of req.query.keys()) {
     if (!PARAMETERS.has(name)) throw new FhirkeepError('invalid-parameter', `$everything does not support the parameter ${name} (supported: _since, _type, _count)`);
   }
-  const sinceText = req.query.get('_since');
-  const since = sinceText === null ? undefined : parseInstant(sinceText);
-  if (sinceText !== null && since === undefined) throw new FhirkeepError('invalid-parameter', `_since must be a FHIR instant, got "${sinceText}"`);
-  const listed = req.query.getAll('_type').flatMap((t) => t.split(',')).filter((t) => t !== '');
-  for (const t of listed) if (!ctx.resourceTypes.has(t)) throw new FhirkeepError('invalid-parameter', `_type: unknown resource type "${t}"`);
+  const since = sinceParam(req.query);
+  const listed = typeParam(req.query, ctx.resourceTypes);
   const cursor = req.query.get('_cursor') ?? undefined;
 
   const patient = await ctx.store.read(req.scope, 'Patient', id);
