@@ -331,21 +331,23 @@ const INSERT_MANY = `
   select count(*)::int as n from r`;
 
 /**
- * The time of a resource's next version over its current row's `last_updated`: now ($1), but at
- * least a millisecond after the current version (FHIR instants carry milliseconds).
+ * `cur`: the resource's current row ($2 type, $3 id), locked for this statement, with the time
+ * of its next version: now ($1), but at least a millisecond after the current version (FHIR
+ * instants carry milliseconds), so a resource's versions are in lastUpdated order.
  */
-const NEXT_TIME = `greatest($1::timestamptz, date_trunc('milliseconds', last_updated) + interval '1 millisecond')`;
+const LOCK_CURRENT = `
+  with cur as (
+    select rid, version_id, deleted,
+      greatest($1::timestamptz, date_trunc('milliseconds', last_updated) + interval '1 millisecond') as next_time
+    from resources where tenant = 0 and type = $2 and id = $3 for update
+  )`;
 
 /**
  * An update (see updateInPlace). $1 now, $2 type, $3 id, $4 JSON with the pending-meta marker
  * $5, $6 patient, $7 codes, $8 security labels, $9 If-Match version or null, $10 method,
  * $11… index rows.
  */
-const UPDATE = `
-  with cur as (
-    select rid, version_id, deleted, ${NEXT_TIME} as next_time
-    from resources where tenant = 0 and type = $2 and id = $3 for update
-  ), u as (
+const UPDATE = `${LOCK_CURRENT}, u as (
     update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = false,
       content = replace($4::text, $5::text,
         '"versionId":"' || (cur.version_id + 1) || '","lastUpdated":"' || to_char(cur.next_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'),
@@ -361,11 +363,7 @@ const UPDATE = `
   from (select 1) as one left join u on true`;
 
 /** A delete (see writeDeletion). $1 now, $2 type, $3 id, $4 If-Match version or null. */
-const DELETE = `
-  with cur as (
-    select rid, version_id, deleted, ${NEXT_TIME} as next_time
-    from resources where tenant = 0 and type = $2 and id = $3 for update
-  ), u as (
+const DELETE = `${LOCK_CURRENT}, u as (
     update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = true,
       content = null, patient_id = null, codes = '{}', security = '{}'
     from cur
