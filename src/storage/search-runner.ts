@@ -34,7 +34,7 @@ function exec<T>(sql: Sql, query: SqlText): Promise<T[]> {
  */
 export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
   const scopeOf: ScopeFilter = (alias) => readCondition(scope, alias);
-  const selection = whereOf(scopeOf, query);
+  const selection = selectionOf(scopeOf, query);
   const total = await totalOf(sql, selection, query);
   if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
 
@@ -71,79 +71,75 @@ export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery
 
 /** The SQL of a search's first page, for EXPLAIN tests of the query shapes that must stay index scans. */
 export function searchPageSql(scope: AccessScope, query: SearchQuery): SqlText {
-  return pageSql(whereOf((alias) => readCondition(scope, alias), query), query, undefined);
+  return pageSql(selectionOf((alias) => readCondition(scope, alias), query), query, undefined);
 }
 
 /**
- * What a search selects from: `with d … select … from d join resources r … where …`. A clause
- * naming specific local resources (`patient=123`, `subject=Patient/123`) drives the query: its
- * few hundred rows are materialised first and every other clause probes them. Left to itself
- * the planner may instead walk the whole type in key order hoping a page fills early, which
- * for one patient's `category=laboratory` at a million resources is a full scan.
+ * What a search selects from. A clause naming specific local resources (`patient=123`,
+ * `subject=Patient/123`) drives the query: its rows (one patient's: hundreds) are materialised
+ * as `d` first, and every other clause probes them as a scalar subquery, which the planner
+ * cannot turn into a join hashing all of that clause's (many) index rows. Left to itself it may
+ * instead walk the whole type in key order hoping a page fills early, which for one patient's
+ * `category=laboratory` at a million resources is a full scan.
  */
 interface Selection {
-  readonly driver: SqlText | undefined;
+  /** `with d as materialized (…)`, or nothing. */
+  readonly with: SqlText;
+  readonly from: SqlText;
   readonly where: SqlText;
   /**
-   * With a driver, when every other condition reads only the rid (index clauses) and the scope
-   * adds none: those conditions over the driver's rows, so a page takes its first rids before
-   * fetching any resource row. (The driver's rows are, by construction, of the searched types,
-   * current and not deleted: index rows go with their resource.)
+   * `d`: the selection yields rids only, and a page fetches resource rows for its own rids
+   * alone. So it is when the driver's rows need no other column: the remaining clauses are
+   * index lookups, the scope adds no condition and nothing sorts by a resource column. (The
+   * driver's rows are, by construction, of the searched types, current and not deleted: index
+   * rows go with their resource.) `r` otherwise.
    */
-  readonly onDriver: SqlText | undefined;
+  readonly keyed: 'd' | 'r';
 }
 
 /** Clauses that read only the rid of the row they test (index lookups), not its other columns. */
 const RID_ONLY = new Set<Clause['kind']>(['token', 'token-text', 'string', 'date', 'number', 'quantity', 'reference', 'uri', 'composite', 'missing', 'chain']);
 
-function whereOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
-  const driving = query.clauses.find((c) => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
-  const conditions: SqlText[] = [
-    q`r.tenant = 0`,
-    query.types.length === 1 ? q`r.type = ${query.types[0] as string}` : q`r.type = any(${query.types as string[]}::text[])`,
-    q`not r.deleted`,
-    // With a driver, every other clause is a probe of the driver's rows: a scalar subquery the
-    // planner cannot turn into a join that hashes all of that clause's (many) index rows.
-    ...query.clauses.filter((c) => c !== driving).map((c) => (driving === undefined ? clauseSql('r', c, scopeOf) : q`(select ${clauseSql('r', c, scopeOf)})`)),
-  ];
-  const pred = scopeOf('r');
-  if (pred !== undefined) conditions.push(pred);
-  const driver = driving?.kind === 'reference' ? referenceRidsSql(driving.param.keys, driving.values) : undefined;
+function selectionOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
+  const driving = query.clauses.find((c): c is Extract<Clause, { kind: 'reference' }> => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
   const others = query.clauses.filter((c) => c !== driving);
-  const onDriver =
-    driver !== undefined && pred === undefined && others.every((c) => RID_ONLY.has(c.kind)) ? all(others.map((c) => q`(select ${clauseSql('d', c, scopeOf)})`)) : undefined;
-  return { driver, where: all(conditions), onDriver };
+  const pred = scopeOf('r');
+  if (driving === undefined) {
+    const conditions = [...resourceConditions(query), ...others.map((c) => clauseSql('r', c, scopeOf))];
+    return { with: q``, from: q`resources r`, where: all(pred === undefined ? conditions : [...conditions, pred]), keyed: 'r' };
+  }
+  const cte = q`with d as materialized (${referenceRidsSql(driving.param.keys, driving.values)})`;
+  if (pred === undefined && query.sort.length === 0 && others.every((c) => RID_ONLY.has(c.kind))) {
+    return { with: cte, from: q`d`, where: all(others.map((c) => q`(select ${clauseSql('d', c, scopeOf)})`)), keyed: 'd' };
+  }
+  const conditions = [...resourceConditions(query), ...others.map((c) => q`(select ${clauseSql('r', c, scopeOf)})`)];
+  return { with: cte, from: q`d join resources r on r.rid = d.rid`, where: all(pred === undefined ? conditions : [...conditions, pred]), keyed: 'r' };
 }
 
-/** `with d as materialized (…)` and the `from` list of a selection. */
-function fromOf(selection: Selection): { with: SqlText; from: SqlText } {
-  if (selection.driver === undefined) return { with: q``, from: q`resources r` };
-  return { with: q`with d as materialized (${selection.driver})`, from: q`d join resources r on r.rid = d.rid` };
+/** The row is a current resource of a searched type. */
+function resourceConditions(query: SearchQuery): SqlText[] {
+  return [q`r.tenant = 0`, query.types.length === 1 ? q`r.type = ${query.types[0] as string}` : q`r.type = any(${query.types as string[]}::text[])`, q`not r.deleted`];
 }
 
 /** One page plus one row (to know whether another page follows), from the cursor's position. */
 function pageSql(selection: Selection, query: SearchQuery, cursor: SearchCursor | undefined): SqlText {
-  const { with: cte, from } = fromOf(selection);
-  if (query.sort.length === 0 && selection.onDriver !== undefined) {
-    const backward = cursor?.kind === 'before';
-    const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and d.rid < ${cursor.rid}::bigint` : q`and d.rid > ${cursor.rid}::bigint`;
-    const dir = raw(backward ? 'desc' : 'asc');
+  const { with: cte, from, where, keyed } = selection;
+  if (query.sort.length > 0) {
+    const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
     return q`${cte}
-      select ${COLUMNS} from resources r
-      where r.rid in (select d.rid from d where ${selection.onDriver} ${bound} order by d.rid ${dir} limit ${query.count + 1})
-      order by r.rid ${dir}`;
+      select ${COLUMNS} from ${from} where ${where}
+      order by ${orderBy(query.sort)} limit ${query.count + 1} offset ${offset}`;
   }
-  if (query.sort.length === 0) {
-    const backward = cursor?.kind === 'before';
-    const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and r.rid < ${cursor.rid}::bigint` : q`and r.rid > ${cursor.rid}::bigint`;
-    return q`${cte}
-      select ${COLUMNS} from ${from} where ${selection.where} ${bound}
-      order by r.rid ${raw(backward ? 'desc' : 'asc')} limit ${query.count + 1}`;
-  }
-  const offset = cursor?.kind === 'offset' ? cursor.offset : 0;
+  // Keyset on the rid: a deep page costs what the first does.
+  const key = raw(`${keyed}.rid`);
+  const backward = cursor?.kind === 'before';
+  const bound = cursor === undefined || cursor.kind === 'offset' ? q`` : backward ? q`and ${key} < ${cursor.rid}::bigint` : q`and ${key} > ${cursor.rid}::bigint`;
+  const dir = raw(backward ? 'desc' : 'asc');
+  if (keyed === 'r') return q`${cte} select ${COLUMNS} from ${from} where ${where} ${bound} order by r.rid ${dir} limit ${query.count + 1}`;
   return q`${cte}
-    select ${COLUMNS} from ${from} where ${selection.where}
-    order by ${orderBy(query.sort)} limit ${query.count + 1} offset ${offset}`;
+    select ${COLUMNS} from resources r
+    where r.rid in (select d.rid from d where ${where} ${bound} order by d.rid ${dir} limit ${query.count + 1})
+    order by r.rid ${dir}`;
 }
 
 /**
@@ -151,14 +147,14 @@ function pageSql(selection: Selection, query: SearchQuery, cursor: SearchCursor 
  * `_total` it is given when it costs nothing (the whole answer fits on an unpaged first page).
  */
 async function totalOf(sql: Sql, selection: Selection, query: SearchQuery): Promise<number | undefined> {
-  const { with: cte, from } = fromOf(selection);
+  const { with: cte, from, where } = selection;
   const mode = query.summary === 'count' || query.count === 0 ? (query.total === 'estimate' ? 'estimate' : 'accurate') : query.total;
   if (mode === 'accurate') {
-    const [row] = await exec<{ n: string }>(sql, q`${cte} select count(*) as n from ${from} where ${selection.where}`);
+    const [row] = await exec<{ n: string }>(sql, q`${cte} select count(*) as n from ${from} where ${where}`);
     return Number(row?.n ?? 0);
   }
   if (mode === 'estimate') {
-    const [row] = await exec<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql, q`explain (format json) ${cte} select 1 from ${from} where ${selection.where}`);
+    const [row] = await exec<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql, q`explain (format json) ${cte} select 1 from ${from} where ${where}`);
     return Math.round(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
   }
   return undefined;
