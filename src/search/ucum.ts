@@ -53,13 +53,19 @@ export function canonicalQuantity(value: number, ucumCode: string): CanonicalQua
   return Number.isFinite(canonical) ? { value: canonical, code: conversion.code } : undefined;
 }
 
-/** For the implied-precision range of a search value or an indexed quantity, converted end by end. */
+/**
+ * For the implied-precision range of a search value or an indexed quantity (a Range may be
+ * open: an infinite end stays infinite), converted end by end.
+ */
 export function canonicalRange(low: number, high: number, ucumCode: string): CanonicalRange | undefined {
   const conversion = conversionOf(ucumCode);
   if (conversion === undefined) return undefined;
-  const canonicalLow = low * conversion.scale + conversion.offset;
-  const canonicalHigh = high * conversion.scale + conversion.offset;
-  if (!Number.isFinite(canonicalLow) || !Number.isFinite(canonicalHigh)) return undefined;
+  const convert = (x: number): number => (Number.isFinite(x) ? x * conversion.scale + conversion.offset : x);
+  const canonicalLow = convert(low);
+  const canonicalHigh = convert(high);
+  if (Number.isNaN(canonicalLow) || Number.isNaN(canonicalHigh) || (Number.isFinite(low) && !Number.isFinite(canonicalLow)) || (Number.isFinite(high) && !Number.isFinite(canonicalHigh))) {
+    return undefined;
+  }
   return { low: canonicalLow, high: canonicalHigh, code: conversion.code };
 }
 

@@ -1,10 +1,10 @@
 import type { QuantityValue } from '../query/search-query.js';
 import { parseDecimal, splitOn, splitPrefix, unescape } from '../query/value-syntax.js';
-import { any, indexed, type Fragment } from '../sql/fragments.js';
-import { canonicalQuantity } from '../ucum.js';
+import { any, indexed } from '../sql/fragments.js';
+import { canonicalQuantity, canonicalRange } from '../ucum.js';
 import { pointCondition } from './ordered-match.js';
 import { UCUM } from './quantity-values.js';
-import { q } from '../sql/sql-text.js';
+import { q, type SqlText } from '../sql/sql-text.js';
 
 /** `[prefix]number|system|code` or `[prefix]number||unit` or `[prefix]number` (R4 §3.1.1.4.11). */
 export function parseQuantityValue(raw: string, name: string): QuantityValue {
@@ -19,14 +19,13 @@ export function parseQuantityValue(raw: string, name: string): QuantityValue {
  * matches; other units compare as written (the code, or the unit text where a value has no
  * code; without a system, R4 matches either).
  */
-export function quantitySql(alias: string, keys: readonly number[], values: readonly QuantityValue[]): Fragment {
+export function quantitySql(alias: string, keys: readonly number[], values: readonly QuantityValue[]): SqlText {
   const conds = values.map((v) => {
     if (v.code !== undefined && v.system === UCUM) {
       const c = canonicalQuantity(v.value, v.code);
-      const lo = canonicalQuantity(v.lo, v.code);
-      const hi = canonicalQuantity(v.hi, v.code);
-      if (c !== undefined && lo !== undefined && hi !== undefined) {
-        return q`(x.ccode = ${c.code} and ${pointCondition(q`x.clo`, q`x.chi`, { prefix: v.prefix, value: c.value, lo: lo.value, hi: hi.value })})`;
+      const range = canonicalRange(v.lo, v.hi, v.code);
+      if (c !== undefined && range !== undefined) {
+        return q`(x.ccode = ${c.code} and ${pointCondition(q`x.clo`, q`x.chi`, { prefix: v.prefix, value: c.value, lo: range.low, hi: range.high })})`;
       }
     }
     const unit = v.code === undefined ? q`true` : q`x.code = ${v.code}`;

@@ -1,5 +1,5 @@
 import type { RowOf } from '../index/index-tables.js';
-import { canonicalQuantity } from '../ucum.js';
+import { canonicalRange } from '../ucum.js';
 import { isObj, str, type Obj } from './value-shapes.js';
 
 type QuantityRow = RowOf<'search_quantity'>;
@@ -27,22 +27,15 @@ export function quantityRows(value: unknown): QuantityRow[] {
 function row(q: Obj, lo: number, hi: number): QuantityRow {
   const system = str(q.system);
   const code = str(q.code) ?? str(q.unit);
-  const canonical = system === UCUM && code !== null ? canonicalBounds(lo, hi, code) : undefined;
+  const canonical = system === UCUM && code !== null ? canonicalRange(lo, hi, code) : undefined;
   return {
     system,
     code,
     lo: String(lo),
     hi: String(hi),
     ccode: canonical?.code ?? null,
-    clo: canonical === undefined ? null : String(canonical.lo),
-    chi: canonical === undefined ? null : String(canonical.hi),
+    clo: canonical === undefined ? null : String(canonical.low),
+    chi: canonical === undefined ? null : String(canonical.high),
   };
 }
 
-export function canonicalBounds(lo: number, hi: number, code: string): { code: string; lo: number; hi: number } | undefined {
-  const a = Number.isFinite(lo) ? canonicalQuantity(lo, code) : undefined;
-  const b = Number.isFinite(hi) ? canonicalQuantity(hi, code) : undefined;
-  const unit = a?.code ?? b?.code;
-  if (unit === undefined || (Number.isFinite(lo) && a === undefined) || (Number.isFinite(hi) && b === undefined)) return undefined;
-  return { code: unit, lo: a?.value ?? -Infinity, hi: b?.value ?? Infinity };
-}
