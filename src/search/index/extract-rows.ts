@@ -7,24 +7,16 @@ import { referenceRows } from '../types/reference-values.js';
 import { stringRows } from '../types/string-values.js';
 import { tokenRows } from '../types/token-values.js';
 import { uriRows } from '../types/uri-values.js';
-import { INDEX_TABLE_NAMES, type IndexTable, type RowOf } from './index-tables.js';
+import { INDEX_TABLE_NAMES, TABLE_OF, type IndexTable, type RowOf } from './index-tables.js';
 
 /** One index row: its parameter's key and the table's columns. */
 export type IndexRow<T extends IndexTable> = RowOf<T> & { readonly param: number };
 /** The index rows of one resource (or of several, see index-writes.ts), per table. */
 export type IndexRows = { [T in IndexTable]: IndexRow<T>[] };
 
-const TABLE_OF: Readonly<Record<Exclude<ParamType, 'composite' | 'special'>, IndexTable>> = {
-  token: 'search_token',
-  string: 'search_string',
-  date: 'search_date',
-  number: 'search_number',
-  quantity: 'search_quantity',
-  reference: 'search_reference',
-  uri: 'search_uri',
-};
+type Simple = Exclude<ParamType, 'composite' | 'special'>;
 
-const ROWS_OF: { readonly [K in keyof typeof TABLE_OF]: (value: unknown) => RowOf<(typeof TABLE_OF)[K]>[] } = {
+const ROWS_OF: { readonly [K in Simple]: (value: unknown) => RowOf<(typeof TABLE_OF)[K]>[] } = {
   token: tokenRows,
   string: stringRows,
   date: dateRows,

@@ -1,3 +1,5 @@
+import type { ParamType } from '../params/search-param.js';
+
 /**
  * The search index tables: one per parameter type, one row per indexed value, keyed by the
  * resource's `rid` and the parameter's key. Column lists are defined once here; the migration,
@@ -30,6 +32,18 @@ export type ColumnsOf<T extends IndexTable> = keyof (typeof INDEX_TABLES)[T];
 export type RowOf<T extends IndexTable> = { readonly [C in ColumnsOf<T>]: string | null };
 
 export const INDEX_TABLE_NAMES = Object.keys(INDEX_TABLES) as IndexTable[];
+
+/** The table that holds a parameter type's rows. */
+export const TABLE_OF: Readonly<Record<Exclude<ParamType, 'special'>, IndexTable>> = {
+  token: 'search_token',
+  string: 'search_string',
+  date: 'search_date',
+  number: 'search_number',
+  quantity: 'search_quantity',
+  reference: 'search_reference',
+  uri: 'search_uri',
+  composite: 'search_composite',
+};
 
 export function columnsOf<T extends IndexTable>(table: T): ColumnsOf<T>[] {
   return Object.keys(INDEX_TABLES[table]) as ColumnsOf<T>[];

@@ -16,15 +16,17 @@ const UNINDEXED = new Set(['_text', '_content', '_query', 'near']);
 export interface ParamRegistry {
   /** The parameters of a type by code (undefined for an unknown type). */
   forType(type: string): ReadonlyMap<string, SearchParam> | undefined;
-  /** The types that have a parameter with this code (for system-level search). */
+  /** Every resource type, sorted. */
   readonly resourceTypes: readonly string[];
   /** How many expression parts were compiled to direct accessors, and how many use fhirpath. */
   readonly stats: { readonly compiled: number; readonly fhirpath: number };
 }
 
 export function buildParamRegistry(definitions: R4Definitions, engine: ExpressionEngine = 'compiled'): ParamRegistry {
+  // R4 base parameters first; a US Core parameter adds only codes the base lacks (race, ethnicity …).
+  const all = [...definitions.searchParameters, ...definitions.usCore.searchParameters];
   const byUrl = new Map<string, SearchParameterDefinition>();
-  for (const d of [...definitions.searchParameters, ...definitions.usCore.searchParameters]) if (!byUrl.has(d.url)) byUrl.set(d.url, d);
+  for (const d of all) if (!byUrl.has(d.url)) byUrl.set(d.url, d);
   const stats = { compiled: 0, fhirpath: 0 };
   const accessorFor = (expression: string, base?: string): Accessor => {
     const compiled = engine === 'compiled' ? compilePathAccessor(expression, base) : undefined;
@@ -41,8 +43,7 @@ export function buildParamRegistry(definitions: R4Definitions, engine: Expressio
   const keys = new Map<number, string>();
   for (const type of types) {
     const params = new Map<string, SearchParam>();
-    // R4 base parameters first; a US Core parameter adds only codes the base lacks (race, ethnicity …).
-    for (const d of [...definitions.searchParameters, ...definitions.usCore.searchParameters]) {
+    for (const d of all) {
       if (params.has(d.code) || !appliesTo(d, type)) continue;
       const param = toParam(d, type, accessorFor, byUrl);
       const clash = keys.get(param.key);
@@ -50,7 +51,7 @@ export function buildParamRegistry(definitions: R4Definitions, engine: Expressio
       keys.set(param.key, `${type}.${d.code}`);
       params.set(d.code, param);
     }
-    registry.set(type, withAliases(params, [...definitions.searchParameters, ...definitions.usCore.searchParameters], type));
+    registry.set(type, withAliases(params, byUrl, type));
   }
   return { forType: (type) => registry.get(type), resourceTypes: types, stats };
 }
@@ -67,12 +68,10 @@ function toParam(
 ): SearchParam {
   const base: Omit<SearchParam, 'accessor' | 'composite'> = {
     key: paramKey(type, d.code),
-    resourceType: type,
     code: d.code,
     type: d.type,
     target: d.target ?? [],
     url: d.url,
-    modifiers: d.modifier ?? [],
   };
   if (COLUMN_PARAMS.has(d.code) || UNINDEXED.has(d.code) || d.expression === undefined || d.type === 'special') return base;
   const parts = partsFor(d.expression, type);
@@ -91,8 +90,7 @@ function toParam(
  * components) as aliases of them, so their values are not indexed twice: a fifth of an
  * Observation's index rows were such duplicates.
  */
-function withAliases(params: Map<string, SearchParam>, defs: readonly SearchParameterDefinition[], type: string): Map<string, SearchParam> {
-  const defOf = new Map(defs.map((d) => [d.url, d]));
+function withAliases(params: Map<string, SearchParam>, defOf: ReadonlyMap<string, SearchParameterDefinition>, type: string): Map<string, SearchParam> {
   const partsOf = (p: SearchParam): string[] => partsFor(defOf.get(p.url)?.expression ?? '', type);
   const shape = (p: SearchParam): string => `${p.type}\u0000${JSON.stringify(defOf.get(p.url)?.component?.map((c) => c.expression) ?? [])}`;
   const indexed = [...params.values()].filter((p) => p.accessor !== undefined || p.composite !== undefined);

@@ -16,7 +16,6 @@ export interface CompositeDefinition {
 export interface SearchParam {
   /** Key of its rows in the index tables (see param-key.ts). */
   readonly key: number;
-  readonly resourceType: string;
   readonly code: string;
   readonly type: ParamType;
   /** Reference types it may point to (reference parameters). */
@@ -33,6 +32,4 @@ export interface SearchParam {
    * `component-code`): their keys. It has no rows of its own; a search looks in theirs.
    */
   readonly aliasOf?: readonly number[];
-  /** Modifiers the definition declares (reference/token ones beyond the type's defaults). */
-  readonly modifiers: readonly string[];
 }

@@ -6,6 +6,7 @@ import { parseDateValue } from '../types/date-match.js';
 import { parseNumberValue } from '../types/number-match.js';
 import { parseQuantityValue } from '../types/quantity-match.js';
 import { parseReferenceValue } from '../types/reference-match.js';
+import { isSortable } from '../sql/sort-sql.js';
 import type { Clause, IncludeSpec, ResolvedParam, SearchQuery, SortKey, SummaryMode, TotalMode } from './search-query.js';
 import type { SearchLimits } from './search-limits.js';
 import { parseToken, splitOr, unescape } from './value-syntax.js';
@@ -213,8 +214,6 @@ function parseCount(ctx: ParseContext, value: string | null): number {
   return Math.min(Number(value), ctx.limits.maxCount);
 }
 
-const SORTABLE = new Set(['date', 'string', 'token', 'number', 'quantity', 'reference', 'uri']);
-
 function parseSort(ctx: ParseContext, types: readonly string[], values: readonly string[]): SortKey[] {
   const keys = values.flatMap((v) => v.split(',')).filter((v) => v !== '');
   return keys.map((k) => {
@@ -223,7 +222,7 @@ function parseSort(ctx: ParseContext, types: readonly string[], values: readonly
     if (code === '_id' || code === '_lastUpdated') return { code, descending, param: code };
     const resolved = resolve(ctx, types, code);
     if (resolved instanceof Ignored) throw new FhirkeepError('invalid-parameter', `_sort: ${resolved.reason}`);
-    if (!SORTABLE.has(resolved.param.type)) throw new FhirkeepError('invalid-parameter', `_sort: ${code} is a ${resolved.param.type} parameter and cannot be sorted on`);
+    if (!isSortable(resolved.param.type)) throw new FhirkeepError('invalid-parameter', `_sort: ${code} is a ${resolved.param.type} parameter and cannot be sorted on`);
     return { code, descending, param: resolved.param };
   });
 }

@@ -1,3 +1,4 @@
+import { TABLE_OF } from '../index/index-tables.js';
 import type { Clause } from '../query/search-query.js';
 import { compositeSql } from '../types/composite-match.js';
 import { dateSql } from '../types/date-match.js';
@@ -8,17 +9,17 @@ import { referenceSql } from '../types/reference-match.js';
 import { stringSql } from '../types/string-match.js';
 import { tokenSql, tokenTextSql } from '../types/token-match.js';
 import { uriSql } from '../types/uri-match.js';
-import { any, paramIs, type Fragment } from './fragments.js';
-import { q, raw } from './sql-text.js';
+import { any, paramIs } from './fragments.js';
+import { q, raw, type SqlText } from './sql-text.js';
 
 /**
  * The read rule of the request's AccessScope over a `resources` row alias: every row a
  * search reaches — results, chain targets, `_has` sources, includes — must satisfy it.
  */
-export type ScopeFilter = (alias: string) => Fragment | undefined;
+export type ScopeFilter = (alias: string) => SqlText | undefined;
 
 /** One clause as a condition on the `resources` row `alias`; `depth` names nested aliases. */
-export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, depth = 1): Fragment {
+export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, depth = 1): SqlText {
   switch (clause.kind) {
     case 'token':
       return tokenSql(alias, clause.param.keys, clause.values, clause.modifier === 'not');
@@ -39,7 +40,7 @@ export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, dep
     case 'composite':
       return compositeSql(alias, clause.param.keys, clause.values);
     case 'missing': {
-      const present = q`exists (select 1 from ${raw(tableOf(clause.param.type))} x where x.rid = ${raw(alias)}.rid and ${paramIs(clause.param.keys)})`;
+      const present = q`exists (select 1 from ${raw(TABLE_OF[clause.param.type as keyof typeof TABLE_OF])} x where x.rid = ${raw(alias)}.rid and ${paramIs(clause.param.keys)})`;
       return clause.missing ? q`not ${present}` : present;
     }
     case 'id': {
@@ -71,8 +72,4 @@ export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, dep
           and ${clauseSql(h, clause.inner, scope, depth + 1)} ${pred === undefined ? q`` : q`and ${pred}`})`;
     }
   }
-}
-
-function tableOf(type: string): string {
-  return type === 'composite' ? 'search_composite' : `search_${type}`;
 }

@@ -3,12 +3,12 @@ import { normalizeText } from '../normalize-text.js';
 import type { ParamType } from '../params/search-param.js';
 import type { CompositeSecond, TokenValue } from '../query/search-query.js';
 import { parseToken, splitOn, unescape } from '../query/value-syntax.js';
-import { any, indexed, startsWith, type Fragment } from '../sql/fragments.js';
+import { any, indexed, startsWith } from '../sql/fragments.js';
 import { parseDateValue } from './date-match.js';
 import { instantParam, pointCondition, rangeCondition } from './ordered-match.js';
 import { parseQuantityValue } from './quantity-match.js';
 import { tokenCondition } from './token-match.js';
-import { q } from '../sql/sql-text.js';
+import { q, type SqlText } from '../sql/sql-text.js';
 
 /** `code$value` (R4 §3.1.1.4.12): the first part a token, the second parsed by its own type. */
 export function parseCompositeValue(raw: string, name: string, second: ParamType): { first: TokenValue; second: CompositeSecond } {
@@ -32,12 +32,12 @@ export function parseCompositeValue(raw: string, name: string, second: ParamType
   }
 }
 
-export function compositeSql(alias: string, keys: readonly number[], values: readonly { first: TokenValue; second: CompositeSecond }[]): Fragment {
+export function compositeSql(alias: string, keys: readonly number[], values: readonly { first: TokenValue; second: CompositeSecond }[]): SqlText {
   const conds = values.map(({ first, second }) => q`(${tokenCondition(first)} and ${secondCondition(second)})`);
   return indexed('search_composite', alias, keys, any(conds));
 }
 
-function secondCondition(s: CompositeSecond): Fragment {
+function secondCondition(s: CompositeSecond): SqlText {
   switch (s.type) {
     case 'token':
       return tokenCondition(s.value, q`x.v_system`, q`x.v_code`);

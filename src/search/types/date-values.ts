@@ -10,7 +10,7 @@ export function dateRows(value: unknown): RowOf<'search_date'>[] {
   return dateRanges(value).map((r) => ({ lo: instantText(r.lo), hi: instantText(r.hi) }));
 }
 
-export function dateRanges(value: unknown): InstantRange[] {
+function dateRanges(value: unknown): InstantRange[] {
   if (typeof value === 'string') {
     const r = parseDateRange(value);
     return r === undefined ? [] : [r];

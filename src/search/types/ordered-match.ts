@@ -1,13 +1,12 @@
 import type { OrderedValue } from '../query/search-query.js';
-import type { Fragment } from '../sql/fragments.js';
-import { q } from '../sql/sql-text.js';
+import { q, type SqlText } from '../sql/sql-text.js';
 
 /**
  * The comparison prefixes over a stored range [lo, hi] (R4 §3.1.1.4.1). `rangeCondition` is the
  * date semantics (the search value is a range at its precision), `pointCondition` the number
  * and quantity semantics (a stored value against the search number, `eq` within its precision).
  */
-export function rangeCondition(lo: Fragment, hi: Fragment, v: OrderedValue, cast: (x: number) => Fragment): Fragment {
+export function rangeCondition(lo: SqlText, hi: SqlText, v: OrderedValue, cast: (x: number) => SqlText): SqlText {
   const slo = cast(v.lo);
   const shi = cast(v.hi);
   const within = q`(${lo} >= ${slo} and ${hi} <= ${shi})`;
@@ -37,8 +36,8 @@ export function rangeCondition(lo: Fragment, hi: Fragment, v: OrderedValue, cast
   }
 }
 
-export function pointCondition(lo: Fragment, hi: Fragment, v: OrderedValue): Fragment {
-  const n = (x: number): Fragment => q`${String(x)}::numeric`;
+export function pointCondition(lo: SqlText, hi: SqlText, v: OrderedValue): SqlText {
+  const n = (x: number): SqlText => q`${String(x)}::numeric`;
   switch (v.prefix) {
     case 'eq':
       return q`(${lo} >= ${n(v.lo)} and ${hi} < ${n(v.hi)})`;
@@ -65,6 +64,6 @@ export function pointCondition(lo: Fragment, hi: Fragment, v: OrderedValue): Fra
 }
 
 /** An instant in epoch ms as a timestamptz parameter. */
-export function instantParam(): (ms: number) => Fragment {
+export function instantParam(): (ms: number) => SqlText {
   return (ms) => q`${new Date(ms).toISOString()}::timestamptz`;
 }

@@ -1,10 +1,10 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { ReferenceValue } from '../query/search-query.js';
 import { parseToken, unescape } from '../query/value-syntax.js';
-import { any, indexed, paramIs, type Fragment } from '../sql/fragments.js';
+import { any, indexed, paramIs } from '../sql/fragments.js';
 import { tokenCondition } from './token-match.js';
 import { parseRelative } from './reference-values.js';
-import { q } from '../sql/sql-text.js';
+import { q, type SqlText } from '../sql/sql-text.js';
 
 /**
  * A reference search value (R4 §3.1.1.4.10): `Type/id`, a bare `id` (typed by a `:Type`
@@ -29,7 +29,7 @@ export function parseReferenceValue(raw: string, name: string, fhirBase: string,
   throw new FhirkeepError('invalid-parameter', `${name}: "${value}" is not a reference (Type/id, id or an absolute URL)`);
 }
 
-export function referenceCondition(v: ReferenceValue): Fragment {
+export function referenceCondition(v: ReferenceValue): SqlText {
   switch (v.kind) {
     case 'local':
       return v.type === undefined ? q`x.target_id = ${v.id}` : q`(x.target_id = ${v.id} and x.target_type = ${v.type})`;
@@ -40,7 +40,7 @@ export function referenceCondition(v: ReferenceValue): Fragment {
   }
 }
 
-export function referenceSql(alias: string, keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
+export function referenceSql(alias: string, keys: readonly number[], values: readonly ReferenceValue[]): SqlText {
   return indexed('search_reference', alias, keys, any(values.map((v) => referenceCondition(v))));
 }
 
@@ -48,6 +48,6 @@ export function referenceSql(alias: string, keys: readonly number[], values: rea
  * The resources a reference clause to specific local resources selects, as a rid set: a
  * search for one patient's records starts from it (see search-runner.ts).
  */
-export function referenceRidsSql(keys: readonly number[], values: readonly ReferenceValue[]): Fragment {
+export function referenceRidsSql(keys: readonly number[], values: readonly ReferenceValue[]): SqlText {
   return q`select distinct x.rid from search_reference x where ${paramIs(keys)} and ${any(values.map((v) => referenceCondition(v)))}`;
 }

@@ -1,13 +1,13 @@
 import { normalizeText } from '../normalize-text.js';
-import { any, indexed, likeLiteral, startsWith, type Fragment } from '../sql/fragments.js';
-import { q } from '../sql/sql-text.js';
+import { any, indexed, likeLiteral, startsWith } from '../sql/fragments.js';
+import { q, type SqlText } from '../sql/sql-text.js';
 
 /**
  * R4 §3.1.1.4.9: by default a string matches when a value starts with it, ignoring case and
  * accents (a range scan of the normalised index); `:exact` compares the text as written;
  * `:contains` finds it anywhere (a scan of the parameter's rows).
  */
-export function stringSql(alias: string, keys: readonly number[], values: readonly string[], modifier: 'exact' | 'contains' | undefined): Fragment {
+export function stringSql(alias: string, keys: readonly number[], values: readonly string[], modifier: 'exact' | 'contains' | undefined): SqlText {
   const conds = values.map((v) => {
     if (modifier === 'exact') return q`x.exact = ${v}`;
     const norm = normalizeText(v);
