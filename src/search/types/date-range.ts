@@ -23,7 +23,8 @@ export function parseDateRange(text: string): InstantRange | undefined {
   const hour = h === undefined ? 0 : Number(h);
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  // FHIR's years run from 0001 (R4 §2.24.0.1 date regex).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
   let offset = 0;
   if (zone !== undefined && zone !== 'Z') {
     const oh = Number(zone.slice(1, 3));
@@ -50,7 +51,8 @@ export function instantText(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+/** Epoch ms of a UTC calendar time (month 1–12). */
+export function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const date = new Date(0);
   // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
   date.setUTCFullYear(year, month - 1, day);
