@@ -407,6 +407,7 @@ const cases: [string, RegExp, Record<string, string>?][] = [
   ['/Patient?gender:exact=male', /modifier/],
   ['/Patient?name:missing=maybe', /true or false/],
   ['/Patient?_cursor=garbage', /_cursor/],
+  [`/Patient?_cursor=${Buffer.from(JSON.stringify({ kind: 'after', rid: '9999999999999999999' })).toString('base64url')}`, /_cursor/],
   ['/Patient?_total=all', /_total/],
   ['/Patient?_summary=yes', /_summary/],
   ['/Patient?_elements=na%20me', /_elements/],

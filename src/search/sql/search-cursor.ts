@@ -7,6 +7,9 @@ import { FhirkeepError } from '../../errors/fhirkeep-error.js';
  */
 export type SearchCursor = { readonly kind: 'after' | 'before'; readonly rid: string } | { readonly kind: 'offset'; readonly offset: number };
 
+/** The largest bigint: a larger rid would fail in PostgreSQL rather than as a bad cursor. */
+const MAX_RID = 2n ** 63n - 1n;
+
 export function encodeCursor(cursor: SearchCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
@@ -19,7 +22,7 @@ export function decodeCursor(text: string): SearchCursor {
     throw badCursor();
   }
   const c = value as Record<string, unknown> | null;
-  if ((c?.kind === 'after' || c?.kind === 'before') && typeof c.rid === 'string' && /^\d{1,19}$/.test(c.rid)) return { kind: c.kind, rid: c.rid };
+  if ((c?.kind === 'after' || c?.kind === 'before') && typeof c.rid === 'string' && /^\d{1,19}$/.test(c.rid) && BigInt(c.rid) <= MAX_RID) return { kind: c.kind, rid: c.rid };
   if (c?.kind === 'offset' && Number.isSafeInteger(c.offset) && (c.offset as number) >= 0) return { kind: 'offset', offset: c.offset as number };
   throw badCursor();
 }
