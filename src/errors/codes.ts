@@ -13,7 +13,17 @@ export const ERROR_TABLE = {
   'invalid-patch': { status: 400, issue: 'invalid' },
   'unknown-operation': { status: 400, issue: 'not-supported' },
   'unauthorized': { status: 401, issue: 'login', oauth: 'invalid_token' },
-  'forbidden': { status: 403, issue: 'forbidden' },
+  'forbidden': { status: 403, issue: 'forbidden', oauth: 'insufficient_scope' },
+  // OAuth 2.0 errors (RFC 6749 §4.1.2.1, §5.2; RFC 7009 §2.2.1): only OAuth endpoints throw these.
+  'invalid-request': { status: 400, issue: 'invalid', oauth: 'invalid_request' },
+  'invalid-client': { status: 401, issue: 'login', oauth: 'invalid_client' },
+  'invalid-grant': { status: 400, issue: 'invalid', oauth: 'invalid_grant' },
+  'unauthorized-client': { status: 400, issue: 'forbidden', oauth: 'unauthorized_client' },
+  'unsupported-grant-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_grant_type' },
+  'unsupported-response-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_response_type' },
+  'unsupported-token-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_token_type' },
+  'invalid-scope': { status: 400, issue: 'invalid', oauth: 'invalid_scope' },
+  'access-denied': { status: 403, issue: 'forbidden', oauth: 'access_denied' },
   'not-found': { status: 404, issue: 'not-found' },
   'unknown-type': { status: 404, issue: 'not-supported' },
   'method-not-allowed': { status: 405, issue: 'not-supported' },
@@ -25,14 +35,13 @@ export const ERROR_TABLE = {
   'payload-too-large': { status: 413, issue: 'too-long' },
   'unsupported-media-type': { status: 415, issue: 'not-supported' },
   'unprocessable': { status: 422, issue: 'processing' },
-  'too-many-requests': { status: 429, issue: 'throttled' },
-  'internal': { status: 500, issue: 'exception' },
+  'too-many-requests': { status: 429, issue: 'throttled', oauth: 'temporarily_unavailable' },
+  'internal': { status: 500, issue: 'exception', oauth: 'server_error' },
   'not-implemented': { status: 501, issue: 'not-supported' },
-  'unavailable': { status: 503, issue: 'transient' },
+  'unavailable': { status: 503, issue: 'transient', oauth: 'temporarily_unavailable' },
 } as const satisfies Record<string, { status: number; issue: string; oauth?: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
-
 
 /** The error code an HTTP status stands for (first in table order), e.g. for a failed bundle entry. */
 export function codeForStatus(status: number): ErrorCode {

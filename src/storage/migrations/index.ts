@@ -1,6 +1,7 @@
 import { resources } from './001-resources.js';
 import { searchIndex } from './002-search-index.js';
+import { authorization } from './003-authorization.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [resources, searchIndex];
+export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization];

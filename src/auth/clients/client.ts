@@ -1,0 +1,36 @@
+import type { JSONWebKeySet } from 'jose';
+
+export const CLIENT_TYPES = ['smart', 'service', 'broker', 'research'] as const;
+/** smart: SMART app (user-facing); service: backend service; broker: data broker for organizations; research: research partner. */
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+/** A registered application as the authorization server sees it. Secrets never leave storage. */
+export interface RegisteredClient {
+  readonly id: string;
+  readonly type: ClientType;
+  readonly name: string;
+  /** Public clients (browser/native apps) have no secret and must use PKCE. */
+  readonly isPublic: boolean;
+  readonly hasSecret: boolean;
+  /** Exact-match redirect URIs (RFC 9700 §4.1.1). */
+  readonly redirectUris: readonly string[];
+  /** Inline public keys for private_key_jwt. */
+  readonly jwks: JSONWebKeySet | undefined;
+  /** Where the client publishes its public keys for private_key_jwt. */
+  readonly jwksUri: string | undefined;
+  readonly requirePkce: boolean;
+  /** The scopes this client may ever be granted (SMART v1 or v2 syntax). */
+  readonly scopes: readonly string[];
+  readonly launchUri: string | undefined;
+  readonly ownerAccount: string | undefined;
+  readonly createdAt: Date;
+  readonly revoked: boolean;
+}
+
+/** How a client proved who it is at the token, introspection or revocation endpoint. */
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+export interface AuthenticatedClient {
+  readonly client: RegisteredClient;
+  readonly method: ClientAuthMethod;
+}

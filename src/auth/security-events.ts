@@ -1,0 +1,26 @@
+/** The security-relevant events the authorization server records (issue 4 §6; AuditEvents later). */
+export type SecurityEventKind =
+  | 'login'
+  | 'logout'
+  | 'token-issue'
+  | 'token-refresh'
+  | 'token-revoke'
+  | 'grant-revoke'
+  | 'consent'
+  | 'client-create'
+  | 'client-revoke'
+  | 'account-create';
+
+export interface SecurityEvent {
+  readonly kind: SecurityEventKind;
+  readonly outcome: 'success' | 'failure';
+  readonly accountId?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly grantId?: string | undefined;
+  readonly ip?: string | undefined;
+  /** Why, what: never a secret, a password or a token. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** Records one event; failures to record are logged, never thrown into the request. */
+export type RecordSecurityEvent = (event: SecurityEvent) => void;
