@@ -1,0 +1,16 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** 256 random bits, base64url: unguessable, so a plain SHA-256 is a safe stored form (no KDF needed). */
+export function randomSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Compares a presented secret with a stored hash in constant time. */
+export function matchesHash(presented: string, stored: Buffer): boolean {
+  const hash = sha256(presented);
+  return hash.length === stored.length && timingSafeEqual(hash, stored);
+}
