@@ -1,20 +1,38 @@
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { AccessTokenClaims, AccessTokens } from '../auth/tokens/access-token.js';
+import { bearerToken } from '../auth/tokens/bearer.js';
 import { devOpenScope, type AccessScope } from './scope.js';
 
 export interface RequestCredentials {
   readonly authorization: string | undefined;
 }
 
+export interface ScopeResolverOptions {
+  /** FHIRKEEP_DEV_NO_AUTH: a request without credentials may do anything (development only). */
+  readonly devNoAuth: boolean;
+  readonly accessTokens: AccessTokens;
+  /** Compiles a verified token's grants into the scope its requests run in. */
+  readonly scopeOf: (claims: AccessTokenClaims) => AccessScope;
+}
+
+/** Compiled scopes kept per token (by jti), so a token's scopes are compiled once, not per request. */
+const COMPILED_CACHE_SIZE = 10_000;
+
 /**
- * Builds the AccessScope of an incoming request. Until the authorization server exists, the
- * only way in is the explicit development switch; without it every data request is refused,
- * so a deployment can never serve data unauthenticated by accident.
+ * Builds the AccessScope of an incoming request from its bearer token: no token, or a token
+ * that is invalid, expired, revoked or for another audience, is a 401 (RFC 6750 §3.1). The
+ * development switch lets requests without any credentials through; a token is still checked.
  */
-export function createScopeResolver(devNoAuth: boolean): (credentials: RequestCredentials) => AccessScope {
-  return () => {
-    if (devNoAuth) return devOpenScope();
-    throw new FhirkeepError('unauthorized', 'Authentication is required (no authorization server is configured yet)', {
-      headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' },
-    });
+export function createScopeResolver(o: ScopeResolverOptions): (credentials: RequestCredentials) => Promise<AccessScope> {
+  const compiled = new Map<string, AccessScope>();
+  return async ({ authorization }) => {
+    if (o.devNoAuth && authorization === undefined) return devOpenScope();
+    const claims = await o.accessTokens.verify(bearerToken(authorization));
+    let scope = compiled.get(claims.jti);
+    if (scope === undefined) {
+      scope = o.scopeOf(claims);
+      if (compiled.size >= COMPILED_CACHE_SIZE) compiled.delete(compiled.keys().next().value as string);
+      compiled.set(claims.jti, scope);
+    }
+    return scope;
   };
 }

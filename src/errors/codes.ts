@@ -21,7 +21,6 @@ export const ERROR_TABLE = {
   'unauthorized-client': { status: 400, issue: 'forbidden', oauth: 'unauthorized_client' },
   'unsupported-grant-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_grant_type' },
   'unsupported-response-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_response_type' },
-  'unsupported-token-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_token_type' },
   'invalid-scope': { status: 400, issue: 'invalid', oauth: 'invalid_scope' },
   'access-denied': { status: 403, issue: 'forbidden', oauth: 'access_denied' },
   'not-found': { status: 404, issue: 'not-found' },

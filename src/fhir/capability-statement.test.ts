@@ -86,3 +86,15 @@ test('nothing to offer is left out rather than listed empty, and the statement s
   assert.equal(rest.interaction, undefined);
   assert.equal(rest.resource[0]?.interaction, undefined);
 });
+
+test('rest.security names SMART-on-FHIR and carries the oauth-uris extension; still valid R4', () => {
+  const base = 'http://localhost:8080';
+  const oauth = { authorize: `${base}/oauth2/authorize`, token: `${base}/oauth2/token`, revoke: `${base}/oauth2/revoke`, introspect: `${base}/oauth2/introspect`, manage: `${base}/portal` };
+  const cs = buildCapabilityStatement({ ...input, oauth });
+  assert.ok(validateResource(cs).ok);
+  const security = (restOf(cs) as unknown as { security: { service: { coding: { code: string }[] }[]; extension: { url: string; extension: { url: string; valueUri: string }[] }[] } }).security;
+  assert.equal(security.service[0]?.coding[0]?.code, 'SMART-on-FHIR');
+  const uris = security.extension.find((e) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');
+  assert.deepEqual(Object.fromEntries((uris?.extension ?? []).map((e) => [e.url, e.valueUri])), oauth);
+  assert.equal((restOf(buildCapabilityStatement(input)) as unknown as { security?: unknown }).security, undefined);
+});

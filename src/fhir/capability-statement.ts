@@ -29,6 +29,37 @@ export interface CapabilityInput {
   readonly instantiates?: readonly string[];
   /** When the statement is published (the server's start). */
   readonly date: Date;
+  /** The authorization server's endpoints, for the SMART `oauth-uris` extension. */
+  readonly oauth?: { readonly authorize: string; readonly token: string; readonly revoke: string; readonly introspect: string; readonly manage: string };
+}
+
+/**
+ * `rest.security` (SMART App Launch 2.x §"Capability Statement"): the SMART-on-FHIR service code
+ * and the oauth-uris extension, so clients that predate .well-known discovery find the endpoints.
+ */
+function security(oauth: NonNullable<CapabilityInput['oauth']>): Record<string, unknown> {
+  const uri = (url: string, valueUri: string) => ({ url, valueUri });
+  return {
+    cors: true,
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+      },
+    ],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          uri('authorize', oauth.authorize),
+          uri('token', oauth.token),
+          uri('revoke', oauth.revoke),
+          uri('introspect', oauth.introspect),
+          uri('manage', oauth.manage),
+        ],
+      },
+    ],
+  };
 }
 
 interface SearchParamEntry {
@@ -71,6 +102,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
     rest: [
       {
         mode: 'server',
+        ...(input.oauth === undefined ? {} : { security: security(input.oauth) }),
         resource: [...input.resourceTypes].sort().map((type) => {
           const own = params.filter((p) => p.base.includes(type)).map(entry).sort(byName);
           return {

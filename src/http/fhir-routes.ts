@@ -11,7 +11,7 @@ const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 
 export interface FhirRoutesOptions {
   readonly router: FhirRouter;
-  readonly resolveScope: (credentials: RequestCredentials) => AccessScope;
+  readonly resolveScope: (credentials: RequestCredentials) => Promise<AccessScope>;
 }
 
 /** The Fastify adapter for the FHIR router: negotiation and transport only, no FHIR logic. */
@@ -35,7 +35,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
-        scope = resolveScope({ authorization: request.headers.authorization });
+        scope = await resolveScope({ authorization: request.headers.authorization });
       } catch (e) {
         if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
         throw e;

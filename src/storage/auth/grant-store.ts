@@ -1,8 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Grant, GrantType, LaunchContext } from '../../auth/grants/grant.js';
-
-/** NOTIFY channel: every node's revocation view listens (src/auth/tokens/revocation-view.ts). */
-export const REVOCATION_CHANNEL = 'fhirkeep_revocations';
+import { notifyRevoked } from './revocation-feed.js';
 
 interface GrantRow {
   id: string;
@@ -103,8 +101,6 @@ export interface GrantStore {
    * with no row (client-credentials tokens are not stored) gets a revoked row of its own.
    */
   revokeGrant(grant: { readonly id: string; readonly clientId: string; readonly expiresAt: Date }): Promise<void>;
-  /** Grant ids revoked after `since`: what the revocation view loads at start and after a reconnect. */
-  revokedSince(since: Date): Promise<string[]>;
   insertLaunch(launchHash: Buffer, clientId: string | undefined, context: LaunchContext, expiresAt: Date): Promise<void>;
   /** Marks a launch used and returns its context, if it exists, is unused, unexpired and (when bound) the client's. */
   consumeLaunch(launchHash: Buffer, clientId: string): Promise<LaunchContext | undefined>;
@@ -191,13 +187,8 @@ export function createGrantStore(sql: Sql): GrantStore {
           insert into grants (id, client_id, grant_type, scopes, expires_at, revoked_at)
           values (${g.id}, ${g.clientId}, 'client_credentials', '{}', ${g.expiresAt}, now())
           on conflict (id) do update set revoked_at = coalesce(grants.revoked_at, now())`;
-        await tx`select pg_notify(${REVOCATION_CHANNEL}, ${`grant:${g.id}`})`;
+        await notifyRevoked(tx as unknown as Sql, 'grant', g.id);
       });
-    },
-
-    async revokedSince(since) {
-      const rows = await sql<{ id: string }[]>`select id from grants where revoked_at > ${since}`;
-      return rows.map((r) => r.id);
     },
 
     async insertLaunch(launchHash, clientId, context, expiresAt) {

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
+import type { Grant } from '../../grants/grant.js';
+import { LIFETIMES } from '../../tokens/lifetimes.js';
+import type { GrantHandler } from '../token-endpoint.js';
+import { issueTokens } from './issue-tokens.js';
+
+/**
+ * RFC 6749 §4.4 / SMART Backend Services: a confidential client's own access. The grant is
+ * not stored (it lives exactly as long as its one access token); revoking the token stores it.
+ */
+export const clientCredentialsGrant: GrantHandler = async (request, { client, method }, deps) => {
+  // RFC 6749 §4.4.2: only confidential clients may use this grant.
+  if (method === 'none' || client.isPublic) throw new FhirkeepError('unauthorized-client', 'Public clients may not use client_credentials');
+  if (client.type === 'smart') throw new FhirkeepError('unauthorized-client', 'SMART apps sign users in with authorization_code; client_credentials is for services');
+  const requested = request.params.get('scope');
+  // RFC 6749 §3.3: without a scope parameter, the client's registered scopes.
+  let scopes: readonly string[] = client.scopes;
+  if (requested !== undefined) {
+    const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), client.scopes);
+    if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes this client is not registered for: ${refused.join(' ')}`);
+    scopes = granted;
+  }
+  if (scopes.length === 0) throw new FhirkeepError('invalid-scope', 'No scope was requested and the client has none registered');
+  const now = Date.now();
+  const grant: Grant = {
+    id: randomUUID(),
+    clientId: client.id,
+    accountId: undefined,
+    grantType: 'client_credentials',
+    scopes,
+    context: {},
+    createdAt: new Date(now),
+    expiresAt: new Date(now + LIFETIMES.accessToken * 1000),
+    revoked: false,
+  };
+  const response = await issueTokens(deps, { grant, account: undefined, scopes, refreshToken: undefined, nonce: undefined });
+  deps.record({ kind: 'token-issue', outcome: 'success', clientId: client.id, grantId: grant.id, ip: request.ip, detail: { grant_type: 'client_credentials', method, scope: response.scope } });
+  return response;
+};

@@ -1,0 +1,69 @@
+import type { AuthenticatedClient } from '../clients/client.js';
+import { matchesHash } from '../random-secret.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+import type { GrantStore } from '../../storage/auth/grant-store.js';
+import { splitRefreshToken } from './grants/issue-tokens.js';
+import type { OAuthParams } from './oauth-form.js';
+
+/** RFC 7662 §2.2, with the SMART token-introspection members (`patient`, `fhirUser`). */
+export type IntrospectionResponse =
+  | { readonly active: false }
+  | {
+      readonly active: true;
+      readonly scope: string;
+      readonly client_id: string;
+      readonly token_type: 'Bearer' | 'refresh_token';
+      readonly exp: number;
+      readonly iat?: number;
+      readonly sub?: string;
+      readonly aud?: string;
+      readonly iss?: string;
+      readonly patient?: string;
+      readonly fhirUser?: string;
+    };
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * POST /oauth2/introspect. A client sees only its own tokens: anything else — unknown, expired,
+ * revoked, malformed or another client's — is exactly `{"active": false}` (RFC 7662 §2.2, §4),
+ * so introspection cannot be used to probe for tokens.
+ */
+export async function introspect(
+  params: OAuthParams,
+  { client }: AuthenticatedClient,
+  deps: { readonly accessTokens: AccessTokens; readonly grants: GrantStore },
+): Promise<IntrospectionResponse> {
+  const token = params.require('token');
+  // The hint only orders the lookups (RFC 7662 §2.1); both kinds are tried.
+  if (token.split('.').length === 3) {
+    const claims = await deps.accessTokens.inspect(token);
+    if (claims === undefined || claims.client_id !== client.id) return INACTIVE;
+    return {
+      active: true,
+      scope: claims.scope,
+      client_id: claims.client_id,
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      ...(claims.patient === undefined ? {} : { patient: claims.patient }),
+      ...(claims.fhirUser === undefined ? {} : { fhirUser: claims.fhirUser }),
+    };
+  }
+  const parts = splitRefreshToken(token);
+  const found = parts === undefined ? undefined : await deps.grants.findRefreshToken(parts.id);
+  if (parts === undefined || found === undefined || !matchesHash(parts.secret, found.secretHash)) return INACTIVE;
+  const { grant } = found;
+  if (found.used || grant.revoked || grant.clientId !== client.id || found.expiresAt.getTime() <= Date.now()) return INACTIVE;
+  return {
+    active: true,
+    scope: found.scopes.join(' '),
+    client_id: grant.clientId,
+    token_type: 'refresh_token',
+    exp: Math.floor(found.expiresAt.getTime() / 1000),
+    ...(grant.accountId === undefined ? {} : { sub: grant.accountId }),
+  };
+}

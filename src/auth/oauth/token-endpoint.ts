@@ -1,0 +1,79 @@
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import type { GrantStore } from '../../storage/auth/grant-store.js';
+import type { Account } from '../accounts/account.js';
+import type { AuthenticatedClient } from '../clients/client.js';
+import type { RecordSecurityEvent } from '../security-events.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+import type { IdTokens } from '../tokens/id-token.js';
+import { authorizationCodeGrant } from './grants/authorization-code.js';
+import { clientCredentialsGrant } from './grants/client-credentials.js';
+import { refreshTokenGrant } from './grants/refresh-token.js';
+import type { OAuthParams } from './oauth-form.js';
+import type { TokenResponse } from './token-response.js';
+
+/** Client authentication as the token, introspection and revocation endpoints share it. */
+export type AuthenticateClient = (input: {
+  readonly authorization: string | undefined;
+  readonly form: URLSearchParams;
+  readonly tokenEndpointUrl: string;
+}) => Promise<AuthenticatedClient>;
+
+/** The SMART scope grammar, as the token endpoint needs it. */
+export interface ScopeRules {
+  /** Splits and checks a scope parameter; throws `invalid-scope` on a malformed scope. */
+  parse(text: string): readonly string[];
+  /** Which of `requested` fall within `allowed` (wildcards, v1/v2 equivalence, granular filters). */
+  narrow(requested: readonly string[], allowed: readonly string[]): { granted: string[]; refused: string[] };
+}
+
+export interface TokenEndpointDependencies {
+  readonly authenticateClient: AuthenticateClient;
+  readonly grants: GrantStore;
+  readonly accessTokens: AccessTokens;
+  readonly idTokens: IdTokens;
+  readonly scopes: ScopeRules;
+  readonly findAccount: (id: string) => Promise<Account | undefined>;
+  readonly record: RecordSecurityEvent;
+  readonly tokenEndpointUrl: () => string;
+  readonly fhirBase: () => string;
+}
+
+export interface TokenRequest {
+  readonly params: OAuthParams;
+  readonly authorization: string | undefined;
+  readonly ip: string;
+}
+
+/** One module per grant type (RFC 6749 §4.1.3, §4.4.2, §6). */
+export type GrantHandler = (request: TokenRequest, client: AuthenticatedClient, deps: TokenEndpointDependencies) => Promise<TokenResponse>;
+
+const GRANT_HANDLERS: Readonly<Record<string, GrantHandler>> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
+};
+
+/** POST /oauth2/token (RFC 6749 §3.2): authenticate the client, then hand over to its grant type. */
+export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpointDependencies): Promise<TokenResponse> {
+  const grantType = request.params.require('grant_type');
+  const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
+  // RFC 6749 §5.2: unsupported_grant_type, checked before the client so the answer names the real problem.
+  if (handler === undefined) throw new FhirkeepError('unsupported-grant-type', `The grant type ${grantType} is not supported`);
+  const client = await deps.authenticateClient({
+    authorization: request.authorization,
+    form: request.params.toSearchParams(),
+    tokenEndpointUrl: deps.tokenEndpointUrl(),
+  });
+  try {
+    return await handler(request, client, deps);
+  } catch (e) {
+    deps.record({
+      kind: grantType === 'refresh_token' ? 'token-refresh' : 'token-issue',
+      outcome: 'failure',
+      clientId: client.client.id,
+      ip: request.ip,
+      detail: { grant_type: grantType, error: e instanceof FhirkeepError ? e.code : 'internal' },
+    });
+    throw e;
+  }
+}

@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { Account } from '../auth/accounts/account.js';
+import { introspect } from '../auth/oauth/introspect.js';
+import { OAuthParams } from '../auth/oauth/oauth-form.js';
+import { revoke } from '../auth/oauth/revoke.js';
+import { handleTokenRequest, type TokenEndpointDependencies } from '../auth/oauth/token-endpoint.js';
+import { userinfo } from '../auth/oauth/userinfo.js';
+import { authorizationServerMetadata, authServerUrls, smartConfiguration } from '../auth/smart/discovery.js';
+import type { AccessTokens } from '../auth/tokens/access-token.js';
+import { bearerToken } from '../auth/tokens/bearer.js';
+import type { KeyRing } from '../auth/tokens/key-ring.js';
+import { NO_STORE, sendOAuthError } from './send-oauth-error.js';
+
+export interface OAuthRoutesOptions {
+  readonly token: TokenEndpointDependencies;
+  readonly accessTokens: AccessTokens;
+  readonly keys: KeyRing;
+  readonly findAccount: (id: string) => Promise<Account | undefined>;
+  readonly publicBase: () => string;
+}
+
+/** RFC 6749 §3.2: the token endpoint (and RFC 7009/7662's) take application/x-www-form-urlencoded bodies only. */
+function formOf(request: FastifyRequest): OAuthParams {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new FhirkeepError('invalid-request', 'The request body must be application/x-www-form-urlencoded (RFC 6749 §3.2)');
+  }
+  return OAuthParams.of(new URLSearchParams(typeof request.body === 'string' ? request.body : ''));
+}
+
+const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, string> = NO_STORE) =>
+  reply.headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
+
+/** The authorization server's machine endpoints: token, introspection, revocation, userinfo, JWKS and discovery. */
+export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions): void {
+  const urls = () => authServerUrls(o.publicBase());
+  const clientOf = (request: FastifyRequest, params: OAuthParams) =>
+    o.token.authenticateClient({ authorization: request.headers.authorization, form: params.toSearchParams(), tokenEndpointUrl: o.token.tokenEndpointUrl() });
+
+  app.post('/oauth2/token', async (request, reply) => {
+    try {
+      const params = formOf(request);
+      return sendJson(reply, await handleTokenRequest({ params, authorization: request.headers.authorization, ip: request.ip }, o.token));
+    } catch (e) {
+      return sendOAuthError(request, reply, e);
+    }
+  });
+
+  app.post('/oauth2/introspect', async (request, reply) => {
+    try {
+      const params = formOf(request);
+      const client = await clientOf(request, params);
+      return sendJson(reply, await introspect(params, client, { accessTokens: o.accessTokens, grants: o.token.grants }));
+    } catch (e) {
+      return sendOAuthError(request, reply, e);
+    }
+  });
+
+  app.post('/oauth2/revoke', async (request, reply) => {
+    try {
+      const params = formOf(request);
+      const client = await clientOf(request, params);
+      await revoke(params, client, { accessTokens: o.accessTokens, grants: o.token.grants, record: o.token.record, ip: request.ip });
+      return reply.status(200).headers(NO_STORE).send();
+    } catch (e) {
+      return sendOAuthError(request, reply, e);
+    }
+  });
+
+  const userinfoHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const claims = await o.accessTokens.verify(bearerToken(request.headers.authorization));
+      return sendJson(reply, await userinfo(claims, { findAccount: o.findAccount, fhirBase: urls().fhirBase }));
+    } catch (e) {
+      return sendOAuthError(request, reply, e);
+    }
+  };
+  app.get('/oauth2/userinfo', userinfoHandler);
+  app.post('/oauth2/userinfo', userinfoHandler);
+
+  // Keys rotate; a verifier meeting an unknown kid refetches, so a short cache is enough.
+  app.get('/oauth2/jwks', async (_request, reply) => sendJson(reply, o.keys.jwks(), { 'Cache-Control': 'public, max-age=300' }));
+
+  const discovery = { 'Cache-Control': 'public, max-age=3600' };
+  app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => sendJson(reply, smartConfiguration(urls()), discovery));
+  app.get('/.well-known/openid-configuration', async (_request, reply) => sendJson(reply, authorizationServerMetadata(urls()), discovery));
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => sendJson(reply, authorizationServerMetadata(urls()), discovery));
+}
