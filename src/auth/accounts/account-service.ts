@@ -79,12 +79,16 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
 
     bootstrapAdmin: (settings) => bootstrapAdmin({ accounts, record }, settings),
 
-    createOrganization: (input) =>
-      organizations.insertOrganization({
+    // async, so bad input rejects the promise like every other failure rather than throwing.
+    async createOrganization(input) {
+      return organizations.insertOrganization({
         name: validateOrganizationName(input.name),
         identifier: input.identifier === undefined ? undefined : validateIdentifier(input.identifier),
-      }),
-    createTeam: (organizationId, name) => organizations.insertTeam(organizationId, validateOrganizationName(name)),
+      });
+    },
+    async createTeam(organizationId, name) {
+      return organizations.insertTeam(organizationId, validateOrganizationName(name));
+    },
     findOrganization: (id) => organizations.findById(id),
     listOrganizations: () => organizations.list(),
 
