@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { isFhirkeepError } from '../../errors/fhirkeep-error.js';
+import { isFhirkeepError, type FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { SecurityEvent } from '../security-events.js';
 import { createAccountService, type AccountService } from './account-service.js';
 
@@ -18,7 +18,7 @@ before(async () => {
 after(() => testDb.drop());
 
 /** Asserts that `work` rejects with a FhirkeepError of this code whose message matches. */
-async function rejectsWith(work: Promise<unknown>, code: string, message: RegExp): Promise<Error> {
+async function rejectsWith(work: Promise<unknown>, code: string, message: RegExp): Promise<FhirkeepError> {
   let caught: unknown;
   await assert.rejects(work, (e: unknown) => {
     caught = e;
@@ -27,7 +27,7 @@ async function rejectsWith(work: Promise<unknown>, code: string, message: RegExp
     assert.match(e.message, message);
     return true;
   });
-  return caught as Error;
+  return caught as FhirkeepError;
 }
 
 const lastEvent = () => events.at(-1);
@@ -47,7 +47,7 @@ test('create stores an account without exposing its hash; find, find by email (a
 test('a duplicate email, in any case, is a 409 conflict', async () => {
   await service.create({ email: 'dup@example.org', password: PASSWORD, roles: ['researcher'] });
   const e = await rejectsWith(service.create({ email: 'DUP@example.ORG', password: PASSWORD, roles: ['admin'] }), 'version-conflict', /exists already/);
-  assert.equal((e as { status?: number }).status, 409);
+  assert.equal(e.status, 409);
 });
 
 test('bad input names every problem: email, password, roles, FHIR ids', async () => {
@@ -57,7 +57,7 @@ test('bad input names every problem: email, password, roles, FHIR ids', async ()
   await rejectsWith(service.create({ email: 'p@example.org', password: 'p'.repeat(257), roles: ['admin'] }), 'bad-request', /at most 256/);
   await rejectsWith(service.create({ email: 'p@example.org', password: PASSWORD, roles: [] }), 'bad-request', /at least one role/);
   const e = await rejectsWith(service.create({ email: 'p@example.org', password: 'short', roles: ['admin', 'superuser'] }), 'bad-request', /Unknown role superuser/);
-  assert.equal((e as { details: unknown[] }).details.length, 2, 'password and role, together');
+  assert.equal(e.details.length, 2, 'password and role, together');
   await rejectsWith(service.create({ email: 'p@example.org', password: PASSWORD, roles: ['patient'] }), 'bad-request', /patient role needs the id of the account holder's Patient/);
   await rejectsWith(service.create({ email: 'p@example.org', password: PASSWORD, roles: ['practitioner'] }), 'bad-request', /Practitioner/);
   await rejectsWith(service.create({ email: 'p@example.org', password: PASSWORD, roles: ['admin'], patientId: 'p1' }), 'bad-request', /only to an account with the patient role/);
@@ -108,7 +108,7 @@ test('throttling per account: locked after the limit (even the right password ge
   // Failures from different addresses all count against the account.
   for (let i = 0; i < LIMITS.accountFailures; i++) await rejectsWith(service.authenticate('locked@example.org', 'wrong password!', { ip: `203.0.113.${i}` }), 'unauthorized', /Wrong/);
   const e = await rejectsWith(service.authenticate('locked@example.org', PASSWORD, { ip: '203.0.113.99' }), 'too-many-requests', /Too many failed logins/);
-  const retryAfter = Number((e as { headers: Record<string, string> }).headers['Retry-After']);
+  const retryAfter = Number(e.headers['Retry-After']);
   assert.ok(retryAfter > 0 && retryAfter <= LIMITS.windowSeconds, String(retryAfter));
   assert.deepEqual(lastEvent()?.detail, { reason: 'locked' });
   // An unknown email locks the same way, so lockouts do not reveal which emails exist.
@@ -121,7 +121,7 @@ test('throttling per address: password spraying over many accounts is stopped', 
   for (let i = 0; i < LIMITS.ipFailures; i++) await rejectsWith(service.authenticate(`spray${i}@example.org`, 'Summer2024!!', { ip }), 'unauthorized', /Wrong/);
   await service.create({ email: 'victim@example.org', password: PASSWORD, roles: ['developer'] });
   const e = await rejectsWith(service.authenticate('victim@example.org', PASSWORD, { ip }), 'too-many-requests', /Too many/);
-  assert.ok(Number((e as { headers: Record<string, string> }).headers['Retry-After']) > 0);
+  assert.ok(Number(e.headers['Retry-After']) > 0);
   const other = await service.authenticate('victim@example.org', PASSWORD, { ip: '2001:db8::2' });
   assert.equal(other.email, 'victim@example.org', 'other addresses are unaffected');
 });
@@ -131,7 +131,7 @@ test('a lock ends with its window', async () => {
   await quick.create({ email: 'window@example.org', password: PASSWORD, roles: ['developer'] });
   await rejectsWith(quick.authenticate('window@example.org', 'wrong password!', { ip: '192.0.2.50' }), 'unauthorized', /Wrong/);
   const e = await rejectsWith(quick.authenticate('window@example.org', PASSWORD, { ip: '192.0.2.50' }), 'too-many-requests', /Too many/);
-  assert.equal((e as { headers: Record<string, string> }).headers['Retry-After'], '1');
+  assert.equal(e.headers['Retry-After'], '1');
   await new Promise((r) => setTimeout(r, 1100));
   assert.equal((await quick.authenticate('window@example.org', PASSWORD, { ip: '192.0.2.50' })).email, 'window@example.org');
 });
