@@ -24,7 +24,7 @@ export interface ValidAccountInput {
 }
 
 /** Longest display name kept: a person's name, not a document. */
-export const MAX_NAME_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
 
 /** Checks a new account and names every problem at once (`bad-request`), so one retry can fix them all. */
 export function validateAccountInput(input: NewAccountInput): ValidAccountInput {

@@ -116,14 +116,15 @@ test('throttling per account: locked after the limit (even the right password ge
   await rejectsWith(service.authenticate('GHOST@example.org', 'wrong password!', { ip: '203.0.113.98' }), 'too-many-requests', /Too many/);
 });
 
-test('throttling per address: password spraying over many accounts is stopped', async () => {
+test('throttling per address (IPv6: per /64): password spraying over many accounts is stopped', async () => {
   const ip = '2001:db8::1';
   for (let i = 0; i < LIMITS.ipFailures; i++) await rejectsWith(service.authenticate(`spray${i}@example.org`, 'Summer2024!!', { ip }), 'unauthorized', /Wrong/);
   await service.create({ email: 'victim@example.org', password: PASSWORD, roles: ['developer'] });
   const e = await rejectsWith(service.authenticate('victim@example.org', PASSWORD, { ip }), 'too-many-requests', /Too many/);
   assert.ok(Number(e.headers['Retry-After']) > 0);
-  const other = await service.authenticate('victim@example.org', PASSWORD, { ip: '2001:db8::2' });
-  assert.equal(other.email, 'victim@example.org', 'other addresses are unaffected');
+  await rejectsWith(service.authenticate('victim@example.org', PASSWORD, { ip: '2001:db8::2' }), 'too-many-requests', /Too many/);
+  const other = await service.authenticate('victim@example.org', PASSWORD, { ip: '2001:db8:0:1::2' });
+  assert.equal(other.email, 'victim@example.org', 'another /64 is unaffected');
 });
 
 test('a lock ends with its window', async () => {

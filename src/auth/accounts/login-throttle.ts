@@ -1,5 +1,6 @@
+import { isIPv6 } from 'node:net';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import type { LoginFailureStore } from '../../storage/auth/login-failure-store.js';
+import type { FailureWindow, LoginFailureStore } from '../../storage/auth/login-failure-store.js';
 
 /**
  * NIST SP 800-63B §5.2.2 (rate limiting) and OWASP Authentication Cheat Sheet (account lockout):
@@ -32,7 +33,7 @@ export interface LoginThrottle {
 
 export function createLoginThrottle(store: LoginFailureStore, limits: ThrottleLimits = DEFAULT_THROTTLE): LoginThrottle {
   const subjectKey = (s: LoginSubject) => ('accountId' in s ? `account:${s.accountId}` : `email:${s.email.toLowerCase()}`);
-  const ipKey = (ip: string) => `ip:${ip}`;
+  const ipKey = (ip: string) => `ip:${addressBlock(ip)}`;
   let lastPurge = 0;
 
   return {
@@ -69,6 +70,22 @@ export function createLoginThrottle(store: LoginFailureStore, limits: ThrottleLi
 }
 
 /** Seconds the key stays locked, 0 when it is not. */
-function lockedFor(window: { failures: number; secondsLeft: number } | undefined, limit: number): number {
+function lockedFor(window: FailureWindow | undefined, limit: number): number {
   return window !== undefined && window.failures >= limit ? window.secondsLeft : 0;
+}
+
+/**
+ * The unit an address is counted as: an IPv4 address itself, but an IPv6 address by its /64,
+ * since one end site is routinely given a whole /64 (RFC 6177 §3) and could otherwise rotate
+ * through addresses to escape the limit. IPv4-mapped IPv6 (`::ffff:192.0.2.1`) counts as IPv4.
+ */
+export function addressBlock(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped !== null) return mapped[1] as string;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
