@@ -3,9 +3,11 @@ import { ConfigError } from '../config/load.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
+import { registerOrgCommands } from './org.js';
 import { reindexCommand } from './reindex.js';
 import { createOutput, type Output } from './output.js';
 import { serve } from './serve.js';
+import { registerUserCommands } from './user.js';
 
 /** Runs the `fhirkeep` command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -32,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<paths...>', 'files or folders (searched recursively)')
     .option('--parallel <n>', 'files loaded at once', '2')
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
+  registerUserCommands(program, run);
+  registerOrgCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,6 +7,9 @@ export interface Output {
   error(message: string): void;
 }
 
+/** Wraps a command for a commander action: runs it with the output the global --json chose. */
+export type RunCommand = (command: (out: Output) => Promise<number>) => () => Promise<void>;
+
 export function createOutput(json: boolean): Output {
   return {
     result(human, data) {

@@ -15,6 +15,20 @@ test('defaults follow CONTRACT.md', () => {
   assert.equal(c.logLevel, 'info');
   assert.equal(c.devNoAuth, false);
   assert.equal(c.tls, undefined);
+  assert.deepEqual(c.admin, { email: 'admin@localhost', password: undefined });
+});
+
+test('the bootstrap admin: email trimmed and checked, password checked but never echoed', () => {
+  const c = loadConfig({ FHIRKEEP_ADMIN_EMAIL: ' ops@example.org ', FHIRKEEP_ADMIN_PASSWORD: 'correct horse battery' });
+  assert.deepEqual(c.admin, { email: 'ops@example.org', password: 'correct horse battery' });
+  assert.equal(loadConfig({ FHIRKEEP_ADMIN_PASSWORD: '' }).admin.password, undefined, 'empty means unset');
+  assert.throws(() => parseConfig({ FHIRKEEP_ADMIN_EMAIL: 'not an email' }), /FHIRKEEP_ADMIN_EMAIL: Not an email address/);
+  assert.throws(() => parseConfig({ FHIRKEEP_ADMIN_EMAIL: `${'a'.repeat(250)}@example.org` }), /FHIRKEEP_ADMIN_EMAIL: .*at most 254/);
+  assert.throws(
+    () => parseConfig({ FHIRKEEP_ADMIN_PASSWORD: 'short-secre' }),
+    (e: unknown) => e instanceof ConfigError && /FHIRKEEP_ADMIN_PASSWORD: .*at least 12/.test(e.message) && !e.message.includes('short-secre'),
+  );
+  assert.throws(() => parseConfig({ FHIRKEEP_ADMIN_PASSWORD: 'x'.repeat(257) }), /FHIRKEEP_ADMIN_PASSWORD: .*at most 256/);
 });
 
 test('environment values are typed and the base URL loses its trailing slash', () => {

@@ -1,8 +1,14 @@
 import { z } from 'zod';
+import { emailProblem, passwordProblem } from '../auth/accounts/credentials-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const positive = z.coerce.number().int().positive();
+/** A zod refinement from a `…Problem(value)` check that answers a message or undefined. */
+const checkedBy = (problem: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const message = problem(value);
+  if (message !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+};
 
 /**
  * Every setting Fhirkeep reads, with its default. Environment names are the keys here; the
@@ -36,6 +42,18 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
     FHIRKEEP_MAX_BUNDLE_ENTRIES: positive.max(100000).default(10000).describe('Most entries a batch or transaction Bundle may hold'),
     FHIRKEEP_MAX_CHAIN_DEPTH: positive.max(10).default(3).describe('Deepest chained search (subject:Patient.organization.name is 2) or nested _has'),
+    FHIRKEEP_ADMIN_EMAIL: z
+      .string()
+      .trim()
+      .default('admin@localhost')
+      .superRefine(checkedBy(emailProblem))
+      .describe('Email of the admin account made on first start (when no admin exists yet)'),
+    // Never echoed: the problem messages name the rule, not the value.
+    FHIRKEEP_ADMIN_PASSWORD: z
+      .string()
+      .superRefine(checkedBy(passwordProblem))
+      .optional()
+      .describe('Password of that first admin (12 to 256 characters); unset: generated and printed once on first start'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -61,4 +79,6 @@ export interface FhirkeepConfig {
   readonly maxBundleEntries: number;
   readonly maxChainDepth: number;
   readonly devNoAuth: boolean;
+  /** The bootstrap admin (used only while no admin account exists). */
+  readonly admin: { readonly email: string; readonly password: string | undefined };
 }

@@ -10,9 +10,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs a `fhirkeep` command to completion with extra environment variables. */
-export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [FHIRKEEP_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a `fhirkeep` command to completion with extra environment variables and, if given, this standard input. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [FHIRKEEP_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Without input the pipe closes at once: the command reads end-of-file, as from /dev/null.
+  child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

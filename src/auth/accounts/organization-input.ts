@@ -1,0 +1,30 @@
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { MEMBER_ROLES, type MemberRole, type OrganizationIdentifier } from './organization.js';
+
+/** Longest organization or team name kept; identifiers get the same bound. */
+const MAX_LENGTH = 200;
+
+export function validateOrganizationName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw new FhirkeepError('bad-request', 'The name is empty');
+  if (trimmed.length > MAX_LENGTH) throw new FhirkeepError('bad-request', `The name must have at most ${MAX_LENGTH} characters`);
+  return trimmed;
+}
+
+/** Both parts are needed: an identifier's value is unique only within its system (FHIR R4 Identifier). */
+export function validateIdentifier(identifier: OrganizationIdentifier): OrganizationIdentifier {
+  const system = identifier.system.trim();
+  const value = identifier.value.trim();
+  if (system === '' || value === '') throw new FhirkeepError('bad-request', 'An identifier needs a system and a value (SYSTEM|VALUE)');
+  if (system.length > MAX_LENGTH || value.length > MAX_LENGTH) {
+    throw new FhirkeepError('bad-request', `An identifier's system and value must have at most ${MAX_LENGTH} characters each`);
+  }
+  return { system, value };
+}
+
+export function validateMemberRole(role: string): MemberRole {
+  if (!(MEMBER_ROLES as readonly string[]).includes(role)) {
+    throw new FhirkeepError('bad-request', `Unknown member role ${role} (known: ${MEMBER_ROLES.join(', ')})`);
+  }
+  return role as MemberRole;
+}
