@@ -34,3 +34,13 @@ export interface AuthenticatedClient {
   readonly client: RegisteredClient;
   readonly method: ClientAuthMethod;
 }
+
+/**
+ * How a client authenticates at the token endpoint (RFC 7591 §2 `token_endpoint_auth_method`):
+ * public clients do not; a registered key set means private_key_jwt; otherwise its secret.
+ */
+export function tokenEndpointAuthMethod(client: RegisteredClient): ClientAuthMethod {
+  if (client.isPublic) return 'none';
+  if (client.jwks !== undefined || client.jwksUri !== undefined) return 'private_key_jwt';
+  return 'client_secret_basic';
+}
