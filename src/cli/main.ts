@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { registerClientCommands } from './client.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<paths...>', 'files or folders (searched recursively)')
     .option('--parallel <n>', 'files loaded at once', '2')
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
+  registerClientCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
