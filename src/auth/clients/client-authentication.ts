@@ -303,8 +303,11 @@ function selectKey(keys: readonly JWK[], kid: string | undefined, alg: Assertion
   const named = kid === undefined ? keys : keys.filter((k) => k.kid === kid);
   if (named.length === 0) throw unauthenticated(`No key ${JSON.stringify(kid)} in the client's JWK Set`);
   const usable = named.filter((k) => assertionKeyProblem(k) === undefined && keyFitsAlgorithm(k, alg));
-  if (usable.length !== 1) throw unauthenticated(`The client's key ${kid === undefined ? '' : `${JSON.stringify(kid)} `}cannot verify ${alg} signatures`);
-  return usable[0] as JWK;
+  const [key, ...more] = usable;
+  if (key === undefined) throw unauthenticated(`The client's key ${kid === undefined ? '' : `${JSON.stringify(kid)} `}cannot verify ${alg} signatures`);
+  // A published set may repeat a kid; picking one of them would again be a guess.
+  if (more.length > 0) throw unauthenticated(`The client's JWK Set has several keys ${JSON.stringify(kid)}`);
+  return key;
 }
 
 /** application/x-www-form-urlencoded decoding of one value ('+' is a space); throws on a bad %-escape. */
