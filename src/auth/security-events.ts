@@ -9,6 +9,8 @@ export type SecurityEventKind =
   | 'consent'
   | 'client-create'
   | 'client-revoke'
+  | 'client-update'
+  | 'client-secret-rotate'
   | 'account-create';
 
 export interface SecurityEvent {

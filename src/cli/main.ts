@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { registerClientCommands } from './client.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
   registerUserCommands(program, run);
   registerOrgCommands(program, run);
+  registerClientCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -36,7 +36,7 @@ const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, st
 export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions): void {
   const urls = () => authServerUrls(o.publicBase());
   const clientOf = (request: FastifyRequest, params: OAuthParams) =>
-    o.token.authenticateClient({ authorization: request.headers.authorization, form: params.toSearchParams(), tokenEndpointUrl: o.token.tokenEndpointUrl() });
+    o.token.authenticateClient({ authorization: request.headers.authorization, form: params.toSearchParams(), audiences: o.token.assertionAudiences() });
 
   app.post('/oauth2/token', async (request, reply) => {
     try {

@@ -34,3 +34,54 @@ export interface AuthenticatedClient {
   readonly client: RegisteredClient;
   readonly method: ClientAuthMethod;
 }
+
+/**
+ * How a client authenticates at the token endpoint (RFC 7591 §2 `token_endpoint_auth_method`):
+ * public clients do not; a registered key set means private_key_jwt; otherwise its secret.
+ */
+export function tokenEndpointAuthMethod(client: RegisteredClient): ClientAuthMethod {
+  if (client.isPublic) return 'none';
+  if (client.jwks !== undefined || client.jwksUri !== undefined) return 'private_key_jwt';
+  return 'client_secret_basic';
+}
+
+/**
+ * A client as the admin API and the CLI's --json show it: RFC 7591 §2 metadata names where one
+ * exists (client_name, redirect_uris, scope, jwks, jwks_uri, token_endpoint_auth_method).
+ */
+export interface ClientView {
+  readonly client_id: string;
+  readonly client_name: string;
+  readonly type: ClientType;
+  readonly public: boolean;
+  readonly token_endpoint_auth_method: ClientAuthMethod;
+  readonly redirect_uris: readonly string[];
+  /** Space-separated (RFC 7591 §2, as in RFC 6749 §3.3). */
+  readonly scope: string;
+  readonly jwks?: JSONWebKeySet;
+  readonly jwks_uri?: string;
+  readonly require_pkce: boolean;
+  readonly launch_uri?: string;
+  readonly owner_account?: string;
+  readonly created_at: string;
+  readonly revoked: boolean;
+}
+
+export function clientView(client: RegisteredClient): ClientView {
+  return {
+    client_id: client.id,
+    client_name: client.name,
+    type: client.type,
+    public: client.isPublic,
+    token_endpoint_auth_method: tokenEndpointAuthMethod(client),
+    redirect_uris: client.redirectUris,
+    scope: client.scopes.join(' '),
+    ...(client.jwks === undefined ? {} : { jwks: client.jwks }),
+    ...(client.jwksUri === undefined ? {} : { jwks_uri: client.jwksUri }),
+    require_pkce: client.requirePkce,
+    ...(client.launchUri === undefined ? {} : { launch_uri: client.launchUri }),
+    ...(client.ownerAccount === undefined ? {} : { owner_account: client.ownerAccount }),
+    created_at: client.createdAt.toISOString(),
+    revoked: client.revoked,
+  };
+}

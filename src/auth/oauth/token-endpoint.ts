@@ -1,6 +1,7 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
 import type { Account } from '../accounts/account.js';
+import type { AuthenticateClient } from '../clients/client-authentication.js';
 import type { AuthenticatedClient } from '../clients/client.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
@@ -10,13 +11,6 @@ import { clientCredentialsGrant } from './grants/client-credentials.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { OAuthParams } from './oauth-form.js';
 import type { TokenResponse } from './token-response.js';
-
-/** Client authentication as the token, introspection and revocation endpoints share it. */
-export type AuthenticateClient = (input: {
-  readonly authorization: string | undefined;
-  readonly form: URLSearchParams;
-  readonly tokenEndpointUrl: string;
-}) => Promise<AuthenticatedClient>;
 
 /** The SMART scope grammar, as the token endpoint needs it. */
 export interface ScopeRules {
@@ -34,7 +28,8 @@ export interface TokenEndpointDependencies {
   readonly scopes: ScopeRules;
   readonly findAccount: (id: string) => Promise<Account | undefined>;
   readonly record: RecordSecurityEvent;
-  readonly tokenEndpointUrl: () => string;
+  /** What client assertions may name as aud: the token endpoint URL and the issuer. */
+  readonly assertionAudiences: () => readonly string[];
   readonly fhirBase: () => string;
 }
 
@@ -62,7 +57,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
   const client = await deps.authenticateClient({
     authorization: request.authorization,
     form: request.params.toSearchParams(),
-    tokenEndpointUrl: deps.tokenEndpointUrl(),
+    audiences: deps.assertionAudiences(),
   });
   try {
     return await handler(request, client, deps);

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { Database } from '../storage/database.js';
+import { createClientStore, createAssertionJtiStore } from '../storage/auth/client-store.js';
+import { createGrantStore, type GrantStore } from '../storage/auth/grant-store.js';
+import { createRevocationFeed } from '../storage/auth/revocation-feed.js';
+import { securityEventRecorder } from '../storage/auth/security-event-store.js';
+import { createSigningKeyStore } from '../storage/auth/signing-key-store.js';
+import { createAccountService, type AccountService } from './accounts/account-service.js';
+import { createClientAuthenticator, type AuthenticateClient } from './clients/client-authentication.js';
+import { createClientRegistry, type ClientRegistry } from './clients/client-registry.js';
+import { createJwksCache } from './clients/jwks-cache.js';
+import { createGrantService, type GrantService } from './grants/grant-service.js';
+import type { ScopeRules } from './oauth/token-endpoint.js';
+import { narrowScopes } from './smart/scope-covering.js';
+import { formatScope, parseScopeString } from './smart/scopes.js';
+import type { AuthServerUrls } from './smart/discovery.js';
+import { createAccessTokens, type AccessTokens } from './tokens/access-token.js';
+import { createIdTokens, type IdTokens } from './tokens/id-token.js';
+import { openKeyRing, type KeyRing } from './tokens/key-ring.js';
+import { openRevocationView, type RevocationView } from './tokens/revocation-view.js';
+import type { RecordSecurityEvent } from './security-events.js';
+
+/** Everything the authorization server is made of, opened once per node by the composition root. */
+export interface AuthServices {
+  readonly accounts: AccountService;
+  readonly clients: ClientRegistry;
+  readonly authenticateClient: AuthenticateClient;
+  readonly grantStore: GrantStore;
+  readonly grants: GrantService;
+  readonly keys: KeyRing;
+  readonly accessTokens: AccessTokens;
+  readonly idTokens: IdTokens;
+  readonly revocations: RevocationView;
+  readonly scopes: ScopeRules;
+  readonly record: RecordSecurityEvent;
+  close(): Promise<void>;
+}
+
+/** Row cache of registered clients; every node drops a changed row at once (NOTIFY), this bounds a missed one. */
+const CLIENT_CACHE_MS = 5_000;
+
+/** The SMART scope grammar as the token endpoint uses it: parsed, checked and written back in one canonical form. */
+export const SMART_SCOPE_RULES: ScopeRules = {
+  parse: (text) => parseScopeString(text).map(formatScope),
+  narrow: narrowScopes,
+};
+
+export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls): Promise<AuthServices> {
+  const record = securityEventRecorder(db.sql, logger);
+  const accounts = createAccountService({ db, record });
+  const clients = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: record, cacheTtlMs: CLIENT_CACHE_MS });
+  const authenticateClient = createClientAuthenticator({
+    lookup: (id) => clients.lookup(id),
+    jtis: createAssertionJtiStore(db.sql),
+    jwksCache: createJwksCache(),
+    onBackgroundError: (err) => logger.warn({ err }, 'could not purge expired client assertion ids'),
+  });
+  const grantStore = createGrantStore(db.sql);
+  const keys = await openKeyRing(createSigningKeyStore(db.sql));
+  const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
+  const accessTokens = createAccessTokens({ issuer: () => urls().issuer, audience: () => urls().fhirBase, keys, revocations });
+  return {
+    accounts,
+    clients,
+    authenticateClient,
+    grantStore,
+    grants: createGrantService(grantStore),
+    keys,
+    accessTokens,
+    idTokens: createIdTokens({ issuer: () => urls().issuer, keys }),
+    revocations,
+    scopes: SMART_SCOPE_RULES,
+    record,
+    async close() {
+      keys.close();
+      await revocations.close();
+      await clients.close();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CLIENT_TYPES, clientView, type RegisteredClient } from '../auth/clients/client.js';
+import type { ClientRegistry } from '../auth/clients/client-registry.js';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+
+/** Who calls the admin API (the lead's bearer or session authentication resolves it). */
+export interface ApiCaller {
+  readonly accountId: string;
+  readonly roles: readonly string[];
+}
+
+export interface ClientApiOptions {
+  readonly registry: ClientRegistry;
+  /** Resolves the caller, or throws a FhirkeepError (`unauthorized`, 401) when there is none. */
+  readonly authenticate: (request: FastifyRequest) => Promise<ApiCaller>;
+}
+
+const createBody = z
+  .object({
+    type: z.enum(CLIENT_TYPES),
+    client_name: z.string(),
+    redirect_uris: z.array(z.string()).optional(),
+    public: z.boolean().optional(),
+    jwks: z.record(z.unknown()).optional(),
+    jwks_uri: z.string().optional(),
+    scope: z.string().optional(),
+    launch_uri: z.string().optional(),
+    require_pkce: z.boolean().optional(),
+    owner_account: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A partial edit; null removes an optional value. Type, public and the credential kind are fixed. */
+const updateBody = z
+  .object({
+    client_name: z.string().optional(),
+    redirect_uris: z.array(z.string()).optional(),
+    scope: z.string().optional(),
+    jwks: z.record(z.unknown()).nullable().optional(),
+    jwks_uri: z.string().nullable().optional(),
+    launch_uri: z.string().nullable().optional(),
+  })
+  .strict();
+
+type Visibility = 'all' | 'own';
+type Reply = { readonly status?: number; readonly body: unknown; readonly location?: string };
+type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: ApiCaller, visibility: Visibility) => Promise<Reply>;
+
+/**
+ * `/api/clients`: the JSON admin/developer API for applications (docs/authorization.md). Admins
+ * see and manage every client; developers only those they own; anyone else gets 403. Another
+ * developer's client is answered as missing (404), so ids cannot be probed. Errors are
+ * `{"error": code, "error_description": message}` with the error table's status.
+ */
+export function registerClientApiRoutes(app: FastifyInstance, { registry, authenticate }: ClientApiOptions): void {
+  const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
+    try {
+      const caller = await authenticate(request);
+      const visibility: Visibility | undefined = caller.roles.includes('admin') ? 'all' : caller.roles.includes('developer') ? 'own' : undefined;
+      if (visibility === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
+      const { status = 200, body, location } = await handler(request, caller, visibility);
+      // Client metadata, and secrets once, must not be kept by caches (RFC 6749 §5.1 for secrets).
+      reply.status(status).header('cache-control', 'no-store');
+      if (location !== undefined) reply.header('location', location);
+      return await reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+    } catch (e) {
+      return sendApiError(request, reply, e);
+    }
+  };
+
+  /** The client `id` as this caller may see it; another developer's client is "not found". */
+  const visibleClient = async (id: string | undefined, caller: ApiCaller, visibility: Visibility): Promise<RegisteredClient> => {
+    const client = id === undefined ? undefined : await registry.find(id);
+    if (client === undefined || (visibility === 'own' && client.ownerAccount !== caller.accountId)) throw new FhirkeepError('not-found', `There is no client ${id ?? ''}`);
+    return client;
+  };
+
+  app.get(
+    '/api/clients',
+    route(async (_request, caller, visibility) => {
+      const clients = await registry.list(visibility === 'all' ? {} : { ownerAccount: caller.accountId });
+      return { body: { clients: clients.map(clientView) } };
+    }),
+  );
+
+  app.post(
+    '/api/clients',
+    route(async (request, caller, visibility) => {
+      const b = parseBody(request, createBody);
+      if (visibility === 'own' && b.owner_account !== undefined && b.owner_account !== caller.accountId) {
+        throw new FhirkeepError('forbidden', 'A developer registers clients for their own account only');
+      }
+      const { client, secret } = await registry.register(
+        {
+          type: b.type,
+          name: b.client_name,
+          redirectUris: b.redirect_uris ?? [],
+          isPublic: b.public ?? false,
+          ...(b.jwks === undefined ? {} : { jwks: b.jwks }),
+          ...(b.jwks_uri === undefined ? {} : { jwksUri: b.jwks_uri }),
+          scopes: splitScope(b.scope),
+          ...(b.launch_uri === undefined ? {} : { launchUri: b.launch_uri }),
+          ...(b.require_pkce === undefined ? {} : { requirePkce: b.require_pkce }),
+          ownerAccount: b.owner_account ?? caller.accountId,
+        },
+        caller.accountId,
+      );
+      return { status: 201, location: `/api/clients/${client.id}`, body: { ...clientView(client), ...(secret === undefined ? {} : { client_secret: secret }) } };
+    }),
+  );
+
+  app.get(
+    '/api/clients/:id',
+    route(async (request, caller, visibility) => ({ body: clientView(await visibleClient(request.params.id, caller, visibility)) })),
+  );
+
+  app.patch(
+    '/api/clients/:id',
+    route(async (request, caller, visibility) => {
+      const client = await visibleClient(request.params.id, caller, visibility);
+      const b = parseBody(request, updateBody);
+      const updated = await registry.update(
+        client.id,
+        {
+          ...(b.client_name === undefined ? {} : { name: b.client_name }),
+          ...(b.redirect_uris === undefined ? {} : { redirectUris: b.redirect_uris }),
+          ...(b.scope === undefined ? {} : { scopes: splitScope(b.scope) }),
+          ...(b.jwks === undefined ? {} : { jwks: b.jwks }),
+          ...(b.jwks_uri === undefined ? {} : { jwksUri: b.jwks_uri }),
+          ...(b.launch_uri === undefined ? {} : { launchUri: b.launch_uri }),
+        },
+        caller.accountId,
+      );
+      return { body: clientView(updated) };
+    }),
+  );
+
+  app.delete(
+    '/api/clients/:id',
+    route(async (request, caller, visibility) => {
+      const client = await visibleClient(request.params.id, caller, visibility);
+      return { body: clientView(await registry.revoke(client.id, caller.accountId)) };
+    }),
+  );
+
+  app.post(
+    '/api/clients/:id/secret',
+    route(async (request, caller, visibility) => {
+      const client = await visibleClient(request.params.id, caller, visibility);
+      const { client: rotated, secret } = await registry.rotateSecret(client.id, caller.accountId);
+      return { body: { ...clientView(rotated), client_secret: secret } };
+    }),
+  );
+}
+
+/** The app's catch-all parser hands bodies over as text (fastify-app.ts): parse and check them here. */
+function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new FhirkeepError('unsupported-media-type', 'Send the body as application/json');
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof request.body === 'string' ? request.body : '');
+  } catch {
+    throw new FhirkeepError('bad-request', 'The body is not valid JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.length === 0 ? 'body' : i.path.join('.')}: ${i.message}`);
+    throw new FhirkeepError('bad-request', problems.join('; '));
+  }
+  return parsed.data;
+}
+
+function splitScope(scope: string | undefined): string[] {
+  // RFC 6749 §3.3: scopes are space-delimited.
+  return scope === undefined ? [] : scope.split(' ').filter((s) => s !== '');
+}
+
+function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+  const error = e instanceof FhirkeepError ? e : new FhirkeepError('internal', 'The server could not complete the request', { cause: e });
+  if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the client API');
+  return reply
+    .status(error.status)
+    .headers(error.headers)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ error: error.code, error_description: error.message }));
+}
