@@ -1,3 +1,5 @@
+import { requirePermission } from '../access/smart-access.js';
+import type { SmartPermission } from '../auth/smart/scopes.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
 import type { SystemInteraction, TypeInteraction } from '../fhir/capability-statement.js';
@@ -98,9 +100,12 @@ export class FhirRouter {
 
     const type = first;
     if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
+    // A type the token has no scope for at all is a 403 before any query (docs/authorization.md).
+    const permit = (permission: SmartPermission): void => requirePermission(req.scope, permission, type);
 
     if (second === undefined) {
       allow(m, ['GET', 'POST', 'PUT', 'DELETE'], req);
+      permit(m === 'POST' ? 'c' : m === 'PUT' ? 'u' : m === 'DELETE' ? 'd' : 's');
       if (m === 'POST') return create(ctx, req, type);
       if (m === 'PUT') return conditionalUpdate(ctx, req, type);
       if (m === 'DELETE') return conditionalDelete(ctx, req, type);
@@ -108,14 +113,17 @@ export class FhirRouter {
     }
     if (second === '_history' && third === undefined) {
       allow(m, ['GET'], req);
+      permit('s');
       return history(ctx, req, type);
     }
     if (second === '_search' && third === undefined) {
       allow(m, ['POST'], req);
+      permit('s');
       return search(ctx, req, type);
     }
     if (type === 'DocumentReference' && second === '$docref' && third === undefined) {
       allow(m, ['GET', 'POST'], req);
+      permit('s');
       return docref(ctx, req);
     }
     if (second.startsWith('$')) throw unknownOperation(second);
@@ -124,6 +132,8 @@ export class FhirRouter {
     if (!isFhirId(id)) throw new FhirkeepError('invalid-id', `"${id}" is not a valid FHIR id (R4 §2.26.0.1)`);
     if (third === undefined) {
       allow(m, ['GET', 'PUT', 'PATCH', 'DELETE'], req);
+      // SMART v2: patch is an update (u).
+      permit(m === 'GET' ? 'r' : m === 'DELETE' ? 'd' : 'u');
       if (m === 'GET') return read(ctx, req, type, id);
       if (m === 'PUT') return update(ctx, req, type, id);
       if (m === 'PATCH') return patch(ctx, req, type, id);
@@ -131,10 +141,13 @@ export class FhirRouter {
     }
     if (third === '_history') {
       allow(m, ['GET'], req);
+      permit('r');
       return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, req, type, id, fourth);
     }
     if (type === 'Patient' && third === '$everything' && fourth === undefined) {
       allow(m, ['GET'], req);
+      // The patient is read; its compartment is searched within the scopes, type by type.
+      permit('r');
       return everything(ctx, req, id);
     }
     if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);

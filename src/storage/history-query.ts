@@ -64,7 +64,8 @@ export function historyPageQuery(sql: Sql, scope: AccessScope, query: HistoryQue
 }
 
 function filters(sql: Sql, scope: AccessScope, query: HistoryQuery): PendingQuery<Row[]> {
-  const pred = readPredicate(sql, scope);
+  // Instance history is part of read (SMART `r`); type and system history of search (`s`).
+  const pred = readPredicate(sql, scope, 'r', { interaction: query.id === undefined ? 'search' : 'read', types: query.type === undefined ? undefined : [query.type] });
   return sql`
     ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
     where h.tenant = 0

@@ -10,7 +10,7 @@ import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertI
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
 import type { SearchQuery } from '../search/query/search-query.js';
-import { assertCanWrite, readPredicate } from './scope-sql.js';
+import { anyOutsideWriteScope, assertCanWrite, readPredicate, writesCheckRows } from './scope-sql.js';
 import type {
   ConditionalCreateResult,
   CreateOptions,
@@ -69,9 +69,18 @@ class PgResourceStore implements ResourceStore {
     return this.tx ?? this.sql;
   }
 
+  /**
+   * Runs a write. Under a scope that limits rows (SMART), the write and its row checks share
+   * one transaction, so a refused write leaves nothing behind; otherwise it runs as it is.
+   */
+  private checked<T>(scope: AccessScope, work: (db: Tx) => Promise<T>): Promise<T> {
+    if (!writesCheckRows(scope)) return work(this.db);
+    return this.transaction((store) => work((store as PgResourceStore).db));
+  }
+
   async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
     const sql = this.db;
-    const pred = readPredicate(sql, scope);
+    const pred = readPredicate(sql, scope, 'r', { interaction: 'read', types: [type] });
     // The unrestricted read is the hottest query: kept free of fragments so postgres.js reuses it as is.
     const [row] =
       pred === undefined
@@ -86,7 +95,7 @@ class PgResourceStore implements ResourceStore {
 
   async vread(scope: AccessScope, type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const sql = this.db;
-    const pred = readPredicate(sql, scope);
+    const pred = readPredicate(sql, scope, 'r', { interaction: 'read', types: [type] });
     const [row] = await sql<VersionRow[]>`
       select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content
       from resource_history h ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
@@ -95,14 +104,23 @@ class PgResourceStore implements ResourceStore {
   }
 
   async create(scope: AccessScope, resource: FhirResource, options: CreateOptions = {}): Promise<StoredVersion> {
-    assertCanWrite(scope);
-    return created(await insertNew(this.db, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
+    assertCanWrite(scope, resource.resourceType, 'c');
+    return this.checked(scope, async (db) => {
+      const v = created(await insertNew(db, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
+      await refuseOutside(db, scope, 'c', v.type, [v.id]);
+      return v;
+    });
   }
 
   async createMany(scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
-    assertCanWrite(scope);
+    const types = new Set(items.map((i) => i.resource.resourceType));
+    for (const type of types) assertCanWrite(scope, type, 'c');
     if (items.length === 0) return [];
-    return insertMany(this.db, this.index, scope, items);
+    return this.checked(scope, async (db) => {
+      const versions = await insertMany(db, this.index, scope, items);
+      for (const type of types) await refuseOutside(db, scope, 'c', type, versions.filter((v) => v.type === type).map((v) => v.id));
+      return versions;
+    });
   }
 
   async createIfNoneExist(
@@ -111,7 +129,7 @@ class PgResourceStore implements ResourceStore {
     criteria: SearchQuery,
     options: CreateOptions = {},
   ): Promise<ConditionalCreateResult> {
-    assertCanWrite(scope);
+    assertCanWrite(scope, resource.resourceType, 'c');
     return this.transaction(async (store) => {
       const tx = (store as PgResourceStore).db;
       // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
@@ -120,31 +138,35 @@ class PgResourceStore implements ResourceStore {
       if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
       const [existing] = matches;
       if (existing !== undefined) return { created: false, existing };
-      return { created: true, version: created(await insertNew(tx, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST')) };
+      const version = created(await insertNew(tx, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
+      await refuseOutside(tx, scope, 'c', version.type, [version.id]);
+      return { created: true, version };
     });
   }
 
   async update(scope: AccessScope, type: string, id: string, resource: FhirResource, options: WriteOptions = {}): Promise<UpdateResult> {
-    assertCanWrite(scope);
-    const method = options.method ?? 'PUT';
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-      const result = await updateInPlace(this.db, this.index, type, id, resource, method, options.ifMatch);
-      if (result.kind === 'written') return { version: result.version, created: result.created };
-      if (result.kind === 'stale') throw preconditionFailed(type, id, options.ifMatch ?? 0, result.current);
-      if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-      const made = await insertNew(this.db, this.index, scope, { ...resource, id }, id, 1, method, true);
-      if (made !== undefined) return { version: made, created: true };
-      // Someone created it between the two statements: update theirs.
-    }
-    throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
+    assertCanWrite(scope, type, 'u');
+    return this.checked(scope, async (db) => {
+      // The resource as it is must be the token's to update too (locked until the write commits).
+      await refuseOutside(db, scope, 'u', type, [id]);
+      const result = await updateOrCreate(db, this.index, scope, type, id, resource, options);
+      // An update that creates (or revives a deleted resource) is a create as well.
+      if (result.created) assertCanWrite(scope, type, 'c');
+      await refuseOutside(db, scope, result.created ? 'c' : 'u', type, [id]);
+      return result;
+    });
   }
 
   async delete(scope: AccessScope, type: string, id: string, options: WriteOptions = {}): Promise<StoredVersion | undefined> {
-    assertCanWrite(scope);
-    const result = await writeDeletion(this.db, type, id, options.ifMatch);
-    if (result.kind === 'written') return result.version;
-    if (options.ifMatch !== undefined && options.ifMatch !== result.current) throw preconditionFailed(type, id, options.ifMatch, result.current);
-    return undefined;
+    assertCanWrite(scope, type, 'd');
+    return this.checked(scope, async (db) => {
+      // Outside the token's reach a resource is as good as absent: nothing deleted, nothing revealed.
+      const hidden = await anyOutsideWriteScope(db, scope, 'd', type, [id]);
+      const result: DeletionResult = hidden ? { kind: 'unchanged', current: undefined } : await writeDeletion(db, type, id, options.ifMatch);
+      if (result.kind === 'written') return result.version;
+      if (options.ifMatch !== undefined && options.ifMatch !== result.current) throw preconditionFailed(type, id, options.ifMatch, result.current);
+      return undefined;
+    });
   }
 
   history(scope: AccessScope, query: HistoryQuery): Promise<HistoryPage> {
@@ -157,6 +179,37 @@ class PgResourceStore implements ResourceStore {
 
   async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
     return (await runSearch((this.tx ?? this.searchSql) as Sql, scope, criteria)).matches.map((m) => m.id);
+  }
+}
+
+/** An update, or an update-as-create when there is nothing to update, retried while creators race. */
+async function updateOrCreate(
+  db: Tx,
+  index: Indexer,
+  scope: AccessScope,
+  type: string,
+  id: string,
+  resource: FhirResource,
+  options: WriteOptions,
+): Promise<UpdateResult> {
+  const method = options.method ?? 'PUT';
+  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+    const result = await updateInPlace(db, index, type, id, resource, method, options.ifMatch);
+    if (result.kind === 'written') return { version: result.version, created: result.created };
+    if (result.kind === 'stale') throw preconditionFailed(type, id, options.ifMatch ?? 0, result.current);
+    if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
+    const made = await insertNew(db, index, scope, { ...resource, id }, id, 1, method, true);
+    if (made !== undefined) return { version: made, created: true };
+    // Someone created it between the two statements: update theirs.
+  }
+  throw new FhirkeepError('version-conflict', `${type}/${id} is being changed by many writers at once; try again`);
+}
+
+/** A write that would touch or leave a row outside the token's scopes is refused (403), and rolled back. */
+async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', type: string, ids: readonly string[]): Promise<void> {
+  if (await anyOutsideWriteScope(db, scope, permission, type, ids)) {
+    const what = ids.length === 1 ? `${type}/${ids[0] as string}` : `A ${type}`;
+    throw new FhirkeepError('forbidden', `${what} lies outside the patient compartment or the granular scopes this token may ${permission === 'c' ? 'create in' : 'update'}`);
   }
 }
 
@@ -362,10 +415,14 @@ const UPDATE = `${LOCK_CURRENT}, u as (
   select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
   from (select 1) as one left join u on true`;
 
-/** A delete (see writeDeletion). $1 now, $2 type, $3 id, $4 If-Match version or null. */
+/**
+ * A delete (see writeDeletion). $1 now, $2 type, $3 id, $4 If-Match version or null. The row
+ * keeps its patient_id: a deleted resource stays in its compartment, so a patient-scoped token
+ * is told it is gone (410) and sees its history, and the distribution key never changes.
+ */
 const DELETE = `${LOCK_CURRENT}, u as (
     update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = true,
-      content = null, patient_id = null, codes = '{}', security = '{}'
+      content = null, codes = '{}', security = '{}'
     from cur
     where r.rid = cur.rid and not cur.deleted and ($4::int is null or cur.version_id = $4::int)
     returning r.rid, r.type, r.id, r.version_id, r.last_updated

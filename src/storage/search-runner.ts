@@ -33,7 +33,7 @@ function exec<T>(sql: Sql, query: SqlText): Promise<T[]> {
  * if asked, then includes (scoped the same way).
  */
 export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
-  const scopeOf: ScopeFilter = (alias) => readCondition(scope, alias);
+  const scopeOf = searchFilter(scope);
   const selection = selectionOf(scopeOf, query);
   const total = await totalOf(sql, selection, query);
   if (query.count === 0 || query.summary === 'count') return { matches: [], included: [], ...(total === undefined ? {} : { total }) };
@@ -71,7 +71,12 @@ export async function runSearch(sql: Sql, scope: AccessScope, query: SearchQuery
 
 /** The SQL of a search's first page, for EXPLAIN tests of the query shapes that must stay index scans. */
 export function searchPageSql(scope: AccessScope, query: SearchQuery): SqlText {
-  return pageSql(selectionOf((alias) => readCondition(scope, alias), query), query, undefined);
+  return pageSql(selectionOf(searchFilter(scope), query), query, undefined);
+}
+
+/** The scope's read rule for every row a search reaches, given the types the row is known to have. */
+function searchFilter(scope: AccessScope): ScopeFilter {
+  return (alias, types) => readCondition(scope, alias, { interaction: 'search', types });
 }
 
 /**
@@ -103,7 +108,7 @@ const RID_ONLY = new Set<Clause['kind']>(['token', 'token-text', 'string', 'date
 function selectionOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
   const driving = query.clauses.find((c): c is Extract<Clause, { kind: 'reference' }> => c.kind === 'reference' && c.values.every((v) => v.kind === 'local'));
   const others = query.clauses.filter((c) => c !== driving);
-  const pred = scopeOf('r');
+  const pred = scopeOf('r', query.types);
   if (driving === undefined) {
     const conditions = [...resourceConditions(query), ...others.map((c) => clauseSql('r', c, scopeOf))];
     return { with: q``, from: q`resources r`, where: all(pred === undefined ? conditions : [...conditions, pred]), keyed: 'r' };
@@ -189,7 +194,7 @@ async function includes(sql: Sql, scopeOf: ScopeFilter, query: SearchQuery, matc
 function included(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
   const sources = from.filter((f) => spec.sourceType === '*' || f.type === spec.sourceType).map((f) => f.rid);
   if (sources.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
-  const pred = scopeOf('r');
+  const pred = scopeOf('r', spec.targetType === undefined ? undefined : [spec.targetType]);
   return exec<Found>(sql, q`
     select ${COLUMNS} from resources r
     where r.tenant = 0 and not r.deleted ${pred === undefined ? q`` : q`and ${pred}`}
@@ -203,7 +208,7 @@ function included(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: reado
 function revIncluded(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: readonly Found[], max: number): Promise<Found[]> {
   const targets = from.filter((f) => spec.targetType === undefined || f.type === spec.targetType);
   if (targets.length === 0 || spec.keys.length === 0) return Promise.resolve([]);
-  const pred = scopeOf('r');
+  const pred = scopeOf('r', [spec.sourceType]);
   return exec<Found>(sql, q`
     select ${COLUMNS} from resources r
     where r.tenant = 0 and not r.deleted and r.type = ${spec.sourceType} ${pred === undefined ? q`` : q`and ${pred}`}

@@ -1,3 +1,4 @@
+import { isPermitted, requirePermission } from '../../access/smart-access.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { strictHandling } from '../prefer.js';
@@ -12,7 +13,7 @@ import { subsetJson } from '../search/subset.js';
  */
 export async function search(ctx: RestContext, req: FhirRequest, type: string | undefined): Promise<FhirResponse> {
   const query = req.method === 'POST' ? withFormBody(req) : req.query;
-  const types = type === undefined ? systemTypes(ctx, query) : [type];
+  const types = type === undefined ? systemTypes(ctx, req, query) : [type];
   const parsed = ctx.parseSearch(types, query, strictHandling(req.headers.prefer));
   const page = await ctx.store.search(req.scope, parsed);
   const base = ctx.fhirBase();
@@ -34,8 +35,15 @@ function withFormBody(req: FhirRequest): URLSearchParams {
   return merged;
 }
 
-/** `_type` for a system-level search (R4 §3.2.1.5.x); every type when absent. */
-function systemTypes(ctx: RestContext, query: URLSearchParams): string[] {
+/**
+ * `_type` for a system-level search (R4 §3.2.1.5.x), each of which the token must be allowed to
+ * search (else 403); when absent, every type it may search.
+ */
+function systemTypes(ctx: RestContext, req: FhirRequest, query: URLSearchParams): string[] {
   const listed = typeParam(query, ctx.resourceTypes);
-  return listed.length === 0 ? [...ctx.resourceTypes] : listed;
+  for (const t of listed) requirePermission(req.scope, 's', t);
+  if (listed.length > 0) return listed;
+  const permitted = [...ctx.resourceTypes].filter((t) => isPermitted(req.scope, 's', t));
+  if (permitted.length === 0) throw new FhirkeepError('forbidden', "The token's scopes do not allow searching any type");
+  return permitted;
 }

@@ -15,8 +15,9 @@ import { q, raw, type SqlText } from './sql-text.js';
 /**
  * The read rule of the request's AccessScope over a `resources` row alias: every row a
  * search reaches — results, chain targets, `_has` sources, includes — must satisfy it.
+ * `types`: the types the row is known to have (see storage/scope-sql.ts ReadUse).
  */
-export type ScopeFilter = (alias: string) => SqlText | undefined;
+export type ScopeFilter = (alias: string, types?: readonly string[]) => SqlText | undefined;
 
 /** One clause as a condition on the `resources` row `alias`; `depth` names nested aliases. */
 export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, depth = 1): SqlText {
@@ -54,7 +55,7 @@ export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, dep
     case 'chain': {
       const t = `t${depth}`;
       const targets = clause.targets.map(({ type, inner }) => {
-        const pred = scope(t);
+        const pred = scope(t, [type]);
         return q`(x.target_type = ${type} and x.target_id in (
           select ${raw(t)}.id from resources ${raw(t)}
           where ${raw(t)}.tenant = 0 and ${raw(t)}.type = ${type} and not ${raw(t)}.deleted
@@ -64,7 +65,7 @@ export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, dep
     }
     case 'has': {
       const h = `h${depth}`;
-      const pred = scope(h);
+      const pred = scope(h, [clause.type]);
       return q`${raw(alias)}.id in (
         select x.target_id from search_reference x join resources ${raw(h)} on ${raw(h)}.rid = x.rid
         where ${paramIs(clause.ref.keys)} and x.target_type = ${raw(alias)}.type

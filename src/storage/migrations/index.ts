@@ -1,7 +1,8 @@
 import { resources } from './001-resources.js';
 import { searchIndex } from './002-search-index.js';
 import { authorization } from './003-authorization.js';
+import { patientCompartment } from './004-patient-compartment.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization];
+export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization, patientCompartment];

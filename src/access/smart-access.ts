@@ -1,0 +1,89 @@
+import type { ParsedScope, ResourceScope, SmartPermission } from '../auth/smart/scopes.js';
+import { formatScope } from '../auth/smart/scopes.js';
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
+import type { Clause, SearchQuery } from '../search/query/search-query.js';
+import type { AccessScope, ReadRule, SmartGrant, SmartRule, WriteRule } from './scope.js';
+
+/** What compiling scopes needs to know of the server's definitions. */
+export interface SmartDefinitions {
+  readonly resourceTypes: ReadonlySet<string>;
+  /** The types of the R4 Patient compartment (compartmentdefinition-patient). */
+  readonly compartmentTypes: ReadonlySet<string>;
+  /** The search parser (src/search/query/parse-search.ts): granular scopes are searches. */
+  readonly parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) => SearchQuery;
+}
+
+/** The launch context a token carries (SMART `patient` token response parameter). */
+export interface SmartLaunchContext {
+  readonly patient?: string;
+}
+
+/**
+ * Compiles a token's scopes into the read and write rules storage enforces. Context scopes
+ * (openid, launch …) grant no data. `user/` and `system/` scopes gate types and interactions
+ * only (the access-engine issue adds consents to them); `patient/` scopes reach the context
+ * patient's compartment. A granular scope's query is parsed as a search on its type, strictly:
+ * a parameter the type lacks, a result parameter (`_count` …), a chain or `_has` is an
+ * `invalid-scope` error, never silently dropped (that would widen the scope). With `*`, types
+ * lacking a parameter of the filter get nothing from that scope.
+ */
+export function compileSmartScopes(scopes: readonly ParsedScope[], launch: SmartLaunchContext, defs: SmartDefinitions): { read: ReadRule; write: WriteRule } {
+  const types = new Map<string, SmartGrant[]>();
+  for (const scope of scopes) {
+    if (scope.kind !== 'resource') continue;
+    const permissions: ReadonlySet<SmartPermission> = new Set(scope.permissions);
+    const named = scope.type === '*' ? [...defs.resourceTypes] : defs.resourceTypes.has(scope.type) ? [scope.type] : [];
+    for (const type of named) {
+      const filter = filterOf(scope, type, defs);
+      if (filter === null) continue;
+      const grants = types.get(type) ?? [];
+      grants.push({ permissions, patientOnly: scope.level === 'patient', filter });
+      types.set(type, grants);
+    }
+  }
+  const rule: SmartRule = { kind: 'smart', types, patient: launch.patient, compartmentTypes: defs.compartmentTypes, resourceTypes: defs.resourceTypes };
+  return { read: rule, write: rule };
+}
+
+/** The scope's filter as clauses on `type`; undefined without one; null when a `*` scope's filter does not apply to the type. */
+function filterOf(scope: ResourceScope, type: string, defs: SmartDefinitions): readonly Clause[] | undefined | null {
+  if (scope.filter.length === 0) return undefined;
+  const query = new URLSearchParams(scope.filter.map((p): [string, string] => [p.name, p.value]));
+  let clauses: readonly Clause[];
+  try {
+    clauses = defs.parseSearch([type], query, true).clauses;
+  } catch (e) {
+    if (!isFhirkeepError(e) || e.code !== 'invalid-parameter') throw e;
+    if (scope.type === '*') return null;
+    throw new FhirkeepError('invalid-scope', `The scope ${formatScope(scope)} is not a search on ${type}: ${e.message}`);
+  }
+  // Result parameters (`_count`, `_sort` …) parse to no clause: the scope would then filter nothing.
+  if (clauses.length !== scope.filter.length) throw new FhirkeepError('invalid-scope', `The scope ${formatScope(scope)} may only use search parameters that select resources`);
+  if (clauses.some((c) => c.kind === 'chain' || c.kind === 'has')) {
+    throw new FhirkeepError('invalid-scope', `The scope ${formatScope(scope)} uses a chain or _has, which granular scopes do not support`);
+  }
+  return clauses;
+}
+
+/** Reads (r, s) are the read rule's to allow, writes (c, u, d) the write rule's. */
+function ruleFor(scope: AccessScope, permission: SmartPermission): ReadRule | WriteRule {
+  return permission === 'r' || permission === 's' ? scope.read : scope.write;
+}
+
+/** Whether some scope allows `permission` on `type` at all (rows may still be limited). */
+export function isPermitted(scope: AccessScope, permission: SmartPermission, type: string): boolean {
+  const rule = ruleFor(scope, permission);
+  if (rule.kind !== 'smart') return true;
+  return rule.types.get(type)?.some((g) => g.permissions.has(permission)) ?? false;
+}
+
+/**
+ * A type the token has no scope for at all is refused with 403 before any query runs (SMART
+ * App Launch: the server returns 403 for a request outside the granted scopes); rows of a type
+ * it does have a scope for but outside that scope's reach are simply not found.
+ */
+export function requirePermission(scope: AccessScope, permission: SmartPermission, type: string): void {
+  if (!isPermitted(scope, permission, type)) throw new FhirkeepError('forbidden', `The token's scopes do not allow ${NAMES[permission]} on ${type}`);
+}
+
+const NAMES: Readonly<Record<SmartPermission, string>> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
