@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
+import type { SmartDefinitions } from './access/smart-access.js';
+import { tokenScope } from './access/token-scope.js';
+import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
+import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
+import { authServerUrls } from './auth/smart/discovery.js';
+import { registerCors } from './http/cors.js';
+import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
 import { loadDefinitions } from './fhir/definitions.js';
@@ -10,7 +17,7 @@ import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
-import { openDatabase } from './storage/database.js';
+import { openDatabase, type Database } from './storage/database.js';
 import { createIndexer, INDEXER_VERSION } from './search/index/indexer.js';
 import { advertisedSearch } from './search/params/advertised.js';
 import { r4ParamRegistry } from './search/params/param-registry.js';
@@ -26,6 +33,10 @@ export interface FhirCore {
   readonly config: FhirkeepConfig;
   readonly logger: Logger;
   readonly router: FhirRouter;
+  /** The database, for the services the composition root opens on it (only storage/ code runs SQL). */
+  readonly database: Database;
+  /** What SMART scopes compile against: the types, the Patient compartment, the search parser. */
+  readonly smartDefinitions: SmartDefinitions;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   /** Closes the pool and, if owned, the embedded database. */
@@ -33,6 +44,9 @@ export interface FhirCore {
 }
 
 export interface Fhirkeep extends FhirCore {
+  readonly auth: AuthServices;
+  /** What the first start did about the admin account (serve prints a generated password once). */
+  readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
   /** Stops accepting requests, drains, closes the pool and, if owned, the embedded database. */
@@ -95,6 +109,7 @@ export async function createFhirCore(
           operations: (type) => TYPE_OPERATIONS[type] ?? [],
           instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server'],
           date: startedAt,
+          oauth: authServerUrls(options.publicBase()),
         });
         capability = { base, text: JSON.stringify(statement) };
       }
@@ -111,7 +126,12 @@ export async function createFhirCore(
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
-  return { config, logger, router, ping: () => db.ping(), close: () => db.close() };
+  const smartDefinitions: SmartDefinitions = {
+    resourceTypes: definitions.resourceTypes,
+    compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
+    parseSearch: ctx.parseSearch,
+  };
+  return { config, logger, router, database: db, smartDefinitions, ping: () => db.ping(), close: () => db.close() };
 }
 
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
@@ -119,25 +139,62 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   // Read before the database starts, so a missing file stops the start without leaving it running.
   const tls = config.tls === undefined ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   let baseUrl = config.baseUrl;
-  const core = await createFhirCore(config, {
-    ...options,
-    publicBase: () => {
-      if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
-      return baseUrl;
-    },
-  });
+  const publicBase = () => {
+    if (baseUrl === undefined) throw new Error('The base URL is known only after listen()');
+    return baseUrl;
+  };
+  const core = await createFhirCore(config, { ...options, publicBase });
   const { logger } = core;
+  const urls = () => authServerUrls(publicBase());
+  let auth: AuthServices;
+  let adminBootstrap: AdminBootstrap;
+  try {
+    auth = await openAuthServices(core.database, logger, urls);
+    // Here, not in the core: `import` uses the core and must never make an admin whose password nobody sees.
+    adminBootstrap = await auth.accounts.bootstrapAdmin(config.admin);
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  if (adminBootstrap.created) logger.info({ email: adminBootstrap.email }, 'created the first admin account');
   const app = createHttpApp({
     logger,
     bodyLimit: config.bodyLimit,
     ...(tls === undefined ? {} : { tls }),
   });
+  registerCors(app);
   registerHealthRoutes(app, { ping: core.ping });
-  registerFhirRoutes(app, { router: core.router, resolveScope: createScopeResolver(config.devNoAuth) });
+  registerOAuthRoutes(app, {
+    token: {
+      authenticateClient: auth.authenticateClient,
+      grants: auth.grantStore,
+      accessTokens: auth.accessTokens,
+      idTokens: auth.idTokens,
+      scopes: auth.scopes,
+      findAccount: (id) => auth.accounts.find(id),
+      record: auth.record,
+      assertionAudiences: () => [urls().token, urls().issuer],
+      fhirBase: () => urls().fhirBase,
+    },
+    accessTokens: auth.accessTokens,
+    keys: auth.keys,
+    findAccount: (id) => auth.accounts.find(id),
+    publicBase,
+  });
+  registerFhirRoutes(app, {
+    router: core.router,
+    resolveScope: createScopeResolver({
+      devNoAuth: config.devNoAuth,
+      accessTokens: auth.accessTokens,
+      scopeOf: (claims) => tokenScope(claims, core.smartDefinitions),
+    }),
+  });
 
   let closed = false;
   return {
     ...core,
+    auth,
+    adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
@@ -151,6 +208,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       if (closed) return;
       closed = true;
       await app.close();
+      await auth.close();
       await core.close();
     },
   };

@@ -1,8 +1,20 @@
 /**
  * Who is calling. Built by authentication; the access engine turns it into an AccessScope.
- * More kinds (user, client, API key, certificate, HIE) arrive with the authorization issue.
+ * More kinds (API key, certificate, HIE) arrive with the issues that add those logins.
  */
 export type Principal =
   | { readonly kind: 'system'; readonly reason: string }
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'dev-anonymous' };
+  | { readonly kind: 'dev-anonymous' }
+  | {
+      /** A bearer access token: a client, acting for an account (authorization code) or for itself. */
+      readonly kind: 'token';
+      readonly clientId: string;
+      readonly accountId: string | undefined;
+      readonly grantId: string;
+      readonly scopes: readonly string[];
+      /** The SMART launch patient, if any. */
+      readonly patient: string | undefined;
+      /** The user's own FHIR resource (`Patient/1`, `Practitioner/2`), if any. */
+      readonly fhirUser: string | undefined;
+    };
