@@ -13,6 +13,7 @@ export interface LaunchCreated {
 }
 
 interface LaunchInput {
+  readonly patient: string;
   readonly context: LaunchContext;
   readonly clientId: string | undefined;
 }
@@ -58,6 +59,7 @@ function parseLaunchInput(text: string): LaunchInput {
   if (styleUrl !== undefined && !isWebUrl(styleUrl)) throw bad('smart_style_url must be an http(s) URL');
   const intent = optionalString(fields, 'intent');
   return {
+    patient,
     clientId: optionalString(fields, 'client_id'),
     context: {
       patient,
@@ -79,8 +81,8 @@ export async function createEhrLaunch(
   deps: Pick<AuthorizeDependencies, 'clients' | 'patients' | 'grants' | 'fhirBase'>,
 ): Promise<LaunchCreated> {
   if (!canPickPatients(account)) throw new FhirkeepError('forbidden', 'Only practitioners and administrators launch apps for a patient');
-  const { context, clientId } = parseLaunchInput(body);
-  if ((await deps.patients.find(account, context.patient ?? '')) === undefined) throw bad(`No patient ${context.patient ?? ''} that you can access`);
+  const { patient, context, clientId } = parseLaunchInput(body);
+  if ((await deps.patients.find(account, patient)) === undefined) throw bad(`No patient ${patient} that you can access`);
   const client = clientId === undefined ? undefined : await deps.clients.find(clientId);
   if (clientId !== undefined && (client === undefined || client.revoked || client.type !== 'smart')) throw bad(`No active SMART application ${clientId}`);
   const launch = await deps.grants.createLaunch(context, clientId);

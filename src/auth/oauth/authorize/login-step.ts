@@ -1,4 +1,5 @@
 import { isFhirkeepError } from '../../../errors/fhirkeep-error.js';
+import type { Account } from '../../accounts/account.js';
 import { loginPage } from '../../views/login-page.js';
 import type { AuthorizeDependencies } from './authorize-dependencies.js';
 import { continueUrl, redirectTo, showPage, type BrowserRequest, type FlowResult } from './flow-result.js';
@@ -15,7 +16,7 @@ export async function submitLogin(form: URLSearchParams, browser: BrowserRequest
     showPage(loginPage({ ...keys, clientName: client.name, redirectUri: stored.request.redirectUri, email, error, status, ...(headers === undefined ? {} : { headers }) }));
   if (email === '' || password === '') return again(400, 'Enter your email and your password.');
 
-  let account;
+  let account: Account;
   try {
     account = await deps.accounts.authenticate(email, password, { ip: browser.ip });
   } catch (e) {

@@ -36,7 +36,8 @@ export async function validateAuthorizeRequest(params: AuthorizeParams, deps: De
   if (scopeText === undefined) return refused(new FhirkeepError('invalid-scope', 'scope is required'));
   let requested: readonly string[];
   try {
-    requested = deps.scopes.parse(scopeText);
+    // A scope named twice is one checkbox, one grant entry.
+    requested = [...new Set(deps.scopes.parse(scopeText))];
   } catch (e) {
     if (isFhirkeepError(e) && e.code === 'invalid-scope') return refused(e);
     throw e;
