@@ -23,6 +23,9 @@ export const ERROR_TABLE = {
   'unsupported-response-type': { status: 400, issue: 'not-supported', oauth: 'unsupported_response_type' },
   'invalid-scope': { status: 400, issue: 'invalid', oauth: 'invalid_scope' },
   'access-denied': { status: 403, issue: 'forbidden', oauth: 'access_denied' },
+  // OpenID Connect Core §3.1.2.6: `prompt=none` cannot be honoured without a login or a consent page.
+  'login-required': { status: 401, issue: 'login', oauth: 'login_required' },
+  'consent-required': { status: 403, issue: 'forbidden', oauth: 'consent_required' },
   'not-found': { status: 404, issue: 'not-found' },
   'unknown-type': { status: 404, issue: 'not-supported' },
   'method-not-allowed': { status: 405, issue: 'not-supported' },

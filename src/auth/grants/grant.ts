@@ -10,6 +10,11 @@ export interface LaunchContext {
   readonly smartStyleUrl?: string;
   /** The intent string an EHR passed with the launch (SMART `intent`). */
   readonly intent?: string;
+  /**
+   * The signed-in user's own FHIR resource, e.g. `Practitioner/123` or `Patient/456`, when the
+   * grant includes `openid fhirUser` (SMART App Launch 2.x §scopes for requesting identity data).
+   */
+  readonly fhirUser?: string;
 }
 
 export type GrantType = 'authorization_code' | 'client_credentials';

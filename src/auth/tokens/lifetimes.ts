@@ -16,6 +16,8 @@ export const LIFETIMES = {
   onlineRefreshToken: 12 * 3600,
   /** A pending /oauth2/authorize request (login, consent, patient picker). */
   authorizationRequest: 15 * 60,
+  /** A browser's sign-in at the login page: a working day, then the password again. */
+  browserSession: 8 * 3600,
   /** SMART Backend Services §"Authenticating to the token endpoint": assertion exp ≤ 5 minutes ahead. */
   maxAssertionAhead: 5 * 60,
   /** Clock differences tolerated on assertion times (RFC 7523 §3 "reasonable leeway"). */

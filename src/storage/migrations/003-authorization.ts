@@ -155,13 +155,19 @@ create table assertion_jtis (
 create index assertion_jtis_expiry on assertion_jtis (expires_at);
 
 -- Pending /oauth2/authorize requests between the login, consent and patient-picker pages.
+-- The id is in page URLs; the request is bound to the first browser that opens it (the hash of
+-- that browser's binding cookie), and its forms need a CSRF token derived from that cookie.
 create table authorization_requests (
-  id          text primary key,
-  params      jsonb not null,
-  account_id  text references accounts (id) on delete cascade,
-  created_at  timestamptz not null default now(),
-  expires_at  timestamptz not null
+  id           text primary key,
+  params       jsonb not null,
+  browser_hash bytea,
+  account_id   text references accounts (id) on delete cascade,
+  -- The patient picked (or the account holder's own) for launch/patient.
+  patient_id   text,
+  created_at   timestamptz not null default now(),
+  expires_at   timestamptz not null
 );
+create index authorization_requests_expiry on authorization_requests (expires_at);
 
 -- Security events (login, token issue/refresh/revoke, consent decisions); the audit issue
 -- turns them into AuditEvents.

@@ -1,0 +1,60 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuthorizationRequestStore } from '../../../storage/auth/authorization-request-store.js';
+import type { Account, LoginOrigin } from '../../accounts/account.js';
+import type { RegisteredClient } from '../../clients/client.js';
+import type { GrantService } from '../../grants/grant-service.js';
+import type { RecordSecurityEvent } from '../../security-events.js';
+import type { SessionService } from '../../sessions/session-service.js';
+
+export interface ClientDirectory {
+  /** Undefined for an unknown client id; revoked clients are returned with `revoked: true`. */
+  find(id: string): Promise<RegisteredClient | undefined>;
+}
+
+export interface AccountDirectory {
+  /**
+   * Checks a password. Throws FhirkeepError 'unauthorized' for a wrong email or password (never
+   * saying which) or 'too-many-requests' (with a Retry-After header) while throttled.
+   */
+  authenticate(email: string, password: string, origin: LoginOrigin): Promise<Account>;
+  find(id: string): Promise<Account | undefined>;
+}
+
+export interface ScopePolicy {
+  /** Splits a scope string (RFC 6749 §3.3); throws FhirkeepError 'invalid-scope' when malformed. */
+  parse(scope: string): readonly string[];
+  /** The requested scopes the client may have (`granted`) and the rest (`refused`). */
+  narrow(requested: readonly string[], allowed: readonly string[]): { granted: string[]; refused: string[] };
+}
+
+/** A patient as the picker lists it. */
+export interface PatientSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly birthDate?: string;
+}
+
+/** The patients an account may pick for an app (or launch an app for): its own access applies. */
+export interface PatientDirectory {
+  search(account: Account, text: string, limit: number): Promise<readonly PatientSummary[]>;
+  /** The same patient search could list to this account, or undefined. */
+  find(account: Account, id: string): Promise<PatientSummary | undefined>;
+}
+
+/** Everything the authorization endpoint, its pages and the launch API need from the rest of Fhirkeep. */
+export interface AuthorizeDependencies {
+  /** The FHIR base URL (`aud` must name it; EHR launch URLs carry it as `iss`). */
+  readonly fhirBase: () => string;
+  /** The authorization server's issuer identifier, sent as `iss` with every response (RFC 9207 §2). */
+  readonly issuer: () => string;
+  readonly clients: ClientDirectory;
+  readonly accounts: AccountDirectory;
+  readonly scopes: ScopePolicy;
+  readonly patients: PatientDirectory;
+  readonly grants: GrantService;
+  readonly sessions: SessionService;
+  readonly requests: AuthorizationRequestStore;
+  /** Who calls the JSON API (`POST /api/launches`); throws FhirkeepError 'unauthorized' otherwise. */
+  readonly authenticateApi: (request: FastifyRequest) => Promise<Account>;
+  readonly recordSecurityEvent: RecordSecurityEvent;
+}

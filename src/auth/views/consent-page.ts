@@ -1,0 +1,41 @@
+import { AUTHORIZE_PATHS } from '../oauth/authorize/paths.js';
+import { html } from './html.js';
+import { layout, type HtmlPage } from './layout.js';
+import { requestFields, type RequestFormKeys } from './request-form.js';
+import { describeScope } from './scope-descriptions.js';
+
+export interface ConsentPageInput extends RequestFormKeys {
+  readonly clientName: string;
+  readonly redirectUri: string;
+  readonly accountName: string;
+  /** The patient the app will see, when there is one. */
+  readonly patient: string | undefined;
+  /** The scopes offered: requested and allowed for the client. Each is pre-ticked. */
+  readonly scopes: readonly string[];
+  readonly error?: string;
+  readonly status?: number;
+}
+
+/** One checkbox per scope, so the user can grant less than the app asked for (issue 4). */
+export function consentPage(input: ConsentPageInput): HtmlPage {
+  return {
+    status: input.status ?? 200,
+    formTargets: [input.redirectUri],
+    body: layout(
+      'Allow access?',
+      html`<p><strong>${input.clientName}</strong> asks for access on behalf of <strong>${input.accountName}</strong>${
+        input.patient === undefined ? undefined : html` to the record of <strong>${input.patient}</strong>`
+      }. Untick what you do not want to share.</p>
+${input.error === undefined ? undefined : html`<p class="error" role="alert">${input.error}</p>`}
+<form method="post" action="${AUTHORIZE_PATHS.consent}">
+${requestFields(input)}
+<ul class="choices">${input.scopes.map(
+        (scope, i) =>
+          html`<li><input type="checkbox" name="scope" id="s${i}" value="${scope}" checked> <label for="s${i}">${describeScope(scope)} <code>${scope}</code></label></li>`,
+      )}</ul>
+<button class="primary" type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+    ),
+  };
+}
