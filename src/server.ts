@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
@@ -6,7 +7,14 @@ import { tokenScope } from './access/token-scope.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
+import { patientDirectory } from './access/patient-directory.js';
+import { createSessionService } from './auth/sessions/session-service.js';
+import { registerAuthorizeRoutes } from './http/authorize-routes.js';
+import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerCors } from './http/cors.js';
+import { FhirkeepError } from './errors/fhirkeep-error.js';
+import { createAuthorizationRequestStore } from './storage/auth/authorization-request-store.js';
+import { createSessionStore } from './storage/auth/session-store.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
@@ -180,6 +188,38 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     keys: auth.keys,
     findAccount: (id) => auth.accounts.find(id),
     publicBase,
+  });
+  const sessions = createSessionService({
+    store: createSessionStore(core.database.sql),
+    accounts: auth.accounts,
+    secure: () => publicBase().startsWith('https:'),
+  });
+  // The JSON API is for the portal (and people at it), so it authenticates with the portal's
+  // session cookie: an app holding a user's access token must not be able to manage clients.
+  const apiAccount = async (request: FastifyRequest) => {
+    const account = await sessions.sessionAccount(request.headers.cookie);
+    if (account === undefined) throw new FhirkeepError('unauthorized', 'Sign in first: the API needs a session');
+    return account;
+  };
+  registerAuthorizeRoutes(app, {
+    fhirBase: () => urls().fhirBase,
+    issuer: () => urls().issuer,
+    clients: auth.clients,
+    accounts: auth.accounts,
+    scopes: auth.scopes,
+    patients: patientDirectory(core.router),
+    grants: auth.grants,
+    sessions,
+    requests: createAuthorizationRequestStore(core.database.sql),
+    authenticateApi: apiAccount,
+    recordSecurityEvent: auth.record,
+  });
+  registerClientApiRoutes(app, {
+    registry: auth.clients,
+    authenticate: async (request) => {
+      const account = await apiAccount(request);
+      return { accountId: account.id, roles: account.roles };
+    },
   });
   registerFhirRoutes(app, {
     router: core.router,

@@ -15,10 +15,6 @@ import { createFhirkeep, type Fhirkeep } from '../src/server.js';
 import { inputValue, TestBrowser, type PageResponse } from './support/browser.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
-// Remove once the lead has merged the token endpoint and discovery and wired the authorization
-// routes into src/server.ts; until then fhirclient stops at discovery.
-const PENDING = { todo: 'needs the token endpoint, SMART discovery and the authorization routes wired in src/server.ts' };
-
 const PASSWORD = 'a long enough test password';
 const CLIENT_ID = 'fhirclient-app';
 
@@ -120,12 +116,12 @@ async function authorizeInBrowser(browser: TestBrowser, appUrl: string, email: s
   return (await callback.json()) as Record<string, unknown>;
 }
 
-test('standalone patient launch: fhirclient discovers, authorizes with PKCE, gets the patient context and reads it', PENDING, async () => {
+test('standalone patient launch: fhirclient discovers, authorizes with PKCE, gets the patient context and reads it', async () => {
   const result = await authorizeInBrowser(new TestBrowser(baseUrl), `${app.origin}/launch`, 'alice@example.org');
   assert.deepEqual(result, { patient: 'p1', encounter: null, fhirUser: 'Patient/p1', read: 'p1' });
 });
 
-test('EHR launch: a practitioner launches the app for a patient; no picker, the launch context arrives with the token', PENDING, async () => {
+test('EHR launch: a practitioner launches the app for a patient; no picker, the launch context arrives with the token', async () => {
   const browser = new TestBrowser(baseUrl);
   // Sign in through the pages, then use that session for the launch API (the lead's authenticateApi accepts it).
   const toServer = await fetch(`${app.origin}/launch`, { redirect: 'manual' });

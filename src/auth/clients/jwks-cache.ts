@@ -122,11 +122,16 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
   if (response.body === null) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    // Content-Length can be absent or wrong: count what actually arrives (leaving the loop cancels the stream).
-    if (size > maxBytes) throw new Error(`is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
+  // A reader rather than `for await`: the DOM typings some test dependencies bring lack the async iterator.
+  const reader = response.body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    // Content-Length can be absent or wrong: count what actually arrives.
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(read.value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -20,8 +20,13 @@ export const authorizationCodeGrant: GrantHandler = async (request, { client }, 
   if (redeemed.clientId !== client.id) throw new FhirkeepError('invalid-grant', 'The authorization code is not valid');
   if (redeemed.expiresAt.getTime() <= Date.now()) throw new FhirkeepError('invalid-grant', 'The authorization code has expired');
   if (grant.revoked) throw new FhirkeepError('invalid-grant', 'The authorization has been revoked');
-  // … and redirect_uri is identical to the one in the authorization request.
-  if (request.params.get('redirect_uri') !== redeemed.redirectUri) throw new FhirkeepError('invalid-grant', 'The redirect_uri does not match the authorization request');
+  // … and redirect_uri is identical to the one in the authorization request. An app with one
+  // registered URI may leave it out in both places (RFC 6749 §3.1.2.3, §4.1.3; OAuth 2.1 drops it).
+  const redirectUri = request.params.get('redirect_uri');
+  const onlyRegistered = client.redirectUris.length === 1 && client.redirectUris[0] === redeemed.redirectUri;
+  if (redirectUri === undefined ? !onlyRegistered : redirectUri !== redeemed.redirectUri) {
+    throw new FhirkeepError('invalid-grant', 'The redirect_uri does not match the authorization request');
+  }
   // RFC 7636 §4.6; public clients never get a code without a challenge (checked at /authorize).
   checkPkce(redeemed.codeChallenge, request.params.get('code_verifier'));
   const account = await grantAccount(deps, grant);

@@ -1,0 +1,59 @@
+import type { Account } from '../auth/accounts/account.js';
+import type { PatientDirectory, PatientSummary } from '../auth/oauth/authorize/authorize-dependencies.js';
+import type { FhirResponse } from '../rest/fhir-request.js';
+import type { FhirRouter } from '../rest/router.js';
+import { systemScope } from './scope.js';
+
+interface PatientJson {
+  readonly id?: string;
+  readonly birthDate?: string;
+  readonly name?: readonly { readonly text?: string; readonly given?: readonly string[]; readonly family?: string }[];
+}
+
+function bodyOf(res: FhirResponse): unknown {
+  if (res.body === undefined) return undefined;
+  return res.body.kind === 'raw' ? JSON.parse(res.body.text) : res.body.value;
+}
+
+function summaryOf(p: PatientJson): PatientSummary | undefined {
+  if (p.id === undefined) return undefined;
+  const n = p.name?.[0];
+  const name = n?.text ?? [...(n?.given ?? []), n?.family ?? ''].join(' ').trim();
+  return { id: p.id, name: name === '' ? `Patient/${p.id}` : name, ...(p.birthDate === undefined ? {} : { birthDate: p.birthDate }) };
+}
+
+/**
+ * Which patients an account may pick for an app (the SMART patient picker) or launch an app
+ * for. Practitioners and admins choose among all patients (the access-engine issue narrows
+ * this to consents and care relationships); an account holder only ever gets their own record;
+ * other roles none. Lookups go through the FHIR router with an explicit, named system scope.
+ */
+export function patientDirectory(router: FhirRouter): PatientDirectory {
+  const scope = systemScope('SMART patient picker');
+  const mayChooseAny = (account: Account) => account.roles.includes('practitioner') || account.roles.includes('admin');
+  const read = async (id: string): Promise<PatientSummary | undefined> => {
+    const res = await router.handle({ method: 'GET', path: `Patient/${id}`, query: new URLSearchParams(), body: undefined, contentType: undefined, headers: {}, scope });
+    return res.status === 200 ? summaryOf(bodyOf(res) as PatientJson) : undefined;
+  };
+  return {
+    async search(account, text, limit) {
+      if (!mayChooseAny(account)) {
+        const own = account.patientId === undefined ? undefined : await read(account.patientId);
+        return own === undefined ? [] : [own];
+      }
+      const query = new URLSearchParams({ _count: String(limit) });
+      if (text.trim() !== '') query.set('name', text.trim());
+      const res = await router.handle({ method: 'GET', path: 'Patient', query, body: undefined, contentType: undefined, headers: {}, scope });
+      if (res.status !== 200) return [];
+      const bundle = bodyOf(res) as { entry?: readonly { resource?: PatientJson }[] };
+      return (bundle.entry ?? []).flatMap((e) => {
+        const s = e.resource === undefined ? undefined : summaryOf(e.resource);
+        return s === undefined ? [] : [s];
+      });
+    },
+    async find(account, id) {
+      if (!mayChooseAny(account) && account.patientId !== id) return undefined;
+      return read(id);
+    },
+  };
+}
