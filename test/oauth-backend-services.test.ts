@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import * as oidc from 'openid-client';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/load.js';
+import { createFhirkeep } from '../src/server.js';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
 import { httpClient } from './support/http.js';
 
@@ -233,6 +236,35 @@ test('revocation (RFC 7009) takes effect on the next request', async () => {
   assert.match(after.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
   assert.deepEqual(await oidc.tokenIntrospection(config, access_token), { active: false });
   await oidc.tokenRevocation(config, 'not-a-token');
+});
+
+test('revocation on one node takes effect on another (LISTEN/NOTIFY); a revoked client loses its live tokens', async () => {
+  const second = await createFhirkeep(parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: server.databaseUrl, FHIRKEEP_LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+  try {
+    const secondBase = await second.listen();
+    const onSecond = (token: string) => fetch(`${secondBase}/fhir/Patient/p1`, { headers: { authorization: `Bearer ${token}` } });
+    // Both nodes share the signing keys and the issuer configuration, so tokens verify on both.
+    const config = await configFor(secretClient.id, oidc.ClientSecretBasic(secretClient.secret));
+    const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'system/Patient.rs' });
+    assert.equal((await onSecond(access_token)).status, 401, 'another base URL is another audience');
+    const token = await second.auth.accessTokens.issue({ sub: secretClient.id, client_id: secretClient.id, scope: 'system/Patient.rs', gid: crypto.randomUUID() });
+    assert.equal((await onSecond(token.token)).status, 200);
+    await server.fhirkeep.auth.grantStore.revokeGrant({ id: token.claims.gid, clientId: secretClient.id, expiresAt: new Date(token.claims.exp * 1000) });
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      status = (await onSecond(token.token)).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(status, 401, 'the other node learns of the revocation within a second');
+
+    const doomed = await server.fhirkeep.auth.clients.register({ type: 'service', name: 'doomed', scopes: ['system/Patient.rs'] });
+    const doomedToken = await secretToken({ id: doomed.client.id, secret: doomed.secret ?? '' }, 'system/Patient.rs');
+    assert.equal((await fhirGet('/Patient/p1', doomedToken)).status, 200);
+    await server.fhirkeep.auth.clients.revoke(doomed.client.id);
+    assert.equal((await fhirGet('/Patient/p1', doomedToken)).status, 401, 'a revoked client loses its live tokens at once');
+  } finally {
+    await second.close();
+  }
 });
 
 test('the FHIR API: 401 without or with a bad token, 403 for a type outside the scopes', async () => {

@@ -47,17 +47,41 @@ export const SMART_SCOPE_RULES: ScopeRules = {
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls): Promise<AuthServices> {
   const record = securityEventRecorder(db.sql, logger);
-  const accounts = createAccountService({ db, record });
-  const clients = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: record, cacheTtlMs: CLIENT_CACHE_MS });
+  const keys = await openKeyRing(createSigningKeyStore(db.sql));
+  const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
+  // Revocations made on this node take effect here at once; other nodes learn them by NOTIFY.
+  const accountService = createAccountService({ db, record });
+  const accounts: AccountService = {
+    ...accountService,
+    async disable(id) {
+      const account = await accountService.disable(id);
+      revocations.markRevoked('account', id);
+      return account;
+    },
+  };
+  const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: record, cacheTtlMs: CLIENT_CACHE_MS });
+  const clients: ClientRegistry = {
+    ...registry,
+    async revoke(id, actor) {
+      const client = await registry.revoke(id, actor);
+      revocations.markRevoked('client', id);
+      return client;
+    },
+  };
   const authenticateClient = createClientAuthenticator({
     lookup: (id) => clients.lookup(id),
     jtis: createAssertionJtiStore(db.sql),
     jwksCache: createJwksCache(),
     onBackgroundError: (err) => logger.warn({ err }, 'could not purge expired client assertion ids'),
   });
-  const grantStore = createGrantStore(db.sql);
-  const keys = await openKeyRing(createSigningKeyStore(db.sql));
-  const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
+  const stored = createGrantStore(db.sql);
+  const grantStore: GrantStore = {
+    ...stored,
+    async revokeGrant(grant) {
+      await stored.revokeGrant(grant);
+      revocations.markRevoked('grant', grant.id);
+    },
+  };
   const accessTokens = createAccessTokens({ issuer: () => urls().issuer, audience: () => urls().fhirBase, keys, revocations });
   return {
     accounts,

@@ -11,6 +11,8 @@ export interface TestServer {
   readonly baseUrl: string;
   /** e.g. http://localhost:41234/fhir */
   readonly fhirBase: string;
+  /** The server's own database (a second node can be started on it). */
+  readonly databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     fhirkeep,
     baseUrl,
     fhirBase: `${baseUrl}/fhir`,
+    databaseUrl: database.url,
     async close() {
       await fhirkeep.close();
       await database.drop();

@@ -12,6 +12,11 @@ export interface RevocableToken {
 
 export interface RevocationView {
   isRevoked(token: RevocableToken): boolean;
+  /**
+   * Records a revocation this node made, at once: its NOTIFY comes back only after a round
+   * trip, and the revoking client's next request must already be refused.
+   */
+  markRevoked(kind: RevokedKind, id: string): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,7 @@ export async function openRevocationView(feed: RevocationFeed, logger: Logger): 
   const timer = setInterval(() => void reloadLogged(), LIFETIMES.accessToken * 1000);
   timer.unref();
   return {
+    markRevoked: add,
     isRevoked: (t) => revoked.grant.has(t.gid) || revoked.client.has(t.client_id) || (t.account !== undefined && revoked.account.has(t.account)),
     async close() {
       clearInterval(timer);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import type { Account, Role } from '../../auth/accounts/account.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { REVOCATION_CHANNEL } from './revocation-feed.js';
 
 /** What creating an account stores; the password arrives already hashed. */
 export interface NewAccount {
@@ -112,7 +113,10 @@ export function createAccountStore(sql: Sql): AccountStore {
     },
 
     async disable(id) {
-      const rows = await sql`update accounts set disabled_at = coalesce(disabled_at, now()) where id = ${id} returning 1`;
+      // The revocation views of every node stop the account's live access tokens.
+      const rows = await sql`
+        update accounts set disabled_at = coalesce(disabled_at, now()) where id = ${id}
+        returning pg_notify(${REVOCATION_CHANNEL}, 'account:' || id)`;
       return rows.length > 0;
     },
   };

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Sql } from 'postgres';
+import { REVOCATION_CHANNEL } from './revocation-feed.js';
 import type { ClientType, RegisteredClient } from '../../auth/clients/client.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 
@@ -107,7 +108,10 @@ export function createClientStore(sql: Sql): ClientStore {
       // coalesce: revoking twice keeps the first revocation time.
       const [row] = await sql<ClientRow[]>`
         with changed as (update clients set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning *)
-        select changed.*, pg_notify(${CHANGES_CHANNEL}, changed.id) from changed`;
+        select changed.*, pg_notify(${CHANGES_CHANNEL}, changed.id),
+               -- Every node's revocation view: the client's live access tokens stop working.
+               pg_notify(${REVOCATION_CHANNEL}, 'client:' || changed.id)
+        from changed`;
       return row === undefined ? undefined : toClient(row);
     },
 

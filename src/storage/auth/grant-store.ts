@@ -69,9 +69,6 @@ export interface NewRefreshToken {
 
 export interface UsedRefreshToken {
   readonly grant: Grant;
-  readonly secretHash: Buffer;
-  readonly scopes: readonly string[];
-  readonly expiresAt: Date;
   /** True when the token had been used before (a replay): the caller revokes its family. */
   readonly reused: boolean;
 }
@@ -159,18 +156,17 @@ export function createGrantStore(sql: Sql): GrantStore {
     },
 
     async useRefreshToken(id) {
-      const [row] = await sql<(GrantRow & { secret_hash: Buffer; token_scopes: string[]; token_expires: Date; prior: Date | null })[]>`
+      const [row] = await sql<(GrantRow & { prior: Date | null })[]>`
         with prior as (
           select id, used_at from refresh_tokens where id = ${id} for update
         ), used as (
           update refresh_tokens t set used_at = coalesce(t.used_at, now())
           from prior where t.id = prior.id
-          returning t.grant_id, t.secret_hash, t.scopes, t.expires_at, prior.used_at as prior
+          returning t.grant_id, prior.used_at as prior
         )
-        select g.*, u.secret_hash, u.scopes as token_scopes, u.expires_at as token_expires, u.prior
-        from used u join grants g on g.id = u.grant_id`;
+        select g.*, u.prior from used u join grants g on g.id = u.grant_id`;
       if (row === undefined) return undefined;
-      return { grant: grantOf(row), secretHash: row.secret_hash, scopes: row.token_scopes, expiresAt: row.token_expires, reused: row.prior !== null };
+      return { grant: grantOf(row), reused: row.prior !== null };
     },
 
     async findRefreshToken(id) {

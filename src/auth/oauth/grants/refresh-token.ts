@@ -14,28 +14,32 @@ export const refreshTokenGrant: GrantHandler = async (request, { client }, deps)
   }
   // RFC 6749 §6: the refresh token was issued to the authenticated client.
   if (found.grant.clientId !== client.id) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
-  const used = await deps.grants.useRefreshToken(parts.id);
-  if (used === undefined) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
-  const { grant } = used;
-  if (used.reused) {
+  const revokeFamily = async () => {
     // RFC 9700 §4.14.2: a rotated-out token presented again means it leaked: revoke the family.
-    await deps.grants.revokeGrant(grant);
-    deps.record({ kind: 'grant-revoke', outcome: 'success', accountId: grant.accountId, clientId: client.id, grantId: grant.id, ip: request.ip, detail: { reason: 'refresh token reused' } });
-    throw new FhirkeepError('invalid-grant', 'The refresh token has already been used');
-  }
-  if (grant.revoked) throw new FhirkeepError('invalid-grant', 'The authorization has been revoked');
-  if (used.expiresAt.getTime() <= Date.now()) throw new FhirkeepError('invalid-grant', 'The refresh token has expired');
+    await deps.grants.revokeGrant(found.grant);
+    deps.record({ kind: 'grant-revoke', outcome: 'success', accountId: found.grant.accountId, clientId: client.id, grantId: found.grant.id, ip: request.ip, detail: { reason: 'refresh token reused' } });
+    return new FhirkeepError('invalid-grant', 'The refresh token has already been used');
+  };
+  if (found.used) throw await revokeFamily();
+  if (found.grant.revoked) throw new FhirkeepError('invalid-grant', 'The authorization has been revoked');
+  if (found.expiresAt.getTime() <= Date.now()) throw new FhirkeepError('invalid-grant', 'The refresh token has expired');
   // RFC 6749 §6: a narrower scope may be asked for; one wider than the original grant may not.
+  // Checked before the token is used up, so a refused request leaves it valid.
   const requested = request.params.get('scope');
-  let scopes = used.scopes;
+  let scopes = found.scopes;
   if (requested !== undefined) {
-    const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), used.scopes);
+    const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), found.scopes);
     if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes beyond the original grant: ${refused.join(' ')}`);
     scopes = granted;
   }
+  const used = await deps.grants.useRefreshToken(parts.id);
+  if (used === undefined) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
+  // A concurrent request used it between the read and now: that is a reuse too.
+  if (used.reused) throw await revokeFamily();
+  const { grant } = used;
   const account = await grantAccount(deps, grant);
   // RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
-  const response = await issueTokens(deps, { grant, account, scopes, refreshToken: await newRefreshToken(deps, grant, used.scopes), nonce: undefined });
+  const response = await issueTokens(deps, { grant, account, scopes, refreshToken: await newRefreshToken(deps, grant, found.scopes), nonce: undefined });
   deps.record({ kind: 'token-refresh', outcome: 'success', accountId: grant.accountId, clientId: client.id, grantId: grant.id, ip: request.ip, detail: { scope: response.scope } });
   return response;
 };
