@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import { createFhirkeep } from '../server.js';
+import { adminNotice } from './admin-notice.js';
 import type { Output } from './output.js';
 
 /** `fhirkeep serve`: run until SIGINT/SIGTERM, then close cleanly (the embedded database too). */
@@ -17,18 +18,20 @@ export async function serve(out: Output): Promise<number> {
     await fhirkeep.close();
     throw e;
   }
+  const admin = adminNotice(fhirkeep.adminBootstrap);
   out.result(
     [
       `Fhirkeep is serving FHIR R4 at ${baseUrl}/fhir`,
       `  capability statement: ${baseUrl}/fhir/metadata`,
+      `  SMART discovery:      ${baseUrl}/fhir/.well-known/smart-configuration`,
+      `  sign-in and consent:  ${baseUrl}/oauth2/authorize (apps send users there)`,
       `  health:               ${baseUrl}/healthz, ${baseUrl}/readyz`,
+      ...admin.lines,
       config.devNoAuth
-        ? '  WARNING: FHIRKEEP_DEV_NO_AUTH=1 — the FHIR API needs no authentication'
-        : '  The FHIR API requires authentication (answers 401); to try it locally, start with FHIRKEEP_DEV_NO_AUTH=1',
-    ]
-      .filter((l) => l !== '')
-      .join('\n'),
-    { baseUrl, fhir: `${baseUrl}/fhir`, devNoAuth: config.devNoAuth },
+        ? '  WARNING: FHIRKEEP_DEV_NO_AUTH=1 — requests without a token may read and write everything'
+        : '  The FHIR API requires an access token (register an app: fhirkeep client create …)',
+    ].join('\n'),
+    { baseUrl, fhir: `${baseUrl}/fhir`, devNoAuth: config.devNoAuth, ...(admin.json === undefined ? {} : { admin: admin.json }) },
   );
   const signal = await stopped;
   fhirkeep.logger.info({ signal }, 'shutting down');
