@@ -5,6 +5,7 @@ import { assertionKeyProblem, isAssertionAlgorithm, keyFitsAlgorithm, type Asser
 import type { AuthenticatedClient, ClientAuthMethod } from './client.js';
 import { secretMatches } from './client-secrets.js';
 import type { JwksCache } from './jwks-cache.js';
+import { LIFETIMES } from '../tokens/lifetimes.js';
 
 /** What a token, introspection or revocation request offers to prove which client sends it. */
 export interface ClientAuthenticationInput {
@@ -34,10 +35,6 @@ export interface ClientAuthenticationDeps {
 
 /** RFC 7523 §2.2: the one client assertion type. */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-/** Clock difference tolerated between client and server. */
-const CLOCK_SKEW_S = 60;
-/** SMART Backend Services: exp "no more than five minutes in the future". */
-const MAX_ASSERTION_LIFETIME_S = 300;
 /** Bounds what one client can make us store per assertion. */
 const MAX_JTI_LENGTH = 256;
 /** How often, at most, expired jtis are deleted (in the background of a request). */
@@ -136,7 +133,7 @@ export function createClientAuthenticator(deps: ClientAuthenticationDeps): Authe
       async run(a) {
         const { jti, exp } = need(a.assertion).claims as { jti: string; exp: number };
         // SMART Backend Services: a jti is never accepted twice; kept until the assertion could no longer pass the exp check.
-        if (!(await deps.jtis.recordIfNew(need(a.clientId), jti, new Date((exp + CLOCK_SKEW_S) * 1000)))) {
+        if (!(await deps.jtis.recordIfNew(need(a.clientId), jti, new Date((exp + LIFETIMES.clockSkew) * 1000)))) {
           throw unauthenticated('The client assertion was used already (jti replayed)');
         }
         if (now() - lastPurge >= PURGE_INTERVAL_MS) {
@@ -282,11 +279,11 @@ function assertionClaims(a: Attempt): void {
   }
   // RFC 7523 §3 ¶2.D: exp is REQUIRED and the JWT MUST be rejected once expired.
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw unauthenticated('The client assertion has no exp');
-  if (claims.exp < a.now - CLOCK_SKEW_S) throw unauthenticated('The client assertion has expired');
+  if (claims.exp < a.now - LIFETIMES.clockSkew) throw unauthenticated('The client assertion has expired');
   // SMART Backend Services: exp "no more than five minutes in the future".
-  if (claims.exp > a.now + MAX_ASSERTION_LIFETIME_S + CLOCK_SKEW_S) throw unauthenticated('The client assertion\'s exp is more than five minutes ahead');
+  if (claims.exp > a.now + LIFETIMES.maxAssertionAhead + LIFETIMES.clockSkew) throw unauthenticated('The client assertion\'s exp is more than five minutes ahead');
   // RFC 7523 §3 ¶2.E: nbf, when present, must have passed.
-  if (claims.nbf !== undefined && !(typeof claims.nbf === 'number' && claims.nbf <= a.now + CLOCK_SKEW_S)) throw unauthenticated('The client assertion is not valid yet (nbf)');
+  if (claims.nbf !== undefined && !(typeof claims.nbf === 'number' && claims.nbf <= a.now + LIFETIMES.clockSkew)) throw unauthenticated('The client assertion is not valid yet (nbf)');
   // SMART Backend Services: jti is required (RFC 7523 §3 ¶2.G makes it optional).
   if (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > MAX_JTI_LENGTH) {
     throw unauthenticated(`The client assertion needs a jti (a unique string of at most ${MAX_JTI_LENGTH} characters)`);

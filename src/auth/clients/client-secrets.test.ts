@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashClientSecret, newClientId, newClientSecret, secretMatches } from './client-secrets.js';
+import { sha256 } from '../random-secret.js';
+import { newClientId, newClientSecret, secretMatches } from './client-secrets.js';
 
 test('client ids and secrets are random base64url; only the SHA-256 of a secret is kept', () => {
   const ids = new Set(Array.from({ length: 100 }, newClientId));
@@ -8,7 +9,7 @@ test('client ids and secrets are random base64url; only the SHA-256 of a secret 
   for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/);
   const { secret, hash } = newClientSecret();
   assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual(hash, hashClientSecret(secret));
+  assert.deepEqual(hash, sha256(secret));
   assert.equal(hash.length, 32);
   assert.ok(secretMatches(secret, hash));
   assert.ok(!secretMatches(`${secret}x`, hash));

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { matchesHash, randomSecret, sha256 } from '../random-secret.js';
 
 /**
  * A new client id: 128 random bits, base64url (22 characters). Not a secret, but not guessable
@@ -14,18 +15,11 @@ export function newClientId(): string {
  * hash keeps secret checks cheap enough for thousands of token requests a second.
  */
 export function newClientSecret(): { readonly secret: string; readonly hash: Buffer } {
-  const secret = randomBytes(32).toString('base64url');
-  return { secret, hash: hashClientSecret(secret) };
-}
-
-export function hashClientSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  const secret = randomSecret();
+  return { secret, hash: sha256(secret) };
 }
 
 /** Whether `presented` is the secret behind `storedHash`, in time independent of where they differ. */
 export function secretMatches(presented: string, storedHash: Buffer | undefined): boolean {
-  if (storedHash === undefined) return false;
-  const presentedHash = hashClientSecret(presented);
-  // Both are SHA-256 digests (32 bytes), as timingSafeEqual requires equal lengths.
-  return storedHash.length === presentedHash.length && timingSafeEqual(presentedHash, storedHash);
+  return storedHash !== undefined && matchesHash(presented, storedHash);
 }

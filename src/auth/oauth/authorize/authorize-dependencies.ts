@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { ScopeRules } from '../token-endpoint.js';
 import type { AuthorizationRequestStore } from '../../../storage/auth/authorization-request-store.js';
 import type { Account, LoginOrigin } from '../../accounts/account.js';
 import type { RegisteredClient } from '../../clients/client.js';
@@ -20,12 +21,8 @@ export interface AccountDirectory {
   find(id: string): Promise<Account | undefined>;
 }
 
-export interface ScopePolicy {
-  /** Splits a scope string (RFC 6749 §3.3); throws FhirkeepError 'invalid-scope' when malformed. */
-  parse(scope: string): readonly string[];
-  /** The requested scopes the client may have (`granted`) and the rest (`refused`). */
-  narrow(requested: readonly string[], allowed: readonly string[]): { granted: string[]; refused: string[] };
-}
+/** The SMART scope grammar as the authorization endpoint uses it (the token endpoint's rules). */
+export type ScopePolicy = ScopeRules;
 
 /** A patient as the picker lists it. */
 export interface PatientSummary {
