@@ -5,6 +5,11 @@ import { measure } from './load.js';
 
 const app = Fastify({ logger: false });
 app.get('/ok/:n', async (req, reply) => reply.header('location', `/Thing/${(req.params as { n: string }).n}/_history/1`).send('{}'));
+// Echoes what arrived, so a test can see which headers a request carried.
+app.post('/echo', async (req, reply) =>
+  reply.header('x-seen', `${req.headers.authorization ?? '-'} ${req.headers['content-type'] ?? '-'} ${req.headers.accept ?? '-'}`).send('{}'),
+);
+app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 app.get('/missing', async (_req, reply) => reply.status(404).send('{"resourceType":"OperationOutcome"}'));
 let url = '';
 before(async () => {
@@ -66,4 +71,25 @@ test('a refused connection is an error, not an op', async () => {
   assert.equal(r.ok, 0);
   assert.ok(r.errors > 0);
   assert.ok(Number.isNaN(r.nodeCpuUs));
+});
+
+test("a request's own headers are sent, over the defaults", async () => {
+  const seen = new Set<string>();
+  await measure(
+    {
+      url,
+      connections: 1,
+      next: () => ({
+        method: 'POST',
+        path: '/echo',
+        body: 'grant_type=client_credentials',
+        headers: { authorization: 'Basic YTpi', 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      onResponse: (_status, headers) => seen.add(headers['x-seen'] ?? ''),
+    },
+    0,
+    1,
+    { node: process.pid, database: () => [] },
+  );
+  assert.deepEqual([...seen], ['Basic YTpi application/x-www-form-urlencoded application/fhir+json']);
 });

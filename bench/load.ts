@@ -6,6 +6,8 @@ export interface BenchRequest {
   readonly method: 'GET' | 'POST' | 'PUT';
   readonly path: string;
   readonly body?: string;
+  /** Sent on top of the defaults (accept, and content-type for a body); these win. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadSpec {
@@ -110,9 +112,12 @@ async function run(spec: LoadSpec, seconds: number): Promise<RunResult> {
                 ...req,
                 method: r.method,
                 path: r.path,
-                ...(r.body === undefined
-                  ? {}
-                  : { body: r.body, headers: { ...req.headers, 'content-type': 'application/fhir+json' } }),
+                ...(r.body === undefined ? {} : { body: r.body }),
+                headers: {
+                  ...req.headers,
+                  ...(r.body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+                  ...r.headers,
+                },
               };
             },
             onResponse: (status, body, context, headers) => {

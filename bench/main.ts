@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readToken, registerBenchClients, tokenRows } from './auth-workloads.js';
 import { BASELINE_DATABASE, seedBaseline } from './baselines/seed.js';
 import { loadDataset, loadTransactionBundles, type Dataset } from './dataset.js';
 import { clusterConnection, postmasterPid } from './embedded-cluster.js';
@@ -112,14 +113,18 @@ async function main(argv: readonly string[]): Promise<number> {
   rows.push(await measureBaseline(JSON_BASELINE, 'json-server.ts', {}, dataset, timing, () => []));
   const sqlEnv = { BENCH_PG: JSON.stringify({ ...connection, database: BASELINE_DATABASE }) };
   rows.push(await measureBaseline(SQL_BASELINE, 'sql-server.ts', sqlEnv, dataset, timing, dbPids));
-  rows.push(...(await fhirkeepRows(fhirkeep, dataset, timing, { node: fhirkeep.pid, database: dbPids })));
+  const fhirkeepCpu = { node: fhirkeep.pid, database: dbPids };
+  const clients = await registerBenchClients(fhirkeep, dataDir);
+  rows.push(...(await fhirkeepRows(fhirkeep, dataset, timing, fhirkeepCpu, () => readToken(fhirkeep, clients))));
 
   // Idle: the load has stopped and in-flight work (responses, history writes) has settled.
   await sleep(2000);
   fhirkeep.assertRunning();
   const idleRssMb = rssMb(fhirkeep.pid);
+  // After the idle measurement too, so the RSS goal stays the one measured after the CRUD load alone.
+  rows.push(...(await tokenRows(fhirkeep, clients, timing, fhirkeepCpu)));
   // After the idle measurement: whole bundles in flight hold far more memory than single requests.
-  rows.push(await ingestRow(fhirkeep, loadTransactionBundles(quick ? 20 : 100), { node: fhirkeep.pid, database: dbPids }));
+  rows.push(await ingestRow(fhirkeep, loadTransactionBundles(quick ? 20 : 100), fhirkeepCpu));
   await fhirkeep.stop();
   const existingStartMs: number[] = [];
   for (let i = 0; i < restarts; i++) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeGoals, median, renderTable } from './report.js';
-import { CREATE, JSON_BASELINE, READ, SQL_BASELINE, type Row } from './workloads.js';
+import { TOKEN_JWT, TOKEN_SECRET } from './auth-workloads.js';
+import { CREATE, JSON_BASELINE, READ, READ_BEARER, SQL_BASELINE, type Row } from './workloads.js';
 
 const row = (name: string, opsPerSec: number, errors = 0): Row => ({
   name,
@@ -20,21 +21,31 @@ const row = (name: string, opsPerSec: number, errors = 0): Row => ({
 });
 const startup = { firstStartMs: 3000, existingStartMs: [2100, 900, 1000], idleRssMb: 251 };
 
-test('goals are judged against this run: read vs baseline 2, create rate, median ready time, RSS', () => {
-  const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000)], startup);
+const authRows = [row(READ_BEARER, 5400), row(TOKEN_SECRET, 1000), row(TOKEN_JWT, 499)];
+
+test('goals are judged against this run: read vs baseline 2, create rate, bearer read vs read, token rates, median ready time, RSS', () => {
+  const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), ...authRows], startup);
   assert.deepEqual(
     goals.map((g) => [g.value, g.met]),
     [
       ['60%', true],
       ['2000 res/s', true],
+      ['90%', true],
+      ['1000 req/s', true],
+      ['499 req/s', false],
       ['1.00 s', true],
       ['251 MB', false],
     ],
   );
 });
 
+test('the bearer read misses its goal when either read had errors', () => {
+  const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000, 1), ...authRows], startup);
+  assert.equal(goals.find((g) => g.line === READ_BEARER)?.met, false);
+});
+
 test('a workload with errors misses its goal and is flagged in the table with what went wrong', () => {
-  const rows = [row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 5000, 3), row(READ, 5999)];
+  const rows = [row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 5000, 3), row(READ, 5999), ...authRows];
   const goals = judgeGoals(rows, startup);
   assert.equal(goals[0]?.met, false, 'read at 59.99% of baseline 2');
   assert.equal(goals[1]?.met, false, 'create had errors');
@@ -43,6 +54,9 @@ test('a workload with errors misses its goal and is flagged in the table with wh
   assert.match(table, /! create \(POST\): 3 errors \(statuses \{"200":25000,"500":3\}\); first: 500 \{"resourceType":"OperationOutcome"\}/);
   assert.match(table, /MISSED: create/);
   assert.match(table, /read by id\s+5999\s+req\/s.*0\.60\s+0\.20/);
+  assert.match(table, /read by id \(bearer token\)\s+5400\b.*met: bearer read ≥ 90% of read by id/);
+  assert.match(table, /private_key_jwt ES384\)\s+499\b.*MISSED: token \(private_key_jwt\) ≥ 500\/s/);
+  assert.match(table, /idle RSS.*MISSED: idle RSS/);
 });
 
 test('median of the start-up tries', () => {

@@ -19,6 +19,7 @@ export const JSON_BASELINE = 'baseline 1: Fastify, JSON from memory';
 export const SQL_BASELINE = 'baseline 2: Fastify + 1 SQL PK read';
 export const CREATE = 'create (POST)';
 export const READ = 'read by id';
+export const READ_BEARER = 'read by id (bearer token)';
 
 /** Both baselines serve the data set as `/baseline/{type}/b{index}`; requests pick indexes at random. */
 export async function baselineRow(server: Server, dataset: Dataset, timing: Timing, cpu: CpuProbe): Promise<Row> {
@@ -41,9 +42,17 @@ interface Created {
 
 /**
  * Fhirkeep's workloads in order: create fills the server (its warm-up too) and records the ids
- * from the Location headers; the others pick among those at random.
+ * from the Location headers; the others pick among those at random. With `bearerToken`, the read
+ * runs a second time with that token, right after the unauthenticated one (same data, same cache),
+ * so their ratio is the token's cost.
  */
-export async function fhirkeepRows(server: Server, dataset: Dataset, timing: Timing, cpu: CpuProbe): Promise<Row[]> {
+export async function fhirkeepRows(
+  server: Server,
+  dataset: Dataset,
+  timing: Timing,
+  cpu: CpuProbe,
+  bearerToken?: () => Promise<string>,
+): Promise<Row[]> {
   const { resources } = dataset;
   const rows: Row[] = [];
   const run = async (name: string, unit: Row['unit'], spec: Omit<LoadSpec, 'url' | 'connections'>): Promise<void> => {
@@ -76,6 +85,15 @@ export async function fhirkeepRows(server: Server, dataset: Dataset, timing: Tim
       return { method: 'GET', path: `/fhir/${c.type}/${c.id}` };
     },
   });
+  if (bearerToken !== undefined) {
+    const authorization = `Bearer ${await bearerToken()}`;
+    await run(READ_BEARER, 'req/s', {
+      next: () => {
+        const c = pick();
+        return { method: 'GET', path: `/fhir/${c.type}/${c.id}`, headers: { authorization } };
+      },
+    });
+  }
   await run('update (PUT)', 'req/s', {
     next: () => {
       const c = pick();
