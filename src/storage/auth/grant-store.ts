@@ -28,15 +28,8 @@ function grantOf(r: GrantRow): Grant {
   };
 }
 
-export interface NewGrant {
-  readonly id: string;
-  readonly clientId: string;
-  readonly accountId: string | undefined;
-  readonly grantType: GrantType;
-  readonly scopes: readonly string[];
-  readonly context: LaunchContext;
-  readonly expiresAt: Date;
-}
+/** A grant as the authorization server decides it; the store adds its creation time. */
+export type NewGrant = Omit<Grant, 'createdAt' | 'revoked'>;
 
 export interface NewCode {
   readonly codeHash: Buffer;
