@@ -19,3 +19,13 @@ export interface Account {
 export interface LoginOrigin {
   readonly ip: string;
 }
+
+/**
+ * The FHIR resource that is the user (SMART `fhirUser`, relative): a practitioner acts as their
+ * Practitioner, an account holder is their Patient (account input ties each id to its role).
+ */
+export function fhirUserOf(account: Account): string | undefined {
+  if (account.roles.includes('practitioner') && account.practitionerId !== undefined) return `Practitioner/${account.practitionerId}`;
+  if (account.patientId !== undefined) return `Patient/${account.patientId}`;
+  return undefined;
+}

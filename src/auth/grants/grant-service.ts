@@ -18,7 +18,7 @@ export interface UserAuthorization {
 }
 
 /** Grant lifetime: as long as the longest refresh token it may issue. */
-export function grantLifetime(scopes: readonly string[]): number {
+function grantLifetime(scopes: readonly string[]): number {
   if (scopes.includes('offline_access')) return LIFETIMES.offlineRefreshToken;
   if (scopes.includes('online_access')) return LIFETIMES.onlineRefreshToken;
   return LIFETIMES.accessToken;

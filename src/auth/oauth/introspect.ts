@@ -1,8 +1,7 @@
 import type { AuthenticatedClient } from '../clients/client.js';
-import { matchesHash } from '../random-secret.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
-import { splitRefreshToken } from './grants/issue-tokens.js';
+import { resolvePresentedToken } from './presented-token.js';
 import type { OAuthParams } from './oauth-form.js';
 
 /** RFC 7662 §2.2, with the SMART token-introspection members (`patient`, `fhirUser`). */
@@ -34,11 +33,11 @@ export async function introspect(
   { client }: AuthenticatedClient,
   deps: { readonly accessTokens: AccessTokens; readonly grants: GrantStore },
 ): Promise<IntrospectionResponse> {
-  const token = params.require('token');
-  // The hint only orders the lookups (RFC 7662 §2.1); both kinds are tried.
-  if (token.split('.').length === 3) {
-    const claims = await deps.accessTokens.inspect(token);
-    if (claims === undefined || claims.client_id !== client.id) return INACTIVE;
+  const found = await resolvePresentedToken(params.require('token'), deps);
+  if (found === undefined) return INACTIVE;
+  if (found.kind === 'access') {
+    const { claims } = found;
+    if (claims.client_id !== client.id) return INACTIVE;
     return {
       active: true,
       scope: claims.scope,
@@ -53,17 +52,15 @@ export async function introspect(
       ...(claims.fhirUser === undefined ? {} : { fhirUser: claims.fhirUser }),
     };
   }
-  const parts = splitRefreshToken(token);
-  const found = parts === undefined ? undefined : await deps.grants.findRefreshToken(parts.id);
-  if (parts === undefined || found === undefined || !matchesHash(parts.secret, found.secretHash)) return INACTIVE;
-  const { grant } = found;
-  if (found.used || grant.revoked || grant.clientId !== client.id || found.expiresAt.getTime() <= Date.now()) return INACTIVE;
+  const refresh = found.token;
+  const { grant } = refresh;
+  if (refresh.used || grant.revoked || grant.clientId !== client.id || refresh.expiresAt.getTime() <= Date.now()) return INACTIVE;
   return {
     active: true,
-    scope: found.scopes.join(' '),
+    scope: refresh.scopes.join(' '),
     client_id: grant.clientId,
     token_type: 'refresh_token',
-    exp: Math.floor(found.expiresAt.getTime() / 1000),
+    exp: Math.floor(refresh.expiresAt.getTime() / 1000),
     ...(grant.accountId === undefined ? {} : { sub: grant.accountId }),
   };
 }

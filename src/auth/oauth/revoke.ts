@@ -1,11 +1,10 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
 import type { AuthenticatedClient } from '../clients/client.js';
-import { matchesHash } from '../random-secret.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { LIFETIMES } from '../tokens/lifetimes.js';
-import { splitRefreshToken } from './grants/issue-tokens.js';
+import { resolvePresentedToken } from './presented-token.js';
 import type { OAuthParams } from './oauth-form.js';
 
 /**
@@ -18,19 +17,12 @@ export async function revoke(
   { client }: AuthenticatedClient,
   deps: { readonly accessTokens: AccessTokens; readonly grants: GrantStore; readonly record: RecordSecurityEvent; readonly ip: string },
 ): Promise<void> {
-  const token = params.require('token');
-  let grant: { id: string; clientId: string; expiresAt: Date } | undefined;
-  if (token.split('.').length === 3) {
-    const claims = await deps.accessTokens.inspect(token);
-    if (claims !== undefined) {
-      grant = { id: claims.gid, clientId: claims.client_id, expiresAt: new Date((claims.exp + LIFETIMES.clockSkew) * 1000) };
-    }
-  } else {
-    const parts = splitRefreshToken(token);
-    const found = parts === undefined ? undefined : await deps.grants.findRefreshToken(parts.id);
-    if (parts !== undefined && found !== undefined && matchesHash(parts.secret, found.secretHash)) grant = found.grant;
-  }
-  if (grant === undefined) return;
+  const found = await resolvePresentedToken(params.require('token'), deps);
+  if (found === undefined) return;
+  const grant =
+    found.kind === 'refresh'
+      ? found.token.grant
+      : { id: found.claims.gid, clientId: found.claims.client_id, expiresAt: new Date((found.claims.exp + LIFETIMES.clockSkew) * 1000) };
   // RFC 7009 §2.1: the server checks that the token was issued to the client asking.
   if (grant.clientId !== client.id) throw new FhirkeepError('invalid-request', 'This token was not issued to this client');
   await deps.grants.revokeGrant(grant);

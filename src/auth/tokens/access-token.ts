@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { KeyRing } from './key-ring.js';
 import { LIFETIMES } from './lifetimes.js';
@@ -87,7 +87,7 @@ export function createAccessTokens(options: {
       });
       return claimsOf(payload);
     } catch (e) {
-      throw invalid(e instanceof Error && /exp/.test(e.message) ? 'The access token has expired' : 'The access token is not valid for this server');
+      throw invalid(e instanceof errors.JWTExpired ? 'The access token has expired' : 'The access token is not valid for this server');
     }
   };
 

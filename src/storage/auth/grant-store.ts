@@ -77,7 +77,6 @@ export interface RefreshTokenInfo {
 /** Grants and what hangs off them: authorization codes, refresh tokens, launch contexts. */
 export interface GrantStore {
   insertGrant(grant: NewGrant): Promise<Grant>;
-  findGrant(id: string): Promise<Grant | undefined>;
   insertCode(code: NewCode): Promise<void>;
   /** Marks the code used and returns it with its grant, in one statement; undefined if unknown. */
   redeemCode(codeHash: Buffer): Promise<RedeemedCode | undefined>;
@@ -104,11 +103,6 @@ export function createGrantStore(sql: Sql): GrantStore {
         values (${g.id}, ${g.clientId}, ${g.accountId ?? null}, ${g.grantType}, ${g.scopes as string[]}, ${sql.json(g.context as never)}, ${g.expiresAt})
         returning *`;
       return grantOf(row!);
-    },
-
-    async findGrant(id) {
-      const [row] = await sql<GrantRow[]>`select * from grants where id = ${id}`;
-      return row === undefined ? undefined : grantOf(row);
     },
 
     async insertCode(c) {

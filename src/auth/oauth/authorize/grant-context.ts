@@ -1,4 +1,4 @@
-import type { Account } from '../../accounts/account.js';
+import { fhirUserOf, type Account } from '../../accounts/account.js';
 import type { LaunchContext } from '../../grants/grant.js';
 import type { PendingRequest } from './pending-request.js';
 
@@ -25,9 +25,3 @@ export function grantContext(request: PendingRequest, granted: readonly string[]
   };
 }
 
-/** The FHIR resource that is the user: a practitioner acts as one, an account holder is their Patient. */
-function fhirUserOf(account: Account): string | undefined {
-  if (account.roles.includes('practitioner') && account.practitionerId !== undefined) return `Practitioner/${account.practitionerId}`;
-  if (account.patientId !== undefined) return `Patient/${account.patientId}`;
-  return undefined;
-}

@@ -2,7 +2,8 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { sha256 } from '../../random-secret.js';
 import { checkPkce } from '../pkce.js';
 import type { GrantHandler } from '../token-endpoint.js';
-import { grantAccount, issueTokens, newRefreshToken } from './issue-tokens.js';
+import { newRefreshToken } from '../refresh-tokens.js';
+import { grantAccount, issueTokens } from './issue-tokens.js';
 
 /** RFC 6749 §4.1.3: exchange an authorization code for tokens. */
 export const authorizationCodeGrant: GrantHandler = async (request, { client }, deps) => {
@@ -36,7 +37,7 @@ export const authorizationCodeGrant: GrantHandler = async (request, { client }, 
     grant,
     account,
     scopes: grant.scopes,
-    refreshToken: refreshable ? await newRefreshToken(deps, grant, grant.scopes) : undefined,
+    refreshToken: refreshable ? await newRefreshToken(deps.grants, grant, grant.scopes) : undefined,
     nonce: redeemed.nonce,
   });
   deps.record({ kind: 'token-issue', outcome: 'success', accountId: grant.accountId, clientId: client.id, grantId: grant.id, ip: request.ip, detail: { grant_type: 'authorization_code', scope: response.scope } });

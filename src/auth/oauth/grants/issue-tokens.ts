@@ -1,35 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import type { Account } from '../../accounts/account.js';
 import type { Grant } from '../../grants/grant.js';
-import { randomSecret, sha256 } from '../../random-secret.js';
-import { LIFETIMES } from '../../tokens/lifetimes.js';
 import type { TokenEndpointDependencies } from '../token-endpoint.js';
 import { launchFields, type TokenResponse } from '../token-response.js';
-
-/** The FHIR resource a user is, relative (`Patient/123`), for the token's access decisions. */
-export function fhirUserOf(account: Account | undefined): string | undefined {
-  if (account === undefined) return undefined;
-  if (account.practitionerId !== undefined && account.roles.includes('practitioner')) return `Practitioner/${account.practitionerId}`;
-  if (account.patientId !== undefined && account.roles.includes('patient')) return `Patient/${account.patientId}`;
-  return undefined;
-}
-
-/** Refresh tokens are `<id>.<secret>`: the id finds the row, the secret is checked against its hash. */
-export function splitRefreshToken(token: string): { id: string; secret: string } | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || dot !== token.lastIndexOf('.')) return undefined;
-  return { id: token.slice(0, dot), secret: token.slice(dot + 1) };
-}
-
-export async function newRefreshToken(deps: TokenEndpointDependencies, grant: Grant, scopes: readonly string[]): Promise<string> {
-  const id = randomBytes(16).toString('base64url');
-  const secret = randomSecret();
-  const lifetime = scopes.includes('offline_access') ? LIFETIMES.offlineRefreshToken : LIFETIMES.onlineRefreshToken;
-  const expiresAt = new Date(Math.min(Date.now() + lifetime * 1000, grant.expiresAt.getTime()));
-  await deps.grants.insertRefreshToken({ id, secretHash: sha256(secret), grantId: grant.id, scopes, expiresAt });
-  return `${id}.${secret}`;
-}
 
 export interface IssueOptions {
   readonly grant: Grant;
@@ -42,8 +15,9 @@ export interface IssueOptions {
 
 /** Signs the access token (and the id_token when `openid` was granted) and assembles the response. */
 export async function issueTokens(deps: TokenEndpointDependencies, o: IssueOptions): Promise<TokenResponse> {
-  const fhirUser = fhirUserOf(o.account);
+  // Recorded at consent, only when openid and fhirUser were granted (src/auth/oauth/authorize/grant-context.ts).
   const context = o.grant.context;
+  const fhirUser = context.fhirUser;
   const { token, expiresIn } = await deps.accessTokens.issue({
     sub: o.account?.id ?? o.grant.clientId,
     client_id: o.grant.clientId,

@@ -1,17 +1,14 @@
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
-import { matchesHash } from '../../random-secret.js';
+import { findRefreshToken, newRefreshToken } from '../refresh-tokens.js';
 import type { GrantHandler } from '../token-endpoint.js';
-import { grantAccount, issueTokens, newRefreshToken, splitRefreshToken } from './issue-tokens.js';
+import { grantAccount, issueTokens } from './issue-tokens.js';
 
 /** RFC 6749 §6, with rotation (RFC 9700 §4.14.2): every use returns a new refresh token. */
 export const refreshTokenGrant: GrantHandler = async (request, { client }, deps) => {
-  const parts = splitRefreshToken(request.params.require('refresh_token'));
   // Read and check the secret before marking the token used: someone who knows only a token's
   // id must not be able to burn it (and with it, through reuse detection, its whole family).
-  const found = parts === undefined ? undefined : await deps.grants.findRefreshToken(parts.id);
-  if (parts === undefined || found === undefined || !matchesHash(parts.secret, found.secretHash)) {
-    throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
-  }
+  const found = await findRefreshToken(deps.grants, request.params.require('refresh_token'));
+  if (found === undefined) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
   // RFC 6749 §6: the refresh token was issued to the authenticated client.
   if (found.grant.clientId !== client.id) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
   const revokeFamily = async () => {
@@ -32,14 +29,14 @@ export const refreshTokenGrant: GrantHandler = async (request, { client }, deps)
     if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes beyond the original grant: ${refused.join(' ')}`);
     scopes = granted;
   }
-  const used = await deps.grants.useRefreshToken(parts.id);
+  const used = await deps.grants.useRefreshToken(found.id);
   if (used === undefined) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
   // A concurrent request used it between the read and now: that is a reuse too.
   if (used.reused) throw await revokeFamily();
   const { grant } = used;
   const account = await grantAccount(deps, grant);
   // RFC 6749 §6: the new refresh token keeps the scope of the one it replaces.
-  const response = await issueTokens(deps, { grant, account, scopes, refreshToken: await newRefreshToken(deps, grant, found.scopes), nonce: undefined });
+  const response = await issueTokens(deps, { grant, account, scopes, refreshToken: await newRefreshToken(deps.grants, grant, found.scopes), nonce: undefined });
   deps.record({ kind: 'token-refresh', outcome: 'success', accountId: grant.accountId, clientId: client.id, grantId: grant.id, ip: request.ip, detail: { scope: response.scope } });
   return response;
 };
