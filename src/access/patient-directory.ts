@@ -2,6 +2,7 @@ import type { Account } from '../auth/accounts/account.js';
 import type { PatientDirectory, PatientSummary } from '../auth/oauth/authorize/authorize-dependencies.js';
 import type { FhirResponse } from '../rest/fhir-request.js';
 import type { FhirRouter } from '../rest/router.js';
+import { isFhirId } from '../fhir/fhir-id.js';
 import { systemScope } from './scope.js';
 
 interface PatientJson {
@@ -32,6 +33,8 @@ export function patientDirectory(router: FhirRouter): PatientDirectory {
   const scope = systemScope('SMART patient picker');
   const mayChooseAny = (account: Account) => account.roles.includes('practitioner') || account.roles.includes('admin');
   const read = async (id: string): Promise<PatientSummary | undefined> => {
+    // The id comes from a form: anything but an id would address another interaction.
+    if (!isFhirId(id)) return undefined;
     const res = await router.handle({ method: 'GET', path: `Patient/${id}`, query: new URLSearchParams(), body: undefined, contentType: undefined, headers: {}, scope });
     return res.status === 200 ? summaryOf(bodyOf(res) as PatientJson) : undefined;
   };
