@@ -7,14 +7,12 @@ import { tokenScope } from './access/token-scope.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
+import { keyEncryptionKey } from './auth/tokens/key-encryption.js';
 import { patientDirectory } from './access/patient-directory.js';
-import { createSessionService } from './auth/sessions/session-service.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
-import { createAuthorizationRequestStore } from './storage/auth/authorization-request-store.js';
-import { createSessionStore } from './storage/auth/session-store.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
@@ -155,12 +153,18 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const { logger } = core;
   const urls = () => authServerUrls(publicBase());
   let auth: AuthServices;
+  try {
+    auth = await openAuthServices(core.database, logger, urls, { keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) });
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
   let adminBootstrap: AdminBootstrap;
   try {
-    auth = await openAuthServices(core.database, logger, urls);
     // Here, not in the core: `import` uses the core and must never make an admin whose password nobody sees.
     adminBootstrap = await auth.accounts.bootstrapAdmin(config.admin);
   } catch (e) {
+    await auth.close();
     await core.close();
     throw e;
   }
@@ -172,28 +176,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerCors(app);
   registerHealthRoutes(app, { ping: core.ping });
-  registerOAuthRoutes(app, {
-    token: {
-      authenticateClient: auth.authenticateClient,
-      grants: auth.grantStore,
-      accessTokens: auth.accessTokens,
-      idTokens: auth.idTokens,
-      scopes: auth.scopes,
-      findAccount: (id) => auth.accounts.find(id),
-      record: auth.record,
-      assertionAudiences: () => [urls().token, urls().issuer],
-      fhirBase: () => urls().fhirBase,
-    },
-    accessTokens: auth.accessTokens,
-    keys: auth.keys,
-    findAccount: (id) => auth.accounts.find(id),
-    publicBase,
-  });
-  const sessions = createSessionService({
-    store: createSessionStore(core.database.sql),
-    accounts: auth.accounts,
-    secure: () => publicBase().startsWith('https:'),
-  });
+  registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, publicBase });
+  const { sessions } = auth;
   // The JSON API is for the portal (and people at it), so it authenticates with the portal's
   // session cookie: an app holding a user's access token must not be able to manage clients.
   const apiAccount = async (request: FastifyRequest) => {
@@ -210,7 +194,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     patients: patientDirectory(core.router),
     grants: auth.grants,
     sessions,
-    requests: createAuthorizationRequestStore(core.database.sql),
+    requests: auth.authorizationRequests,
     authenticateApi: apiAccount,
     recordSecurityEvent: auth.record,
   });

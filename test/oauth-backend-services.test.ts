@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/load.js';
 import { createFhirkeep } from '../src/server.js';
-import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
+import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
 import { httpClient } from './support/http.js';
 
 /**
@@ -239,7 +239,7 @@ test('revocation (RFC 7009) takes effect on the next request', async () => {
 });
 
 test('revocation on one node takes effect on another (LISTEN/NOTIFY); a revoked client loses its live tokens', async () => {
-  const second = await createFhirkeep(parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: server.databaseUrl, FHIRKEEP_LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+  const second = await createFhirkeep(parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: server.databaseUrl, ...TEST_NODE_SETTINGS }), { logger: pino({ level: 'silent' }) });
   try {
     const secondBase = await second.listen();
     const onSecond = (token: string) => fetch(`${secondBase}/fhir/Patient/p1`, { headers: { authorization: `Bearer ${token}` } });

@@ -14,6 +14,7 @@ import { parseConfig } from '../src/config/load.js';
 import { createFhirkeep, type Fhirkeep } from '../src/server.js';
 import { inputValue, TestBrowser, type PageResponse } from './support/browser.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { TEST_NODE_SETTINGS } from './support/fhirkeep-server.js';
 
 const PASSWORD = 'a long enough test password';
 const CLIENT_ID = 'fhirclient-app';
@@ -61,7 +62,7 @@ async function startApp(): Promise<{ origin: string; server: Server }> {
 }
 
 async function startFhirkeep(settings: Record<string, string> = {}): Promise<Fhirkeep> {
-  const config = parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_LOG_LEVEL: 'silent', ...settings });
+  const config = parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: database.url, ...TEST_NODE_SETTINGS, ...settings });
   return createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
 }
 

@@ -10,7 +10,10 @@ import { createClientAuthenticator, type AuthenticateClient } from './clients/cl
 import { createClientRegistry, type ClientRegistry } from './clients/client-registry.js';
 import { createJwksCache } from './clients/jwks-cache.js';
 import { createGrantService, type GrantService } from './grants/grant-service.js';
-import type { ScopeRules } from './oauth/token-endpoint.js';
+import type { ScopeRules, TokenEndpointDependencies } from './oauth/token-endpoint.js';
+import { createSessionService, type SessionService } from './sessions/session-service.js';
+import { createAuthorizationRequestStore, type AuthorizationRequestStore } from '../storage/auth/authorization-request-store.js';
+import { createSessionStore } from '../storage/auth/session-store.js';
 import { narrowScopes } from './smart/scope-covering.js';
 import { formatScope, parseScopeString } from './smart/scopes.js';
 import type { AuthServerUrls } from './smart/discovery.js';
@@ -33,6 +36,12 @@ export interface AuthServices {
   readonly revocations: RevocationView;
   readonly scopes: ScopeRules;
   readonly record: RecordSecurityEvent;
+  /** What the token, introspection and revocation endpoints work with. */
+  readonly tokenEndpoint: TokenEndpointDependencies;
+  /** Browser sign-in sessions (the authorization pages, the portal and its JSON API). */
+  readonly sessions: SessionService;
+  /** Pending /oauth2/authorize requests between their pages. */
+  readonly authorizationRequests: AuthorizationRequestStore;
   close(): Promise<void>;
 }
 
@@ -45,9 +54,14 @@ export const SMART_SCOPE_RULES: ScopeRules = {
   narrow: narrowScopes,
 };
 
-export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls): Promise<AuthServices> {
+export interface AuthServiceOptions {
+  /** Seals the token-signing keys in the database. */
+  readonly keyEncryptionKey: Buffer;
+}
+
+export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
   const record = securityEventRecorder(db.sql, logger);
-  const keys = await openKeyRing(createSigningKeyStore(db.sql));
+  const keys = await openKeyRing({ store: createSigningKeyStore(db.sql), keyEncryptionKey: options.keyEncryptionKey, logger });
   const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
   // Revocations made on this node take effect here at once; other nodes learn them by NOTIFY.
   const accountService = createAccountService({ db, record });
@@ -83,6 +97,8 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     },
   };
   const accessTokens = createAccessTokens({ issuer: () => urls().issuer, audience: () => urls().fhirBase, keys, revocations });
+  const idTokens = createIdTokens({ issuer: () => urls().issuer, keys });
+  const findAccount = (id: string) => accounts.find(id);
   return {
     accounts,
     clients,
@@ -91,10 +107,23 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     grants: createGrantService(grantStore),
     keys,
     accessTokens,
-    idTokens: createIdTokens({ issuer: () => urls().issuer, keys }),
+    idTokens,
     revocations,
     scopes: SMART_SCOPE_RULES,
     record,
+    tokenEndpoint: {
+      authenticateClient,
+      grants: grantStore,
+      accessTokens,
+      idTokens,
+      scopes: SMART_SCOPE_RULES,
+      findAccount,
+      record,
+      assertionAudiences: () => [urls().token, urls().issuer],
+      fhirBase: () => urls().fhirBase,
+    },
+    sessions: createSessionService({ store: createSessionStore(db.sql), accounts, secure: () => urls().issuer.startsWith('https:') }),
+    authorizationRequests: createAuthorizationRequestStore(db.sql),
     async close() {
       keys.close();
       await revocations.close();

@@ -69,3 +69,13 @@ test('a config file is read, and the environment overrides it', () => {
   assert.throws(() => loadConfig({ FHIRKEEP_CONFIG: file }), /not valid JSON/);
   assert.throws(() => loadConfig({ FHIRKEEP_CONFIG: join(dir, 'missing.json') }), /Cannot read/);
 });
+
+test('the key-encryption key: 32 bytes in base64url, never echoed when wrong', () => {
+  const key = Buffer.alloc(32, 7);
+  assert.deepEqual(parseConfig({ FHIRKEEP_KEY_ENCRYPTION_KEY: key.toString('base64url') }).keyEncryptionKey, key);
+  assert.equal(parseConfig({}).keyEncryptionKey, undefined);
+  assert.throws(
+    () => parseConfig({ FHIRKEEP_KEY_ENCRYPTION_KEY: 'too-short-secret' }),
+    (e: unknown) => e instanceof ConfigError && /FHIRKEEP_KEY_ENCRYPTION_KEY: must be 32 random bytes/.test(e.message) && !e.message.includes('too-short-secret'),
+  );
+});

@@ -54,6 +54,13 @@ export const CONFIG_SCHEMA = z
       .superRefine(checkedBy(passwordProblem))
       .optional()
       .describe('Password of that first admin (12 to 256 characters); unset: generated and printed once on first start'),
+    // Never echoed: the problem message names the rule, not the value.
+    FHIRKEEP_KEY_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes in base64url (43 characters), e.g. openssl rand 32 | basenc --base64url | tr -d =')
+      .transform((k) => Buffer.from(k, 'base64url'))
+      .optional()
+      .describe('Key that encrypts the token-signing keys in the database (32 bytes, base64url); unset: kept in FHIRKEEP_DATA_DIR/key-encryption.key. Give every node the same one'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -78,6 +85,8 @@ export interface FhirkeepConfig {
   readonly defaultCount: number;
   readonly maxBundleEntries: number;
   readonly maxChainDepth: number;
+  /** Encrypts the signing keys at rest; undefined: a key file in the data directory. */
+  readonly keyEncryptionKey: Buffer | undefined;
   readonly devNoAuth: boolean;
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };

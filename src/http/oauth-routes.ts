@@ -1,22 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
-import type { Account } from '../auth/accounts/account.js';
 import { introspect } from '../auth/oauth/introspect.js';
 import { OAuthParams } from '../auth/oauth/oauth-form.js';
 import { revoke } from '../auth/oauth/revoke.js';
 import { handleTokenRequest, type TokenEndpointDependencies } from '../auth/oauth/token-endpoint.js';
 import { userinfo } from '../auth/oauth/userinfo.js';
 import { authorizationServerMetadata, authServerUrls, smartConfiguration } from '../auth/smart/discovery.js';
-import type { AccessTokens } from '../auth/tokens/access-token.js';
 import { bearerToken } from '../auth/tokens/bearer.js';
 import type { KeyRing } from '../auth/tokens/key-ring.js';
 import { NO_STORE, sendOAuthError } from './send-oauth-error.js';
 
 export interface OAuthRoutesOptions {
   readonly token: TokenEndpointDependencies;
-  readonly accessTokens: AccessTokens;
   readonly keys: KeyRing;
-  readonly findAccount: (id: string) => Promise<Account | undefined>;
   readonly publicBase: () => string;
 }
 
@@ -38,44 +34,40 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
   const clientOf = (request: FastifyRequest, params: OAuthParams) =>
     o.token.authenticateClient({ authorization: request.headers.authorization, form: params.toSearchParams(), audiences: o.token.assertionAudiences() });
 
-  app.post('/oauth2/token', async (request, reply) => {
-    try {
-      const params = formOf(request);
-      return sendJson(reply, await handleTokenRequest({ params, authorization: request.headers.authorization, ip: request.ip }, o.token));
-    } catch (e) {
-      return sendOAuthError(request, reply, e);
-    }
-  });
+  /** An OAuth endpoint: its answer as JSON (none: an empty 200), every failure as an OAuth error. */
+  const endpoint =
+    (handle: (request: FastifyRequest) => Promise<unknown>) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      try {
+        const body = await handle(request);
+        return body === undefined ? reply.status(200).headers(NO_STORE).send() : sendJson(reply, body);
+      } catch (e) {
+        return sendOAuthError(request, reply, e);
+      }
+    };
 
-  app.post('/oauth2/introspect', async (request, reply) => {
-    try {
+  app.post(
+    '/oauth2/token',
+    endpoint((request) => handleTokenRequest({ params: formOf(request), authorization: request.headers.authorization, ip: request.ip }, o.token)),
+  );
+  app.post(
+    '/oauth2/introspect',
+    endpoint(async (request) => {
       const params = formOf(request);
-      const client = await clientOf(request, params);
-      return sendJson(reply, await introspect(params, client, { accessTokens: o.accessTokens, grants: o.token.grants }));
-    } catch (e) {
-      return sendOAuthError(request, reply, e);
-    }
-  });
-
-  app.post('/oauth2/revoke', async (request, reply) => {
-    try {
+      return introspect(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants });
+    }),
+  );
+  app.post(
+    '/oauth2/revoke',
+    endpoint(async (request) => {
       const params = formOf(request);
-      const client = await clientOf(request, params);
-      await revoke(params, client, { accessTokens: o.accessTokens, grants: o.token.grants, record: o.token.record, ip: request.ip });
-      return reply.status(200).headers(NO_STORE).send();
-    } catch (e) {
-      return sendOAuthError(request, reply, e);
-    }
-  });
-
-  const userinfoHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const claims = await o.accessTokens.verify(bearerToken(request.headers.authorization));
-      return sendJson(reply, await userinfo(claims, { findAccount: o.findAccount, fhirBase: urls().fhirBase }));
-    } catch (e) {
-      return sendOAuthError(request, reply, e);
-    }
-  };
+      await revoke(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants, record: o.token.record, ip: request.ip });
+      return undefined;
+    }),
+  );
+  const userinfoHandler = endpoint(async (request) =>
+    userinfo(await o.token.accessTokens.verify(bearerToken(request.headers.authorization)), { findAccount: o.token.findAccount, fhirBase: urls().fhirBase }),
+  );
   app.get('/oauth2/userinfo', userinfoHandler);
   app.post('/oauth2/userinfo', userinfoHandler);
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
@@ -17,6 +18,15 @@ export interface TestServer {
 }
 
 /**
+ * The key-encryption key of every server this test process starts, as a deployment gives all
+ * its nodes one (a key file in the working directory's data folder would leak between runs).
+ */
+export const TEST_NODE_SETTINGS = {
+  FHIRKEEP_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  FHIRKEEP_LOG_LEVEL: 'silent',
+} as const;
+
+/**
  * Starts Fhirkeep on a free port over its own fresh database (on the server the test harness
  * runs: embedded or external PostgreSQL), so every test file drives a real server over HTTP.
  */
@@ -25,7 +35,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
   const config = parseConfig({
     FHIRKEEP_PORT: '0',
     FHIRKEEP_DATABASE_URL: database.url,
-    FHIRKEEP_LOG_LEVEL: 'silent',
+    ...TEST_NODE_SETTINGS,
     ...settings,
   });
   const fhirkeep = await createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });

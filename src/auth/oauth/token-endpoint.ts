@@ -54,20 +54,22 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
   const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
   // RFC 6749 §5.2: unsupported_grant_type, checked before the client so the answer names the real problem.
   if (handler === undefined) throw new FhirkeepError('unsupported-grant-type', `The grant type ${grantType} is not supported`);
-  const client = await deps.authenticateClient({
-    authorization: request.authorization,
-    form: request.params.toSearchParams(),
-    audiences: deps.assertionAudiences(),
-  });
+  let client: AuthenticatedClient | undefined;
   try {
+    client = await deps.authenticateClient({
+      authorization: request.authorization,
+      form: request.params.toSearchParams(),
+      audiences: deps.assertionAudiences(),
+    });
     return await handler(request, client, deps);
   } catch (e) {
     deps.record({
       kind: grantType === 'refresh_token' ? 'token-refresh' : 'token-issue',
       outcome: 'failure',
-      clientId: client.client.id,
+      // A failed client authentication names only the client it claimed to be (never a secret).
+      clientId: client?.client.id ?? request.params.get('client_id')?.slice(0, 128),
       ip: request.ip,
-      detail: { grant_type: grantType, error: e instanceof FhirkeepError ? e.code : 'internal' },
+      detail: { grant_type: grantType, error: e instanceof FhirkeepError ? e.code : 'internal', ...(client === undefined ? { stage: 'client authentication' } : {}) },
     });
     throw e;
   }

@@ -1,5 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type KeyObject } from 'jose';
+import type { Logger } from 'pino';
 import type { SigningAlg, SigningKeyStore, StoredSigningKey } from '../../storage/auth/signing-key-store.js';
+import { openJwk, sealJwk } from './key-encryption.js';
 import { LIFETIMES } from './lifetimes.js';
 
 /** A key signs for this long; then a new one takes over and the old one stays published until its tokens expire. */
@@ -31,14 +33,21 @@ export interface KeyRing {
   close(): void;
 }
 
+export interface KeyRingOptions {
+  readonly store: SigningKeyStore;
+  /** Seals the private keys in the database (src/auth/tokens/key-encryption.ts). */
+  readonly keyEncryptionKey: Buffer;
+  readonly logger: Logger;
+}
+
 /** Loads (creating if needed) the signing keys and keeps them current. */
-export async function openKeyRing(store: SigningKeyStore): Promise<KeyRing> {
+export async function openKeyRing({ store, keyEncryptionKey, logger }: KeyRingOptions): Promise<KeyRing> {
   let keys: LoadedKey[] = [];
   let lastLoad = 0;
 
   const load = async () => {
     const stored = await store.published(new Date(Date.now() - LIFETIMES.accessToken * 1000 - LIFETIMES.clockSkew * 1000));
-    keys = await Promise.all(stored.map(loadKey));
+    keys = await Promise.all(stored.map((k) => loadKey(k, keyEncryptionKey)));
     lastLoad = Date.now();
   };
 
@@ -54,7 +63,7 @@ export async function openKeyRing(store: SigningKeyStore): Promise<KeyRing> {
       for (const alg of ALGS) {
         if (!due(alg, current)) continue;
         for (const old of current.filter((k) => k.alg === alg)) await tx.retire(old.kid);
-        await tx.insert(await newKey(alg));
+        await tx.insert(await newKey(alg, keyEncryptionKey));
       }
     });
     await load();
@@ -63,7 +72,7 @@ export async function openKeyRing(store: SigningKeyStore): Promise<KeyRing> {
   await load();
   await rotateIfDue();
   const timer = setInterval(() => {
-    void rotateIfDue().catch(() => undefined);
+    rotateIfDue().catch((err: unknown) => logger.error({ err }, 'could not refresh or rotate the token-signing keys'));
   }, REFRESH_SECONDS * 1000);
   timer.unref();
 
@@ -87,11 +96,11 @@ export async function openKeyRing(store: SigningKeyStore): Promise<KeyRing> {
   };
 }
 
-async function loadKey(k: StoredSigningKey): Promise<LoadedKey> {
+async function loadKey(k: StoredSigningKey, keyEncryptionKey: Buffer): Promise<LoadedKey> {
   return {
     kid: k.kid,
     alg: k.alg,
-    privateKey: (await importJWK(k.privateJwk, k.alg)) as KeyObject,
+    privateKey: (await importJWK(await openJwk(k.privateKeyJwe, k.kid, keyEncryptionKey), k.alg)) as KeyObject,
     publicKey: (await importJWK(k.publicJwk, k.alg)) as KeyObject,
     publicJwk: k.publicJwk,
     createdAt: k.createdAt,
@@ -99,10 +108,11 @@ async function loadKey(k: StoredSigningKey): Promise<LoadedKey> {
   };
 }
 
-async function newKey(alg: SigningAlg): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
+async function newKey(alg: SigningAlg, keyEncryptionKey: Buffer): Promise<Omit<StoredSigningKey, 'createdAt' | 'retiredAt'>> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
   const publicJwk = await exportJWK(publicKey);
   // RFC 7638 thumbprint: a kid that names the key itself, identical on every node.
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { kid, alg, privateJwk: { ...(await exportJWK(privateKey)), kid, alg }, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+  const privateKeyJwe = await sealJwk({ ...(await exportJWK(privateKey)), kid, alg }, kid, keyEncryptionKey);
+  return { kid, alg, privateKeyJwe, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
 }

@@ -6,7 +6,8 @@ export type SigningAlg = 'ES256' | 'RS256';
 export interface StoredSigningKey {
   readonly kid: string;
   readonly alg: SigningAlg;
-  readonly privateJwk: JWK;
+  /** The private JWK, sealed (compact JWE) with the key-encryption key. */
+  readonly privateKeyJwe: string;
   readonly publicJwk: JWK;
   readonly createdAt: Date;
   readonly retiredAt: Date | undefined;
@@ -31,7 +32,7 @@ export interface SigningKeyTransaction {
 interface KeyRow {
   kid: string;
   alg: SigningAlg;
-  private_jwk: JWK;
+  private_key_jwe: string;
   public_jwk: JWK;
   created_at: Date;
   retired_at: Date | null;
@@ -40,7 +41,7 @@ interface KeyRow {
 const keyOf = (r: KeyRow): StoredSigningKey => ({
   kid: r.kid,
   alg: r.alg,
-  privateJwk: r.private_jwk,
+  privateKeyJwe: r.private_key_jwe,
   publicJwk: r.public_jwk,
   createdAt: r.created_at,
   retiredAt: r.retired_at ?? undefined,
@@ -66,8 +67,8 @@ export function createSigningKeyStore(sql: Sql): SigningKeyStore {
           },
           async insert(k) {
             await tx`
-              insert into signing_keys (kid, alg, private_jwk, public_jwk)
-              values (${k.kid}, ${k.alg}, ${tx.json(k.privateJwk as never)}, ${tx.json(k.publicJwk as never)})`;
+              insert into signing_keys (kid, alg, private_key_jwe, public_jwk)
+              values (${k.kid}, ${k.alg}, ${k.privateKeyJwe}, ${tx.json(k.publicJwk as never)})`;
           },
           async retire(kid) {
             await tx`update signing_keys set retired_at = now() where kid = ${kid} and retired_at is null`;

@@ -82,12 +82,13 @@ create table clients (
   check (not (public and secret_hash is not null))
 );
 
--- Token signing keys (private JWK). Newest active key signs; retired keys stay published
--- until every token they signed has expired.
+-- Token signing keys. Newest active key signs; retired keys stay published until every token
+-- they signed has expired. The private key is a JWE sealed with the key-encryption key, which
+-- never enters the database (src/auth/tokens/key-encryption.ts).
 create table signing_keys (
   kid          text primary key,
   alg          text not null check (alg in ('ES256', 'RS256')),
-  private_jwk  jsonb not null,
+  private_key_jwe text not null,
   public_jwk   jsonb not null,
   created_at   timestamptz not null default now(),
   retired_at   timestamptz
