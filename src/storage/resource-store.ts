@@ -9,6 +9,7 @@ import type { IndexRows } from '../search/index/extract-rows.js';
 import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertIndexRowsText, mergeIndexRows } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
+import { toVersion, type VersionRow } from './version-row.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import { anyOutsideWriteScope, assertCanWrite, readPredicate, writesCheckRows } from './scope-sql.js';
 import type {
@@ -26,15 +27,6 @@ import type {
 } from './types.js';
 
 type Tx = Sql | TransactionSql;
-
-interface VersionRow {
-  type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string | null;
-}
 
 /** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
@@ -217,17 +209,6 @@ async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', 
 function created(v: StoredVersion | undefined): StoredVersion {
   if (v === undefined) throw new Error('Inserting a new resource under a fresh id found it already present');
   return v;
-}
-
-function toVersion(row: VersionRow): StoredVersion {
-  return {
-    type: row.type,
-    id: row.id,
-    versionId: row.version_id,
-    lastUpdated: row.last_updated,
-    deleted: row.deleted,
-    json: row.content,
-  };
 }
 
 /**
