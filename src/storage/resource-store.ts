@@ -5,7 +5,7 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
-import type { IndexRows } from '../search/index/extract-rows.js';
+import type { Indexer } from '../search/index/indexer.js';
 import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertIndexRowsText, mergeIndexRows } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
@@ -30,9 +30,6 @@ type Tx = Sql | TransactionSql;
 
 /** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
-
-/** Derives a resource's search index rows (src/search/index/indexer.ts). */
-export type Indexer = (resource: FhirResource) => IndexRows;
 
 export function createResourceStore(db: Database, index: Indexer): ResourceStore {
   return new PgResourceStore(db.sql, db.searchSql, index);
