@@ -368,6 +368,8 @@ test('DocumentReference/$docref: current documents newest first, or those whose 
     body: { resourceType: 'Parameters', parameter: [{ name: 'patient', valueId: 'p1' }, { name: 'start', valueDate: '2022-05-10' }] },
   });
   assert.deepEqual(posted.json.entry.map((e: Entry) => e.resource.id), ['d2']);
+  const paged = await searchAll('/DocumentReference/$docref?patient=p1&_count=1');
+  assert.deepEqual(paged, { ids: ['DocumentReference/d2', 'DocumentReference/d1'], pages: 2 }, 'its next links page on');
   assert.equal((await file.fhir('GET', '/DocumentReference/$docref')).status, 400, 'patient is required');
   assert.equal((await file.fhir('GET', '/DocumentReference/$docref?patient=p1&start=soon')).status, 400);
 });

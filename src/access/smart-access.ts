@@ -28,6 +28,34 @@ export interface SmartLaunchContext {
  * lacking a parameter of the filter get nothing from that scope.
  */
 export function compileSmartScopes(scopes: readonly ParsedScope[], launch: SmartLaunchContext, defs: SmartDefinitions): { read: ReadRule; write: WriteRule } {
+  const rule: SmartRule = { kind: 'smart', types: grantsOf(scopes, defs), patient: launch.patient, compartmentTypes: defs.compartmentTypes, resourceTypes: defs.resourceTypes };
+  return { read: rule, write: rule };
+}
+
+/**
+ * Each type's grants under some scopes. They depend on the scopes alone (the launch patient
+ * is kept in the rule beside them), and requests repeat the few scope strings their tokens carry,
+ * while compiling costs up to milliseconds (a `*` scope's filter is parsed for every type):
+ * so each scope string is compiled once per definitions, not once per request.
+ */
+function grantsOf(scopes: readonly ParsedScope[], defs: SmartDefinitions): ReadonlyMap<string, readonly SmartGrant[]> {
+  const key = JSON.stringify(scopes.flatMap((s) => (s.kind === 'resource' ? [[s.level, s.type, s.permissions, s.filter]] : [])));
+  let cache = compiled.get(defs);
+  if (cache === undefined) compiled.set(defs, (cache = new Map()));
+  let types = cache.get(key);
+  if (types === undefined) {
+    types = compileGrants(scopes, defs);
+    // Bounded, oldest out: distinct scope strings are few, but they come from tokens, not from us.
+    if (cache.size >= MAX_COMPILED) cache.delete(cache.keys().next().value as string);
+    cache.set(key, types);
+  }
+  return types;
+}
+
+const compiled = new WeakMap<SmartDefinitions, Map<string, ReadonlyMap<string, readonly SmartGrant[]>>>();
+const MAX_COMPILED = 1000;
+
+function compileGrants(scopes: readonly ParsedScope[], defs: SmartDefinitions): ReadonlyMap<string, readonly SmartGrant[]> {
   const types = new Map<string, SmartGrant[]>();
   for (const scope of scopes) {
     if (scope.kind !== 'resource') continue;
@@ -41,8 +69,7 @@ export function compileSmartScopes(scopes: readonly ParsedScope[], launch: Smart
       types.set(type, grants);
     }
   }
-  const rule: SmartRule = { kind: 'smart', types, patient: launch.patient, compartmentTypes: defs.compartmentTypes, resourceTypes: defs.resourceTypes };
-  return { read: rule, write: rule };
+  return types;
 }
 
 /** The scope's filter as clauses on `type`; undefined without one; null when a `*` scope's filter does not apply to the type. */

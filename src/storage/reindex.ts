@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import type { IndexRows } from '../search/index/extract-rows.js';
+import type { Indexer } from '../search/index/indexer.js';
 import type { Database } from './database.js';
 import { mergeIndexRows, replaceIndexRows } from './index-writes.js';
 import type { FhirResource } from './types.js';
@@ -24,7 +24,7 @@ export interface ReindexOptions {
  * locks its rows, recomputes them and records how far it got, so a write racing the rebuild
  * waits for its batch and an interrupted rebuild continues where it stopped.
  */
-export async function reindex(db: Database, index: (r: FhirResource) => IndexRows, version: number, options: ReindexOptions = {}): Promise<number> {
+export async function reindex(db: Database, index: Indexer, version: number, options: ReindexOptions = {}): Promise<number> {
   const sql = db.sql;
   const conn = await sql.reserve();
   try {
@@ -68,7 +68,7 @@ export async function reindex(db: Database, index: (r: FhirResource) => IndexRow
 }
 
 /** Rebuilds at start when the stored rows come from another indexer version (or an interrupted rebuild). */
-export async function reindexIfStale(db: Database, index: (r: FhirResource) => IndexRows, version: number, logger: Logger): Promise<void> {
+export async function reindexIfStale(db: Database, index: Indexer, version: number, logger: Logger): Promise<void> {
   const [state] = await db.sql<{ version: number; complete: boolean }[]>`select version, complete from search_index_state`;
   if (state?.version === version && state.complete) return;
   const [count] = await db.sql<{ n: string }[]>`select count(*) as n from resources where not deleted`;

@@ -86,6 +86,15 @@ describe('create and read', () => {
     assert.equal((await store.read(scope, 'Observation', 'many-2'))?.json, made[1]?.json, 'byte for byte, escapes and all');
     assert.deepEqual(await store.match(scope, q('identifier=urn:many|1')), ['many-1']);
   });
+
+  test('dates at the edges of FHIR\'s calendar are stored and found, whatever their zone offset', async () => {
+    // Valid FHIR dateTimes whose UTC instant falls in year 0 or 10000, which PostgreSQL cannot read.
+    const early = await store.create(scope, { resourceType: 'Observation', status: 'final', code: { text: 'edge' }, effectiveDateTime: '0001-01-01T00:00:00+14:00' });
+    const late = await store.create(scope, { resourceType: 'Observation', status: 'final', code: { text: 'edge' }, effectiveDateTime: '9999-12-31T23:59:59-14:00' });
+    const found = async (query: string): Promise<string[]> => (await store.search(scope, searchQuery('Observation', query, 10))).matches.map((m) => m.id);
+    assert.deepEqual(await found('date=lt0002'), [early.id]);
+    assert.deepEqual(await found('date=gt9998'), [late.id]);
+  });
 });
 
 describe('update', () => {

@@ -5,10 +5,11 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
-import type { IndexRows } from '../search/index/extract-rows.js';
+import type { Indexer } from '../search/index/indexer.js';
 import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertIndexRowsText, mergeIndexRows } from './index-writes.js';
 import { rowValues } from './row-values.js';
 import { runSearch } from './search-runner.js';
+import { toVersion, type VersionRow } from './version-row.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import { anyOutsideWriteScope, assertCanWrite, readPredicate, writesCheckRows } from './scope-sql.js';
 import type {
@@ -27,20 +28,8 @@ import type {
 
 type Tx = Sql | TransactionSql;
 
-interface VersionRow {
-  type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string | null;
-}
-
 /** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
-
-/** Derives a resource's search index rows (src/search/index/indexer.ts). */
-export type Indexer = (resource: FhirResource) => IndexRows;
 
 export function createResourceStore(db: Database, index: Indexer): ResourceStore {
   return new PgResourceStore(db.sql, db.searchSql, index);
@@ -217,17 +206,6 @@ async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', 
 function created(v: StoredVersion | undefined): StoredVersion {
   if (v === undefined) throw new Error('Inserting a new resource under a fresh id found it already present');
   return v;
-}
-
-function toVersion(row: VersionRow): StoredVersion {
-  return {
-    type: row.type,
-    id: row.id,
-    versionId: row.version_id,
-    lastUpdated: row.last_updated,
-    deleted: row.deleted,
-    json: row.content,
-  };
 }
 
 /**

@@ -8,18 +8,14 @@ import { decodeCursor, encodeCursor, type SearchCursor } from '../search/sql/sea
 import { orderBy } from '../search/sql/sort-sql.js';
 import { referenceRidsSql } from '../search/types/reference-match.js';
 import { readCondition } from './scope-sql.js';
-import type { SearchPage, StoredVersion } from './types.js';
+import type { SearchPage } from './types.js';
+import { toVersion, type VersionRow } from './version-row.js';
 
-interface Found {
+interface Found extends VersionRow {
   rid: string;
-  type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  content: string;
 }
 
-const COLUMNS = raw('r.rid, r.type, r.id, r.version_id, r.last_updated, r.content');
+const COLUMNS = raw('r.rid, r.type, r.id, r.version_id, r.last_updated, r.deleted, r.content');
 
 /** Runs assembled search SQL; the pool's unnamed statements are planned for these values. */
 function exec<T>(sql: Sql, query: SqlText): Promise<T[]> {
@@ -218,8 +214,4 @@ function revIncluded(sql: Sql, scopeOf: ScopeFilter, spec: IncludeSpec, from: re
           on x.target_id = t.id and x.target_type = t.type
         where ${paramIs(spec.keys)})
     limit ${max}`);
-}
-
-function toVersion(row: Found): StoredVersion {
-  return { type: row.type, id: row.id, versionId: row.version_id, lastUpdated: row.last_updated, deleted: false, json: row.content };
 }

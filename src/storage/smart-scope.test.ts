@@ -220,6 +220,20 @@ describe('granular scopes', () => {
     assert.equal(isPermitted(scope, 's', 'Patient'), false);
   });
 
+  test('a scope string is compiled once, not per request; the launch patient stays per token', () => {
+    let parses = 0;
+    const counting: SmartDefinitions = { ...defs, parseSearch: (...args) => (parses++, defs.parseSearch(...args)) };
+    const scopes = parseScopeString(`patient/*.rs?category=${LAB}`);
+    const first = compileSmartScopes(scopes, { patient: 'p1' }, counting);
+    const once = parses;
+    assert.ok(once > 100, 'the filter is parsed for every type');
+    const second = compileSmartScopes(parseScopeString(`patient/*.rs?category=${LAB}`), { patient: 'p2' }, counting);
+    assert.equal(parses, once, 'the same scopes are not parsed again');
+    assert.deepEqual([first.read.kind === 'smart' && first.read.patient, second.read.kind === 'smart' && second.read.patient], ['p1', 'p2']);
+    compileSmartScopes(parseScopeString(`patient/*.rs?category=${CATEGORY}|vital-signs`), { patient: 'p1' }, counting);
+    assert.ok(parses > once, 'other scopes are compiled');
+  });
+
   test('queries that are not plain searches on the type are invalid scopes', () => {
     for (const bad of ['patient/Observation.rs?_count=5', 'patient/Observation.rs?nonsense=1', 'patient/Observation.rs?subject.name=x', 'patient/Observation.rs?date=notadate']) {
       assert.throws(() => smart(bad, 'p1'), (e: unknown) => isFhirkeepError(e) && e.code === 'invalid-scope', bad);

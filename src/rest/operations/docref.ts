@@ -5,6 +5,8 @@ import type { RestContext } from '../rest-context.js';
 import { pageLink, searchsetResponse } from '../search/searchset.js';
 
 const PARAMETERS = new Set(['patient', 'start', 'end', 'type', 'on-demand']);
+/** A searchset's paging parameters, passed to the search: its `next` links carry `_cursor`. */
+const PAGING = ['_count', '_cursor'];
 
 /**
  * US Core 3.1.1 `DocumentReference/$docref` (OperationDefinition-docref): a patient's documents
@@ -15,7 +17,7 @@ const PARAMETERS = new Set(['patient', 'start', 'end', 'type', 'on-demand']);
 export async function docref(ctx: RestContext, req: FhirRequest): Promise<FhirResponse> {
   const input = req.method === 'POST' ? parametersOf(req) : req.query;
   for (const name of new Set(input.keys())) {
-    if (!PARAMETERS.has(name) && name !== '_format') throw new FhirkeepError('invalid-parameter', `$docref does not take the parameter ${name}`);
+    if (!PARAMETERS.has(name) && !PAGING.includes(name) && name !== '_format') throw new FhirkeepError('invalid-parameter', `$docref does not take the parameter ${name}`);
   }
   const patient = input.get('patient');
   if (patient === null || patient === '') throw new FhirkeepError('invalid-parameter', '$docref needs a patient');
@@ -30,10 +32,11 @@ export async function docref(ctx: RestContext, req: FhirRequest): Promise<FhirRe
   }
   const type = input.get('type');
   if (type !== null) search.append('type', type);
+  for (const name of PAGING) for (const value of input.getAll(name)) search.append(name, value);
   const query = ctx.parseSearch(['DocumentReference'], search, true);
   const page = await ctx.store.search(req.scope, query);
   const base = ctx.fhirBase();
-  return searchsetResponse(page, { fhirBase: base, linkTo: pageLink(base, 'DocumentReference/$docref', input), cursor: undefined });
+  return searchsetResponse(page, { fhirBase: base, linkTo: pageLink(base, 'DocumentReference/$docref', input), cursor: query.cursor });
 }
 
 /** A POSTed Parameters resource as name → value (valueString, valueDate, valueId, valueCoding …). */

@@ -8,7 +8,10 @@ import { emptyIndexRows, extractIndexRows, type IndexRows } from './extract-rows
  */
 export const INDEXER_VERSION = 1;
 
-export function createIndexer(registry: ParamRegistry): (resource: FhirResource) => IndexRows {
+/** Derives a resource's search index rows. */
+export type Indexer = (resource: FhirResource) => IndexRows;
+
+export function createIndexer(registry: ParamRegistry): Indexer {
   return (resource) => {
     const params = registry.forType(resource.resourceType);
     return params === undefined ? emptyIndexRows() : extractIndexRows(resource, params);

@@ -50,7 +50,7 @@ export function clauseSql(alias: string, clause: Clause, scope: ScopeFilter, dep
     }
     case 'last-updated': {
       const col = q`${raw(alias)}.last_updated`;
-      return any(clause.values.map((v) => rangeCondition(col, col, v, instantParam())));
+      return any(clause.values.map((v) => rangeCondition(col, col, v, instantParam)));
     }
     case 'chain': {
       const t = `t${depth}`;

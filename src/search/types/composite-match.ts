@@ -47,7 +47,7 @@ function secondCondition(s: CompositeSecond): SqlText {
       return q`(${unit} and ${system} and x.v_lo is not null and ${pointCondition(q`x.v_lo`, q`x.v_hi`, s.value)})`;
     }
     case 'date':
-      return q`(x.v_dlo is not null and ${rangeCondition(q`x.v_dlo`, q`x.v_dhi`, s.value, instantParam())})`;
+      return q`(x.v_dlo is not null and ${rangeCondition(q`x.v_dlo`, q`x.v_dhi`, s.value, instantParam)})`;
     case 'string':
       return startsWith(q`x.v_text`, normalizeText(s.value));
     case 'reference':

@@ -15,5 +15,5 @@ export function parseDateValue(raw: string, name: string): OrderedValue {
 }
 
 export function dateSql(alias: string, keys: readonly number[], values: readonly OrderedValue[]): SqlText {
-  return indexed('search_date', alias, keys, any(values.map((v) => rangeCondition(q`x.lo`, q`x.hi`, v, instantParam()))));
+  return indexed('search_date', alias, keys, any(values.map((v) => rangeCondition(q`x.lo`, q`x.hi`, v, instantParam))));
 }

@@ -44,11 +44,20 @@ export function parseDateRange(text: string): InstantRange | undefined {
   return { lo, hi };
 }
 
-/** Millisecond text PostgreSQL reads as timestamptz (±infinity for open ends). */
+/** The first and last instants of FHIR's calendar (years 0001–9999). */
+const FIRST = utc(1, 1, 1, 0, 0, 0);
+const LAST = utc(10000, 1, 1, 0, 0, 0) - 1;
+
+/**
+ * Millisecond text PostgreSQL reads as timestamptz (±infinity for open ends), held to FHIR's
+ * calendar: a zone offset moves `0001-01-01T00:00:00+14:00` into year 0 and
+ * `9999-12-31T23:59:59-14:00` into year 10000, and `ap` widens a search value by a tenth of its
+ * distance from now; PostgreSQL reads neither `0000-…` nor `+010000-…`.
+ */
 export function instantText(ms: number): string {
   if (ms === Infinity) return 'infinity';
   if (ms === -Infinity) return '-infinity';
-  return new Date(ms).toISOString();
+  return new Date(Math.min(LAST, Math.max(FIRST, ms))).toISOString();
 }
 
 /** Epoch ms of a UTC calendar time (month 1–12). */

@@ -1,6 +1,6 @@
 import type { OrderedValue } from '../query/search-query.js';
 import { q, type SqlText } from '../sql/sql-text.js';
-import { utc } from './date-range.js';
+import { instantText } from './date-range.js';
 
 /**
  * The comparison prefixes over a stored range [lo, hi] (R4 §3.1.1.4.1). `rangeCondition` is the
@@ -64,14 +64,7 @@ export function pointCondition(lo: SqlText, hi: SqlText, v: OrderedValue): SqlTe
   }
 }
 
-/** The first and last instants of FHIR's calendar (years 0001–9999). */
-const FIRST = utc(1, 1, 1, 0, 0, 0);
-const LAST = utc(10000, 1, 1, 0, 0, 0) - 1;
-
-/**
- * An instant in epoch ms as a timestamptz parameter, held to FHIR's calendar: `ap` widens a
- * value by a tenth of its distance from now, which near either end would leave it.
- */
-export function instantParam(): (ms: number) => SqlText {
-  return (ms) => q`${new Date(Math.min(LAST, Math.max(FIRST, ms))).toISOString()}::timestamptz`;
+/** An instant in epoch ms as a timestamptz parameter (see instantText). */
+export function instantParam(ms: number): SqlText {
+  return q`${instantText(ms)}::timestamptz`;
 }
