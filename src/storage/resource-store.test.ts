@@ -311,6 +311,13 @@ describe('match and conditional create', () => {
     assert.equal(results.filter((r) => r.created).length, 1);
     assert.equal((await store.match(scope, q(orders[0] as string, 5))).length, 1);
   });
+
+  test('result parameters do not make criteria different: concurrent creates with and without _count create one', async () => {
+    const identifier = [{ system: 'urn:race', value: 'r3' }];
+    const variants = ['identifier=urn:race|r3', 'identifier=urn:race|r3&_count=5', 'identifier=urn:race|r3&_sort=-_lastUpdated'];
+    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => store.createIfNoneExist(scope, { resourceType: 'Patient', identifier }, q(variants[i % 3] as string))));
+    assert.equal(results.filter((r) => r.created).length, 1);
+  });
 });
 
 describe('access scope and transactions', () => {

@@ -309,7 +309,7 @@ async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number 
 
 /** The same criteria in any order lock the same key. */
 function criteriaKey(criteria: SearchQuery): string {
-  return JSON.stringify([criteria.types, [...criteria.canonical].map((p) => p.join('=')).sort()]);
+  return JSON.stringify([criteria.types, [...criteria.selection].map((p) => p.join('=')).sort()]);
 }
 
 function preconditionFailed(type: string, id: string, expected: number, actual: number | undefined): FhirkeepError {

@@ -57,5 +57,6 @@ export function compartmentQuery(
     includeLimit: limits.maxIncluded,
     cursor: options.cursor,
     canonical: new URLSearchParams(),
+    selection: new URLSearchParams(),
   };
 }

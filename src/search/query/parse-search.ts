@@ -52,6 +52,7 @@ class Ignored {
 export function parseSearch(ctx: ParseContext, types: readonly string[], query: URLSearchParams): SearchQuery {
   const clauses: Clause[] = [];
   const canonical = new URLSearchParams();
+  const selection = new URLSearchParams();
   const ignore = (reason: string): void => {
     if (ctx.strict) throw new FhirkeepError('invalid-parameter', `${reason} (Prefer: handling=strict)`);
   };
@@ -68,6 +69,7 @@ export function parseSearch(ctx: ParseContext, types: readonly string[], query: 
     }
     clauses.push(clause);
     canonical.append(name, value);
+    selection.append(name, value);
   }
   if (clauses.length > ctx.limits.maxClauses) {
     throw new FhirkeepError('invalid-parameter', `A search may combine at most ${ctx.limits.maxClauses} parameters`);
@@ -99,6 +101,7 @@ export function parseSearch(ctx: ParseContext, types: readonly string[], query: 
     includeLimit: ctx.limits.maxIncluded,
     cursor: query.get('_cursor') ?? undefined,
     canonical,
+    selection,
   };
 }
 

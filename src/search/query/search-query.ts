@@ -100,4 +100,9 @@ export interface SearchQuery {
   readonly cursor: string | undefined;
   /** The query as understood, for the `self` link (ignored parameters left out, R4 §3.1.1.7). */
   readonly canonical: URLSearchParams;
+  /**
+   * Only the parameters that select resources (no `_count`, `_sort`, `_include` …): what makes
+   * two conditional criteria the same (the lock of a conditional create).
+   */
+  readonly selection: URLSearchParams;
 }
