@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, AccessTokens } from '../auth/tokens/access-token.js';
 import { bearerToken } from '../auth/tokens/bearer.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { devOpenScope, type AccessScope } from './scope.js';
 
 export interface RequestCredentials {
@@ -14,7 +15,7 @@ export interface ScopeResolverOptions {
   readonly scopeOf: (claims: AccessTokenClaims) => AccessScope;
 }
 
-/** Compiled scopes kept per token (by jti), so a token's scopes are compiled once, not per request. */
+/** Each token's scope (by jti), so a request with a known token does no scope work at all. */
 const COMPILED_CACHE_SIZE = 10_000;
 
 /**
@@ -23,16 +24,10 @@ const COMPILED_CACHE_SIZE = 10_000;
  * development switch lets requests without any credentials through; a token is still checked.
  */
 export function createScopeResolver(o: ScopeResolverOptions): (credentials: RequestCredentials) => Promise<AccessScope> {
-  const compiled = new Map<string, AccessScope>();
+  const compiled = new BoundedCache<string, AccessScope>(COMPILED_CACHE_SIZE);
   return async ({ authorization }) => {
     if (o.devNoAuth && authorization === undefined) return devOpenScope();
     const claims = await o.accessTokens.verify(bearerToken(authorization));
-    let scope = compiled.get(claims.jti);
-    if (scope === undefined) {
-      scope = o.scopeOf(claims);
-      if (compiled.size >= COMPILED_CACHE_SIZE) compiled.delete(compiled.keys().next().value as string);
-      compiled.set(claims.jti, scope);
-    }
-    return scope;
+    return compiled.getOrSet(claims.jti, () => o.scopeOf(claims));
   };
 }

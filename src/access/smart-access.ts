@@ -1,5 +1,6 @@
 import type { ParsedScope, ResourceScope, SmartPermission } from '../auth/smart/scopes.js';
 import { formatScope } from '../auth/smart/scopes.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import type { Clause, SearchQuery } from '../search/query/search-query.js';
 import type { AccessScope, ReadRule, SmartGrant, SmartRule, WriteRule } from './scope.js';
@@ -41,18 +42,12 @@ export function compileSmartScopes(scopes: readonly ParsedScope[], launch: Smart
 function grantsOf(scopes: readonly ParsedScope[], defs: SmartDefinitions): ReadonlyMap<string, readonly SmartGrant[]> {
   const key = JSON.stringify(scopes.flatMap((s) => (s.kind === 'resource' ? [[s.level, s.type, s.permissions, s.filter]] : [])));
   let cache = compiled.get(defs);
-  if (cache === undefined) compiled.set(defs, (cache = new Map()));
-  let types = cache.get(key);
-  if (types === undefined) {
-    types = compileGrants(scopes, defs);
-    // Bounded, oldest out: distinct scope strings are few, but they come from tokens, not from us.
-    if (cache.size >= MAX_COMPILED) cache.delete(cache.keys().next().value as string);
-    cache.set(key, types);
-  }
-  return types;
+  // Bounded: distinct scope strings are few, but they come from tokens, not from us.
+  if (cache === undefined) compiled.set(defs, (cache = new BoundedCache(MAX_COMPILED)));
+  return cache.getOrSet(key, () => compileGrants(scopes, defs));
 }
 
-const compiled = new WeakMap<SmartDefinitions, Map<string, ReadonlyMap<string, readonly SmartGrant[]>>>();
+const compiled = new WeakMap<SmartDefinitions, BoundedCache<string, ReadonlyMap<string, readonly SmartGrant[]>>>();
 const MAX_COMPILED = 1000;
 
 function compileGrants(scopes: readonly ParsedScope[], defs: SmartDefinitions): ReadonlyMap<string, readonly SmartGrant[]> {

@@ -11,6 +11,7 @@
  * - units with no canonical form give undefined: arbitrary units ([IU], [arb'U], ...) and special
  *   units whose conversion is not affine (the logarithmic B, dB, Np, [pH], and %[slope]).
  */
+import { BoundedCache } from '../bounded-cache.js';
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 
 export interface CanonicalQuantity {
@@ -43,7 +44,7 @@ const PROBE = 1e6;
 const AFFINE_CHECKS = [1, -100];
 
 /** null remembers a code that has no canonical form, so junk is parsed once, too. */
-const conversions = new Map<string, Conversion | null>();
+const conversions = new BoundedCache<string, Conversion | null>(CACHE_LIMIT);
 let library: UcumLhcUtils | undefined;
 
 export function canonicalQuantity(value: number, ucumCode: string): CanonicalQuantity | undefined {
@@ -71,16 +72,7 @@ export function canonicalRange(low: number, high: number, ucumCode: string): Can
 
 function conversionOf(code: string): Conversion | undefined {
   if (code.length > MAX_CODE_LENGTH) return undefined;
-  let conversion = conversions.get(code);
-  if (conversion === undefined) {
-    conversion = derive(code) ?? null;
-    if (conversions.size >= CACHE_LIMIT) {
-      const oldest = conversions.keys().next();
-      if (oldest.done !== true) conversions.delete(oldest.value);
-    }
-    conversions.set(code, conversion);
-  }
-  return conversion ?? undefined;
+  return conversions.getOrSet(code, () => derive(code) ?? null) ?? undefined;
 }
 
 function derive(code: string): Conversion | undefined {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { BoundedCache } from '../../bounded-cache.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { KeyRing } from './key-ring.js';
 import { LIFETIMES } from './lifetimes.js';
@@ -50,15 +51,10 @@ export function createAccessTokens(options: {
   readonly revocations: RevocationView;
 }): AccessTokens {
   const { keys, revocations } = options;
-  const verified = new Map<string, AccessTokenClaims>();
+  const verified = new BoundedCache<string, AccessTokenClaims>(VERIFIED_CACHE_SIZE);
 
   const check = async (token: string): Promise<AccessTokenClaims> => {
-    let claims = verified.get(token);
-    if (claims === undefined) {
-      claims = await verifySignature(token);
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
-      verified.set(token, claims);
-    }
+    const claims = verified.get(token) ?? verified.set(token, await verifySignature(token));
     // Expiry and revocation are checked on every use; only the signature check is cached.
     if (claims.exp * 1000 <= Date.now()) {
       verified.delete(token);
