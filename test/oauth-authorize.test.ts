@@ -190,6 +190,7 @@ describe('a patient signs in, unticks a scope and approves', () => {
   });
 
   test('the consent page lists each scope pre-ticked; the grant holds only the ticked ones, never a forged one', async () => {
+    const seen = fx.events.length;
     const browser = new TestBrowser(fx.origin);
     const consent = await signIn(browser, await open(browser, authorizeUrl()), ACCOUNTS.patient.email);
     assert.match(consent.text, /Allow access\?/);
@@ -213,6 +214,8 @@ describe('a patient signs in, unticks a scope and approves', () => {
     const consentEvent = fx.events.find((e) => e.kind === 'consent' && e.grantId === grant.id);
     assert.deepEqual(consentEvent?.detail?.['unticked'], ['offline_access']);
     assert.ok(fx.events.some((e) => e.kind === 'login' && e.outcome === 'success' && e.accountId === ACCOUNTS.patient.id));
+    const logins = fx.events.slice(seen).filter((e) => e.kind === 'login');
+    assert.deepEqual(logins.map((e) => [e.outcome, e.accountId, e.clientId]), [['success', ACCOUNTS.patient.id, CLIENTS.app.id]], 'one login event, naming the app');
   });
 
   test('a second login-free request reuses the session; a double-clicked Approve issues one code', async () => {

@@ -110,7 +110,9 @@ async function authenticate(
 ): Promise<Account> {
   const { accounts, throttle, record } = deps;
   const email = rawEmail.trim();
-  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ip: origin.ip, detail: { reason } });
+  // The one record of each attempt; the authorization pages pass the client in the origin.
+  const client = origin.clientId === undefined ? {} : { clientId: origin.clientId };
+  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ...client, ip: origin.ip, detail: { reason } });
   // Input that can name no account is answered at once: no account or password was tried.
   if (emailProblem(email) !== undefined || password === '') {
     fail('malformed');
@@ -136,6 +138,6 @@ async function authenticate(
     throw new FhirkeepError('unauthorized', 'This account is disabled');
   }
   await throttle.recordSuccess(found.account.id);
-  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ip: origin.ip });
+  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ...client, ip: origin.ip });
   return found.account;
 }
