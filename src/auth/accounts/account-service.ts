@@ -73,8 +73,9 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     list: () => accounts.list(),
 
     async disable(id) {
-      if (!(await accounts.disable(id))) throw new FhirkeepError('not-found', `No account ${id}`);
-      return (await accounts.findById(id)) as Account;
+      const account = await accounts.disable(id);
+      if (account === undefined) throw new FhirkeepError('not-found', `No account ${id}`);
+      return account;
     },
 
     bootstrapAdmin: (settings) => bootstrapAdmin({ accounts, record }, settings),
@@ -92,11 +93,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     findOrganization: (id) => organizations.findById(id),
     listOrganizations: () => organizations.list(),
 
-    async addMember(organizationId, accountId, role = 'member') {
-      await organizations.upsertMember(organizationId, accountId, validateMemberRole(role));
-      const membership = (await organizations.membershipsOf(accountId)).find((m) => m.organization.id === organizationId);
-      return membership as Membership;
-    },
+    addMember: async (organizationId, accountId, role = 'member') => organizations.upsertMember(organizationId, accountId, validateMemberRole(role)),
     members: (organizationId) => organizations.members(organizationId),
     organizationsOf: (accountId) => organizations.membershipsOf(accountId),
   };
