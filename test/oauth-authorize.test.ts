@@ -142,6 +142,7 @@ describe('bad requests from a trusted client: an error redirect with state and i
     ['unknown launch', () => authorizeUrl({ launch: 'forged-launch-value', scope: 'launch openid' }), 'invalid_request'],
     ['launch without the launch scope', () => authorizeUrl({ launch: 'anything' }), 'invalid_request'],
     ['a 5000-character state', () => authorizeUrl({ state: 'x'.repeat(5000) }), 'invalid_request', 'x'.repeat(5000)],
+    ['a NUL in the nonce (the pending request is jsonb)', () => authorizeUrl({ nonce: 'n\u0000' }), 'invalid_request'],
   ];
   for (const [name, url, error, state] of cases) {
     test(name, async () => {
@@ -294,6 +295,7 @@ describe('EHR launch', () => {
     assert.equal((await createLaunch({ patient: 'p1', client_id: 'nobody' })).status, 400);
     assert.equal((await createLaunch({ patient: 'p1', smart_style_url: 'javascript:alert(1)' })).status, 400);
     assert.equal((await createLaunch({ patient: 'p1', extra: 1 })).status, 400);
+    assert.equal((await createLaunch({ patient: 'p1', intent: 'nul\u0000' })).status, 400, 'a NUL cannot be stored (jsonb)');
     const unbound = await createLaunch({ patient: 'p1' });
     assert.equal(unbound.status, 201);
     assert.equal(unbound.json['launch_url'], undefined, 'no app, no launch URL');
@@ -349,6 +351,15 @@ describe('request binding, CSRF and expiry', () => {
     const notAForm = await browser.send('/oauth2/authorize/login', { method: 'POST', body: JSON.stringify(keys), headers: { 'content-type': 'application/json' } });
     assertErrorPage(notAForm, /Expected a form/);
     assert.match((await browser.post('/oauth2/authorize/login', { ...keys, ...creds })).location ?? '', /continue/, 'the real form still works');
+  });
+
+  test('a request id of another shape (a NUL, too long) is unknown, never a server error', async () => {
+    const browser = new TestBrowser(fx.origin);
+    const keys = formKeys(await open(browser, authorizeUrl()));
+    for (const id of ['%00', 'x'.repeat(5000)]) {
+      assertErrorPage(await browser.get(`/oauth2/authorize/continue?request=${id}`), /unknown or has expired/);
+    }
+    assertErrorPage(await browser.post('/oauth2/authorize/login', { ...keys, request: '\u0000' }), /unknown or has expired/);
   });
 
   test('an expired request cannot be continued', async () => {

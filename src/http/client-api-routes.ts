@@ -152,9 +152,12 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
 function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new FhirkeepError('unsupported-media-type', 'Send the body as application/json');
+  const text = typeof request.body === 'string' ? request.body : '';
+  // PostgreSQL text and jsonb cannot hold NUL: refuse it here, as parseJsonBody does for FHIR bodies.
+  if (text.includes('\\u0000')) throw new FhirkeepError('bad-request', 'The body contains a NUL character (\\u0000)');
   let json: unknown;
   try {
-    json = JSON.parse(typeof request.body === 'string' ? request.body : '');
+    json = JSON.parse(text);
   } catch {
     throw new FhirkeepError('bad-request', 'The body is not valid JSON');
   }
