@@ -142,6 +142,7 @@ describe('bad requests from a trusted client: an error redirect with state and i
     ['unknown launch', () => authorizeUrl({ launch: 'forged-launch-value', scope: 'launch openid' }), 'invalid_request'],
     ['launch without the launch scope', () => authorizeUrl({ launch: 'anything' }), 'invalid_request'],
     ['a 5000-character state', () => authorizeUrl({ state: 'x'.repeat(5000) }), 'invalid_request', 'x'.repeat(5000)],
+    ['a NUL in the nonce (the pending request is jsonb)', () => authorizeUrl({ nonce: 'n\u0000' }), 'invalid_request'],
   ];
   for (const [name, url, error, state] of cases) {
     test(name, async () => {
@@ -190,6 +191,7 @@ describe('a patient signs in, unticks a scope and approves', () => {
   });
 
   test('the consent page lists each scope pre-ticked; the grant holds only the ticked ones, never a forged one', async () => {
+    const seen = fx.events.length;
     const browser = new TestBrowser(fx.origin);
     const consent = await signIn(browser, await open(browser, authorizeUrl()), ACCOUNTS.patient.email);
     assert.match(consent.text, /Allow access\?/);
@@ -213,6 +215,8 @@ describe('a patient signs in, unticks a scope and approves', () => {
     const consentEvent = fx.events.find((e) => e.kind === 'consent' && e.grantId === grant.id);
     assert.deepEqual(consentEvent?.detail?.['unticked'], ['offline_access']);
     assert.ok(fx.events.some((e) => e.kind === 'login' && e.outcome === 'success' && e.accountId === ACCOUNTS.patient.id));
+    const logins = fx.events.slice(seen).filter((e) => e.kind === 'login');
+    assert.deepEqual(logins.map((e) => [e.outcome, e.accountId, e.clientId]), [['success', ACCOUNTS.patient.id, CLIENTS.app.id]], 'one login event, naming the app');
   });
 
   test('a second login-free request reuses the session; a double-clicked Approve issues one code', async () => {
@@ -291,6 +295,7 @@ describe('EHR launch', () => {
     assert.equal((await createLaunch({ patient: 'p1', client_id: 'nobody' })).status, 400);
     assert.equal((await createLaunch({ patient: 'p1', smart_style_url: 'javascript:alert(1)' })).status, 400);
     assert.equal((await createLaunch({ patient: 'p1', extra: 1 })).status, 400);
+    assert.equal((await createLaunch({ patient: 'p1', intent: 'nul\u0000' })).status, 400, 'a NUL cannot be stored (jsonb)');
     const unbound = await createLaunch({ patient: 'p1' });
     assert.equal(unbound.status, 201);
     assert.equal(unbound.json['launch_url'], undefined, 'no app, no launch URL');
@@ -346,6 +351,15 @@ describe('request binding, CSRF and expiry', () => {
     const notAForm = await browser.send('/oauth2/authorize/login', { method: 'POST', body: JSON.stringify(keys), headers: { 'content-type': 'application/json' } });
     assertErrorPage(notAForm, /Expected a form/);
     assert.match((await browser.post('/oauth2/authorize/login', { ...keys, ...creds })).location ?? '', /continue/, 'the real form still works');
+  });
+
+  test('a request id of another shape (a NUL, too long) is unknown, never a server error', async () => {
+    const browser = new TestBrowser(fx.origin);
+    const keys = formKeys(await open(browser, authorizeUrl()));
+    for (const id of ['%00', 'x'.repeat(5000)]) {
+      assertErrorPage(await browser.get(`/oauth2/authorize/continue?request=${id}`), /unknown or has expired/);
+    }
+    assertErrorPage(await browser.post('/oauth2/authorize/login', { ...keys, request: '\u0000' }), /unknown or has expired/);
   });
 
   test('an expired request cannot be continued', async () => {

@@ -5,6 +5,15 @@ export function randomSecret(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/**
+ * Whether a presented value has the shape `randomSecret()` gives (43 base64url characters):
+ * anything else was never issued here, so it is refused without a lookup (and never reaches a
+ * query, where a NUL or an oversized value would be a server error).
+ */
+export function isRandomSecret(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
 export function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { destination, pino } from 'pino';
 import { CLIENT_TYPES, clientView, type ClientType, type RegisteredClient } from '../auth/clients/client.js';
 import { createClientRegistry, type ClientRegistry } from '../auth/clients/client-registry.js';
-import { loadConfig } from '../config/load.js';
 import { createClientStore } from '../storage/auth/client-store.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
-import { openDatabase } from '../storage/database.js';
 import type { Output } from './output.js';
+import { withDatabase } from './with-database.js';
 
 /** Turns a command into a commander action (main.ts supplies it: it knows --json and the exit code). */
 export type CommandRunner = (command: (out: Output) => Promise<number>) => () => Promise<void>;
@@ -123,17 +121,14 @@ function line(c: RegisteredClient): string {
 }
 
 /** Opens the database beside a running server (CONTRACT.md: changes take effect there at once). */
-async function withRegistry(work: (registry: ClientRegistry) => Promise<number>): Promise<number> {
-  const config = loadConfig();
-  const logger = pino({ level: config.logLevel }, destination(2));
-  const db = await openDatabase(config, logger, { clusterMode: 'share' });
-  // No row cache here: the CLI reads each client once. Servers hear its changes through NOTIFY.
-  const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: securityEventRecorder(db.sql, logger) });
-  try {
-    return await work(registry);
-  } finally {
-    await registry.close();
-    // Ends the pool after queued statements, the background security-event insert included.
-    await db.close();
-  }
+function withRegistry(work: (registry: ClientRegistry) => Promise<number>): Promise<number> {
+  return withDatabase(async (db, logger) => {
+    // No row cache here: the CLI reads each client once. Servers hear its changes through NOTIFY.
+    const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: securityEventRecorder(db.sql, logger) });
+    try {
+      return await work(registry);
+    } finally {
+      await registry.close();
+    }
+  });
 }

@@ -1,11 +1,9 @@
-import { destination, pino } from 'pino';
-import { loadConfig } from '../config/load.js';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { createIndexer, INDEXER_VERSION } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
-import { openDatabase } from '../storage/database.js';
 import { reindex } from '../storage/reindex.js';
 import type { Output } from './output.js';
+import { withDatabase } from './with-database.js';
 
 /** `fhirkeep reindex [type…]`: rebuild the search index of every resource (or of some types), beside a running server too. */
 export async function reindexCommand(types: readonly string[], out: Output): Promise<number> {
@@ -15,10 +13,7 @@ export async function reindexCommand(types: readonly string[], out: Output): Pro
     out.error(`Unknown resource type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
     return 2;
   }
-  const config = loadConfig();
-  const logger = pino({ level: config.logLevel }, destination(2));
-  const db = await openDatabase(config, logger, { clusterMode: 'share' });
-  try {
+  return withDatabase(async (db) => {
     const started = Date.now();
     const done = await reindex(db, createIndexer(r4ParamRegistry()), INDEXER_VERSION, {
       ...(types.length > 0 ? { types } : {}),
@@ -29,7 +24,5 @@ export async function reindexCommand(types: readonly string[], out: Output): Pro
     const seconds = (Date.now() - started) / 1000;
     out.result(`Reindexed ${done} resources${types.length > 0 ? ` of ${types.join(', ')}` : ''} in ${seconds.toFixed(1)} s`, { resources: done, types, seconds });
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }

@@ -1,25 +1,12 @@
-import { destination, pino } from 'pino';
 import { createAccountService, type AccountService } from '../auth/accounts/account-service.js';
 import type { Account } from '../auth/accounts/account.js';
-import { loadConfig } from '../config/load.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
-import { openDatabase } from '../storage/database.js';
+import { withDatabase } from './with-database.js';
 
-/**
- * Runs `work` with the account service on the configured database, beside a running server too
- * (CONTRACT.md: the CLI shares its embedded cluster), and closes the database afterwards.
- */
-export async function withAccounts<T>(work: (accounts: AccountService) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const logger = pino({ level: config.logLevel }, destination(2));
-  const db = await openDatabase(config, logger, { clusterMode: 'share' });
-  try {
-    return await work(createAccountService({ db, record: securityEventRecorder(db.sql, logger) }));
-  } finally {
-    // Waits for queued queries, so the security events of the command are written before exit.
-    await db.close();
-  }
+/** Runs `work` with the account service on the configured database (see withDatabase). */
+export function withAccounts<T>(work: (accounts: AccountService) => Promise<T>): Promise<T> {
+  return withDatabase((db, logger) => work(createAccountService({ db, record: securityEventRecorder(db.sql, logger) })));
 }
 
 /** A user named on the command line by id or by email. */

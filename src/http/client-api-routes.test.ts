@@ -119,6 +119,8 @@ test('bodies are checked strictly: JSON only, known fields, right types, valid m
   };
   await bad({ raw: '{"type": ' }, 400, /not valid JSON/);
   await bad({ raw: '' }, 400, /not valid JSON/);
+  await bad({ body: { ...service, client_name: 'nul\u0000' } }, 400, /NUL/);
+  assert.equal((await call('GET', '/api/clients/%00', ADMIN)).status, 404, 'an id PostgreSQL cannot hold names no client');
   await bad({ body: service, headers: { 'content-type': 'text/plain' } }, 415, /application\/json/);
   await bad({ body: { ...service, client_secret: 'mine' } }, 400, /Unrecognized key\(s\) in object: 'client_secret'/);
   await bad({ body: { ...service, public: 'yes' } }, 400, /public: Expected boolean/);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CLIENT_TYPES, clientView, type RegisteredClient } from '../auth/clients/client.js';
-import type { ClientRegistry } from '../auth/clients/client-registry.js';
+import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
+import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 
 /** Who calls the admin API (the lead's bearer or session authentication resolves it). */
@@ -43,9 +43,9 @@ const updateBody = z
   })
   .strict();
 
-type Visibility = 'all' | 'own';
 type Reply = { readonly status?: number; readonly body: unknown; readonly location?: string };
-type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: ApiCaller, visibility: Visibility) => Promise<Reply>;
+/** `scope`: the clients the caller may reach (a developer's own; every client for an admin). */
+type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: ApiCaller, scope: ClientScope) => Promise<Reply>;
 
 /**
  * `/api/clients`: the JSON admin/developer API for applications (docs/authorization.md). Admins
@@ -57,9 +57,9 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const visibility: Visibility | undefined = caller.roles.includes('admin') ? 'all' : caller.roles.includes('developer') ? 'own' : undefined;
-      if (visibility === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
-      const { status = 200, body, location } = await handler(request, caller, visibility);
+      const scope: ClientScope | undefined = caller.roles.includes('admin') ? {} : caller.roles.includes('developer') ? { ownerAccount: caller.accountId } : undefined;
+      if (scope === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
+      const { status = 200, body, location } = await handler(request, caller, scope);
       // Client metadata, and secrets once, must not be kept by caches (RFC 6749 §5.1 for secrets).
       reply.status(status).header('cache-control', 'no-store');
       if (location !== undefined) reply.header('location', location);
@@ -69,26 +69,19 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
     }
   };
 
-  /** The client `id` as this caller may see it; another developer's client is "not found". */
-  const visibleClient = async (id: string | undefined, caller: ApiCaller, visibility: Visibility): Promise<RegisteredClient> => {
-    const client = id === undefined ? undefined : await registry.find(id);
-    if (client === undefined || (visibility === 'own' && client.ownerAccount !== caller.accountId)) throw new FhirkeepError('not-found', `There is no client ${id ?? ''}`);
-    return client;
-  };
-
   app.get(
     '/api/clients',
-    route(async (_request, caller, visibility) => {
-      const clients = await registry.list(visibility === 'all' ? {} : { ownerAccount: caller.accountId });
+    route(async (_request, _caller, scope) => {
+      const clients = await registry.list(scope);
       return { body: { clients: clients.map(clientView) } };
     }),
   );
 
   app.post(
     '/api/clients',
-    route(async (request, caller, visibility) => {
+    route(async (request, caller, scope) => {
       const b = parseBody(request, createBody);
-      if (visibility === 'own' && b.owner_account !== undefined && b.owner_account !== caller.accountId) {
+      if (scope.ownerAccount !== undefined && b.owner_account !== undefined && b.owner_account !== scope.ownerAccount) {
         throw new FhirkeepError('forbidden', 'A developer registers clients for their own account only');
       }
       const { client, secret } = await registry.register(
@@ -112,16 +105,20 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
 
   app.get(
     '/api/clients/:id',
-    route(async (request, caller, visibility) => ({ body: clientView(await visibleClient(request.params.id, caller, visibility)) })),
+    route(async (request, _caller, scope) => {
+      const client = await registry.find(request.params.id ?? '', scope);
+      if (client === undefined) throw new FhirkeepError('not-found', `There is no client ${request.params.id ?? ''}`);
+      return { body: clientView(client) };
+    }),
   );
 
   app.patch(
     '/api/clients/:id',
-    route(async (request, caller, visibility) => {
-      const client = await visibleClient(request.params.id, caller, visibility);
+    route(async (request, caller, scope) => {
       const b = parseBody(request, updateBody);
+      // One client read: the registry answers a client outside the caller's scope as missing.
       const updated = await registry.update(
-        client.id,
+        request.params.id ?? '',
         {
           ...(b.client_name === undefined ? {} : { name: b.client_name }),
           ...(b.redirect_uris === undefined ? {} : { redirectUris: b.redirect_uris }),
@@ -131,6 +128,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
           ...(b.launch_uri === undefined ? {} : { launchUri: b.launch_uri }),
         },
         caller.accountId,
+        scope,
       );
       return { body: clientView(updated) };
     }),
@@ -138,17 +136,13 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
 
   app.delete(
     '/api/clients/:id',
-    route(async (request, caller, visibility) => {
-      const client = await visibleClient(request.params.id, caller, visibility);
-      return { body: clientView(await registry.revoke(client.id, caller.accountId)) };
-    }),
+    route(async (request, caller, scope) => ({ body: clientView(await registry.revoke(request.params.id ?? '', caller.accountId, scope)) })),
   );
 
   app.post(
     '/api/clients/:id/secret',
-    route(async (request, caller, visibility) => {
-      const client = await visibleClient(request.params.id, caller, visibility);
-      const { client: rotated, secret } = await registry.rotateSecret(client.id, caller.accountId);
+    route(async (request, caller, scope) => {
+      const { client: rotated, secret } = await registry.rotateSecret(request.params.id ?? '', caller.accountId, scope);
       return { body: { ...clientView(rotated), client_secret: secret } };
     }),
   );
@@ -158,9 +152,12 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
 function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new FhirkeepError('unsupported-media-type', 'Send the body as application/json');
+  const text = typeof request.body === 'string' ? request.body : '';
+  // PostgreSQL text and jsonb cannot hold NUL: refuse it here, as parseJsonBody does for FHIR bodies.
+  if (text.includes('\\u0000')) throw new FhirkeepError('bad-request', 'The body contains a NUL character (\\u0000)');
   let json: unknown;
   try {
-    json = JSON.parse(typeof request.body === 'string' ? request.body : '');
+    json = JSON.parse(text);
   } catch {
     throw new FhirkeepError('bad-request', 'The body is not valid JSON');
   }

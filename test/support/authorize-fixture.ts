@@ -138,14 +138,21 @@ export async function startAuthorizeFixture(options: { readonly fhirBase?: strin
     issuer: () => origin,
     clients: { find: async (id) => clients.get(id) },
     accounts: {
-      // Plain comparison instead of argon2, and a throttle after three failures per email.
-      async authenticate(email, password) {
-        if ((failures.get(email) ?? 0) >= 3) throw new FhirkeepError('too-many-requests', 'Too many attempts', { headers: { 'Retry-After': '30' } });
+      // Plain comparison instead of argon2, and a throttle after three failures per email; like
+      // the account service, it records each attempt as a login event.
+      async authenticate(email, password, origin) {
+        const login = (outcome: 'success' | 'failure', accountId?: string) => events.push({ kind: 'login', outcome, accountId, clientId: origin.clientId, ip: origin.ip });
+        if ((failures.get(email) ?? 0) >= 3) {
+          login('failure');
+          throw new FhirkeepError('too-many-requests', 'Too many attempts', { headers: { 'Retry-After': '30' } });
+        }
         const found = [...accounts.values()].find((a) => a.email === email.toLowerCase());
         if (found === undefined || password !== PASSWORD) {
           failures.set(email, (failures.get(email) ?? 0) + 1);
+          login('failure', found?.id);
           throw new FhirkeepError('unauthorized', 'Wrong email or password');
         }
+        login('success', found.id);
         return found;
       },
       find: sessionAccounts.find,

@@ -86,6 +86,18 @@ test('authenticate: right password logs in; wrong password and unknown email get
   await rejectsWith(service.authenticate('nopass@example.org', PASSWORD, origin), 'unauthorized', /^Wrong email or password$/);
 });
 
+test('authenticate records each attempt once, with the client the user signs in to', async () => {
+  const a = await service.create({ email: 'app-login@example.org', password: PASSWORD, roles: ['developer'] });
+  const origin = { ip: '192.0.2.9', clientId: 'app-1' };
+  const before = events.length;
+  await service.authenticate('app-login@example.org', PASSWORD, origin);
+  await rejectsWith(service.authenticate('app-login@example.org', 'not the password', origin), 'unauthorized', /^Wrong email or password$/);
+  assert.deepEqual(events.slice(before), [
+    { kind: 'login', outcome: 'success', accountId: a.id, clientId: 'app-1', ip: '192.0.2.9' },
+    { kind: 'login', outcome: 'failure', accountId: a.id, clientId: 'app-1', ip: '192.0.2.9', detail: { reason: 'wrong-password' } },
+  ]);
+});
+
 test('a disabled account is refused, even with the right password', async () => {
   const a = await service.create({ email: 'gone@example.org', password: PASSWORD, roles: ['researcher'] });
   const disabled = await service.disable(a.id);

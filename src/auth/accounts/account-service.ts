@@ -73,8 +73,9 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     list: () => accounts.list(),
 
     async disable(id) {
-      if (!(await accounts.disable(id))) throw new FhirkeepError('not-found', `No account ${id}`);
-      return (await accounts.findById(id)) as Account;
+      const account = await accounts.disable(id);
+      if (account === undefined) throw new FhirkeepError('not-found', `No account ${id}`);
+      return account;
     },
 
     bootstrapAdmin: (settings) => bootstrapAdmin({ accounts, record }, settings),
@@ -92,11 +93,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     findOrganization: (id) => organizations.findById(id),
     listOrganizations: () => organizations.list(),
 
-    async addMember(organizationId, accountId, role = 'member') {
-      await organizations.upsertMember(organizationId, accountId, validateMemberRole(role));
-      const membership = (await organizations.membershipsOf(accountId)).find((m) => m.organization.id === organizationId);
-      return membership as Membership;
-    },
+    addMember: async (organizationId, accountId, role = 'member') => organizations.upsertMember(organizationId, accountId, validateMemberRole(role)),
     members: (organizationId) => organizations.members(organizationId),
     organizationsOf: (accountId) => organizations.membershipsOf(accountId),
   };
@@ -110,7 +107,9 @@ async function authenticate(
 ): Promise<Account> {
   const { accounts, throttle, record } = deps;
   const email = rawEmail.trim();
-  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ip: origin.ip, detail: { reason } });
+  // The one record of each attempt; the authorization pages pass the client in the origin.
+  const client = origin.clientId === undefined ? {} : { clientId: origin.clientId };
+  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ...client, ip: origin.ip, detail: { reason } });
   // Input that can name no account is answered at once: no account or password was tried.
   if (emailProblem(email) !== undefined || password === '') {
     fail('malformed');
@@ -136,6 +135,6 @@ async function authenticate(
     throw new FhirkeepError('unauthorized', 'This account is disabled');
   }
   await throttle.recordSuccess(found.account.id);
-  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ip: origin.ip });
+  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ...client, ip: origin.ip });
   return found.account;
 }

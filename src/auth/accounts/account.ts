@@ -18,6 +18,8 @@ export interface Account {
 /** Where a login attempt comes from, for throttling and the security log. */
 export interface LoginOrigin {
   readonly ip: string;
+  /** The application the user signs in to, when the login is part of its authorization request. */
+  readonly clientId?: string | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { FhirkeepError, isFhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { AccountStore } from '../../storage/auth/account-store.js';
+import { randomSecret } from '../random-secret.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import type { Account } from './account.js';
 import { validateAccountInput } from './account-input.js';
@@ -35,7 +35,7 @@ export async function bootstrapAdmin(
   settings: AdminSettings,
 ): Promise<AdminBootstrap> {
   if (await deps.accounts.hasAdmin()) return { created: false };
-  const generated = settings.password === undefined ? randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url') : undefined;
+  const generated = settings.password === undefined ? randomSecret(GENERATED_PASSWORD_BYTES) : undefined;
   const valid = validateAccountInput({ email: settings.email, password: settings.password ?? generated, roles: ['admin'] });
   let account: Account | undefined;
   try {

@@ -33,16 +33,23 @@ export interface ClientChanges {
   readonly launchUri?: string | null;
 }
 
+/** Which clients a caller may reach: a developer only their own (`ownerAccount`); absent: every client. */
+export interface ClientScope {
+  readonly ownerAccount?: string | undefined;
+}
+
 export interface ClientRegistry {
   /** Registers a client; `secret` is set for secret-based clients and is never retrievable again. */
   register(registration: ClientRegistration, actor?: string): Promise<{ client: RegisteredClient; secret: string | undefined }>;
-  find(id: string): Promise<RegisteredClient | undefined>;
-  list(filter?: { readonly ownerAccount?: string }): Promise<RegisteredClient[]>;
-  update(id: string, changes: ClientChanges, actor?: string): Promise<RegisteredClient>;
+  /** Undefined for an unknown client, and for one outside `scope` (answered as missing, so ids cannot be probed). */
+  find(id: string, scope?: ClientScope): Promise<RegisteredClient | undefined>;
+  list(filter?: ClientScope): Promise<RegisteredClient[]>;
+  /** `not-found` for an unknown client or one outside `scope`, as for `revoke` and `rotateSecret`. */
+  update(id: string, changes: ClientChanges, actor?: string, scope?: ClientScope): Promise<RegisteredClient>;
   /** Revokes at once, on every node (see `lookup`); revoking twice is harmless. */
-  revoke(id: string, actor?: string): Promise<RegisteredClient>;
+  revoke(id: string, actor?: string, scope?: ClientScope): Promise<RegisteredClient>;
   /** A new secret replaces the old one immediately (the old one stops working). */
-  rotateSecret(id: string, actor?: string): Promise<{ client: RegisteredClient; secret: string }>;
+  rotateSecret(id: string, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; secret: string }>;
   /** The client with its secret's hash, for client authentication; cached briefly when enabled. */
   lookup(id: string): Promise<StoredClient | undefined>;
   /** Stops listening for changes. */
@@ -78,8 +85,12 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
   // undefined: the listening connection (re)connected, and any change may have been missed.
   const stopWatching = ttl > 0 ? await store.watch((id) => (id === undefined ? cache.clear() : cache.delete(id))) : undefined;
 
-  const existing = async (id: string): Promise<RegisteredClient> => {
+  const find = async (id: string, scope: ClientScope = {}): Promise<RegisteredClient | undefined> => {
     const found = (await store.find(id))?.client;
+    return found === undefined || (scope.ownerAccount !== undefined && found.ownerAccount !== scope.ownerAccount) ? undefined : found;
+  };
+  const existing = async (id: string, scope: ClientScope | undefined): Promise<RegisteredClient> => {
+    const found = await find(id, scope);
     if (found === undefined) throw new FhirkeepError('not-found', `There is no client ${id}`);
     return found;
   };
@@ -120,14 +131,12 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
       return { client, secret: issued?.secret };
     },
 
-    async find(id) {
-      return (await store.find(id))?.client;
-    },
+    find,
 
     list: (filter) => store.list(filter),
 
-    async update(id, changes, actor) {
-      const current = await existing(id);
+    async update(id, changes, actor, scope) {
+      const current = await existing(id, scope);
       const fields = await validateFields(current.type, credentialKind(current), {
         name: changes.name ?? current.name,
         redirectUris: changes.redirectUris ?? current.redirectUris,
@@ -141,15 +150,15 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
       return client;
     },
 
-    async revoke(id, actor) {
-      const before = await existing(id);
+    async revoke(id, actor, scope) {
+      const before = await existing(id, scope);
       const client = changed(await store.revoke(id), id);
       if (!before.revoked) recordEvent({ kind: 'client-revoke', outcome: 'success', clientId: id, accountId: actor });
       return client;
     },
 
-    async rotateSecret(id, actor) {
-      const current = await existing(id);
+    async rotateSecret(id, actor, scope) {
+      const current = await existing(id, scope);
       if (current.revoked) throw invalid(`client ${id} is revoked`);
       if (credentialKind(current) !== 'secret') throw invalid(`client ${id} has no secret: it ${current.isPublic ? 'is public' : 'authenticates with its keys (private_key_jwt)'}`);
       const issued = newClientSecret();

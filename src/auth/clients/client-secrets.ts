@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { matchesHash, randomSecret, sha256 } from '../random-secret.js';
 
 /**
@@ -6,7 +5,7 @@ import { matchesHash, randomSecret, sha256 } from '../random-secret.js';
  * either, so ids cannot be enumerated or predicted from one another.
  */
 export function newClientId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomSecret(16);
 }
 
 /**

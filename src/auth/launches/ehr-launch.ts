@@ -1,5 +1,6 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { isFhirId } from '../../fhir/fhir-id.js';
+import { parseJsonBody } from '../../rest/resource-body.js';
 import type { Account } from '../accounts/account.js';
 import type { LaunchContext } from '../grants/grant.js';
 import type { AuthorizeDependencies } from '../oauth/authorize/authorize-dependencies.js';
@@ -38,12 +39,8 @@ function isWebUrl(text: string): boolean {
 
 /** Reads `{ patient, encounter?, client_id?, need_patient_banner?, smart_style_url?, intent? }`. */
 function parseLaunchInput(text: string): LaunchInput {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new FhirkeepError('invalid-json', 'The body is not JSON');
-  }
+  // The one JSON body reader: it also refuses \u0000, which the stored launch context (jsonb) cannot hold.
+  const body = parseJsonBody(text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('The body must be a JSON object');
   const fields = body as Record<string, unknown>;
   const known = new Set(['patient', 'encounter', 'client_id', 'need_patient_banner', 'smart_style_url', 'intent']);

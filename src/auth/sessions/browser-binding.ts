@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { randomSecret, sha256 } from '../random-secret.js';
-import { isSecretValue, readCookie, setCookie } from './cookies.js';
+import { isRandomSecret, randomSecret, sha256 } from '../random-secret.js';
+import { readCookie, setCookie } from './cookies.js';
 
 /**
  * A random value this browser keeps (HttpOnly) while it walks through the authorization pages.
@@ -20,7 +20,7 @@ export interface BrowserBinding {
 /** The browser's binding, made (and to be set) when it presents none. */
 export function browserBinding(cookieHeader: string | undefined, secure: boolean): BrowserBinding {
   const value = readCookie(cookieHeader, BROWSER_COOKIE);
-  if (isSecretValue(value)) return { secret: value, setCookie: undefined };
+  if (isRandomSecret(value)) return { secret: value, setCookie: undefined };
   const secret = randomSecret();
   // Path /oauth2: only the authorization pages ever need it. No Max-Age: it ends with the browser.
   return { secret, setCookie: setCookie(BROWSER_COOKIE, secret, { path: '/oauth2', secure }) };
@@ -29,7 +29,7 @@ export function browserBinding(cookieHeader: string | undefined, secure: boolean
 /** The binding a browser presents, or undefined. */
 export function presentedBinding(cookieHeader: string | undefined): string | undefined {
   const value = readCookie(cookieHeader, BROWSER_COOKIE);
-  return isSecretValue(value) ? value : undefined;
+  return isRandomSecret(value) ? value : undefined;
 }
 
 /** What the request row stores: the binding's hash, never the binding. */

@@ -26,8 +26,3 @@ export function setCookie(name: string, value: string, options: CookieOptions): 
   if (options.secure) parts.push('Secure');
   return parts.join('; ');
 }
-
-/** Cookie values Fhirkeep sets are base64url secrets; anything else is not ours. */
-export function isSecretValue(value: string | undefined): value is string {
-  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
-}

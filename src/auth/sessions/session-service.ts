@@ -1,8 +1,8 @@
 import type { SessionStore } from '../../storage/auth/session-store.js';
 import type { Account } from '../accounts/account.js';
-import { randomSecret, sha256 } from '../random-secret.js';
+import { isRandomSecret, randomSecret, sha256 } from '../random-secret.js';
 import { LIFETIMES } from '../tokens/lifetimes.js';
-import { isSecretValue, readCookie, setCookie } from './cookies.js';
+import { readCookie, setCookie } from './cookies.js';
 
 export const SESSION_COOKIE = 'fhirkeep_session';
 
@@ -36,7 +36,7 @@ export interface SessionServiceOptions {
 export function createSessionService({ store, accounts, secure }: SessionServiceOptions): SessionService {
   const presented = (cookieHeader: string | undefined): Buffer | undefined => {
     const value = readCookie(cookieHeader, SESSION_COOKIE);
-    return isSecretValue(value) ? sha256(value) : undefined;
+    return isRandomSecret(value) ? sha256(value) : undefined;
   };
   const current = async (cookieHeader: string | undefined): Promise<ActiveSession | undefined> => {
     const idHash = presented(cookieHeader);

@@ -35,8 +35,8 @@ export interface AccountStore {
   credentialsByEmail(email: string): Promise<AccountCredentials | undefined>;
   /** Every account, oldest first. */
   list(): Promise<Account[]>;
-  /** Marks the account disabled (idempotent); false when there is no such account. */
-  disable(id: string): Promise<boolean>;
+  /** Marks the account disabled (idempotent) and returns it; undefined when there is no such account. */
+  disable(id: string): Promise<Account | undefined>;
 }
 
 /** The account columns every account query selects (organization members too). */
@@ -114,10 +114,10 @@ export function createAccountStore(sql: Sql): AccountStore {
 
     async disable(id) {
       // The revocation views of every node stop the account's live access tokens.
-      const rows = await sql`
+      const [row] = await sql<AccountRow[]>`
         update accounts set disabled_at = coalesce(disabled_at, now()) where id = ${id}
-        returning pg_notify(${REVOCATION_CHANNEL}, 'account:' || id)`;
-      return rows.length > 0;
+        returning ${columns}, pg_notify(${REVOCATION_CHANNEL}, 'account:' || id)`;
+      return row === undefined ? undefined : toAccount(row);
     },
   };
 }

@@ -30,6 +30,10 @@ const client = (id: string, extra: Partial<NewClient> = {}): NewClient => ({
   ...extra,
 });
 
+test('an id with a NUL names no client (and is no server error)', async () => {
+  assert.equal(await store.find('c-\u0000'), undefined);
+});
+
 test('clients round-trip; list filters by owner; an unknown owner is a bad request', async () => {
   const made = await store.insert(client('c-1', { ownerAccount: 'dev-1', redirectUris: ['https://a.example/cb'], scopes: ['system/*.rs'], jwks: undefined }));
   assert.deepEqual([made.ownerAccount, made.redirectUris, made.scopes, made.hasSecret, made.revoked], ['dev-1', ['https://a.example/cb'], ['system/*.rs'], true, false]);

@@ -92,6 +92,8 @@ export function createClientStore(sql: Sql): ClientStore {
     },
 
     async find(id) {
+      // A text column cannot hold NUL, so no client has such an id (and the query would fail).
+      if (id.includes('\0')) return undefined;
       const [row] = await sql<ClientRow[]>`select * from clients where id = ${id}`;
       return row === undefined ? undefined : { client: toClient(row), secretHash: row.secret_hash ?? undefined };
     },

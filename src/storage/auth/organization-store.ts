@@ -18,7 +18,7 @@ export interface OrganizationStore {
   /** Organizations and teams, each team right after its organization. */
   list(): Promise<Organization[]>;
   /** Adds the member, or changes the role of one already there; `not-found` for an unknown organization or account. */
-  upsertMember(organizationId: string, accountId: string, role: MemberRole): Promise<void>;
+  upsertMember(organizationId: string, accountId: string, role: MemberRole): Promise<Membership>;
   members(organizationId: string): Promise<Member[]>;
   membershipsOf(accountId: string): Promise<Membership[]>;
 }
@@ -79,9 +79,15 @@ export function createOrganizationStore(sql: Sql): OrganizationStore {
 
     async upsertMember(organizationId, accountId, role) {
       try {
-        await sql`
-          insert into organization_members (organization_id, account_id, role) values (${organizationId}, ${accountId}, ${role})
-          on conflict (organization_id, account_id) do update set role = excluded.role`;
+        const [row] = await sql<(OrganizationRow & { member_role: MemberRole })[]>`
+          with m as (
+            insert into organization_members (organization_id, account_id, role) values (${organizationId}, ${accountId}, ${role})
+            on conflict (organization_id, account_id) do update set role = excluded.role
+            returning organization_id, role
+          )
+          select ${columns}, m.role as member_role from m join organizations o on o.id = m.organization_id`;
+        const { member_role, ...organization } = row as OrganizationRow & { member_role: MemberRole };
+        return { organization: toOrganization(organization), role: member_role };
       } catch (e) {
         if ((e as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) {
           const missing = (e as { constraint_name?: string }).constraint_name?.endsWith('account_id_fkey') ? `account ${accountId}` : `organization ${organizationId}`;

@@ -15,7 +15,8 @@ export interface ClientDirectory {
 export interface AccountDirectory {
   /**
    * Checks a password. Throws FhirkeepError 'unauthorized' for a wrong email or password (never
-   * saying which) or 'too-many-requests' (with a Retry-After header) while throttled.
+   * saying which) or 'too-many-requests' (with a Retry-After header) while throttled. Records
+   * the attempt as a `login` security event (with `origin.clientId`).
    */
   authenticate(email: string, password: string, origin: LoginOrigin): Promise<Account>;
   find(id: string): Promise<Account | undefined>;

@@ -18,10 +18,10 @@ export async function submitLogin(form: URLSearchParams, browser: BrowserRequest
 
   let account: Account;
   try {
-    account = await deps.accounts.authenticate(email, password, { ip: browser.ip });
+    // The account service records the attempt (success or failure), with this client.
+    account = await deps.accounts.authenticate(email, password, { ip: browser.ip, clientId: client.id });
   } catch (e) {
     if (!isFhirkeepError(e) || (e.code !== 'unauthorized' && e.code !== 'too-many-requests')) throw e;
-    deps.recordSecurityEvent({ kind: 'login', outcome: 'failure', clientId: client.id, ip: browser.ip, detail: { reason: e.code } });
     if (e.code === 'unauthorized') {
       // One message for an unknown email and a wrong password: the page never tells which accounts exist.
       return again(401, 'The email or the password is not right.');
@@ -32,6 +32,5 @@ export async function submitLogin(form: URLSearchParams, browser: BrowserRequest
   }
   const cookie = await deps.sessions.start(account.id, browser.cookieHeader);
   await deps.requests.setAccount(stored.id, account.id);
-  deps.recordSecurityEvent({ kind: 'login', outcome: 'success', accountId: account.id, clientId: client.id, ip: browser.ip });
   return redirectTo(continueUrl(stored.id), [cookie]);
 }

@@ -1,5 +1,6 @@
 import type { Account } from '../../accounts/account.js';
 import type { RegisteredClient } from '../../clients/client.js';
+import { isRandomSecret } from '../../random-secret.js';
 import { bindingHash, browserBinding, csrfMatches, csrfToken, presentedBinding } from '../../sessions/browser-binding.js';
 import { errorPage } from '../../views/error-page.js';
 import type { RequestFormKeys } from '../../views/request-form.js';
@@ -23,6 +24,11 @@ type Deps = Pick<AuthorizeDependencies, 'requests' | 'clients' | 'fhirBase'>;
 const UNKNOWN = 'This sign-in request is unknown or has expired.';
 const REVOKED = 'The application asking has been revoked.';
 
+/** Request ids are `randomSecret()`s (start.ts): any other value is unknown without a query. */
+function findRequest(requestId: string | undefined, deps: Deps): Promise<StoredAuthorizationRequest | undefined> {
+  return isRandomSecret(requestId) ? deps.requests.find(requestId) : Promise.resolve(undefined);
+}
+
 /** A client revoked while its user was on these pages gets nothing more. */
 async function activeClient(stored: StoredAuthorizationRequest, deps: Deps): Promise<RegisteredClient | undefined> {
   const client = await deps.clients.find(stored.request.clientId);
@@ -31,7 +37,7 @@ async function activeClient(stored: StoredAuthorizationRequest, deps: Deps): Pro
 
 /** GET: the first browser to open a request owns it (it arrived by redirect, so the id was fresh). */
 export async function openForPage(requestId: string | undefined, browser: BrowserRequest, deps: Deps): Promise<OpenedRequest | FlowResult> {
-  const stored = requestId === undefined ? undefined : await deps.requests.find(requestId);
+  const stored = await findRequest(requestId, deps);
   if (stored === undefined) return showPage(errorPage(400, UNKNOWN));
   const binding = browserBinding(browser.cookieHeader, deps.fhirBase().startsWith('https:'));
   const cookies = binding.setCookie === undefined ? [] : [binding.setCookie];
@@ -49,8 +55,7 @@ export async function openForPage(requestId: string | undefined, browser: Browse
  * CSRF token for it (RFC 6749 §10.12); anything else gets an error page, never a redirect.
  */
 export async function openForForm(form: URLSearchParams, browser: BrowserRequest, deps: Deps): Promise<OpenedRequest | FlowResult> {
-  const requestId = form.get('request') ?? undefined;
-  const stored = requestId === undefined ? undefined : await deps.requests.find(requestId);
+  const stored = await findRequest(form.get('request') ?? undefined, deps);
   if (stored === undefined) return showPage(errorPage(400, UNKNOWN));
   const secret = presentedBinding(browser.cookieHeader);
   const browserHash = secret === undefined ? undefined : bindingHash(secret);

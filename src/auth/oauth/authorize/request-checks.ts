@@ -43,6 +43,14 @@ export const REQUEST_CHECKS: readonly RequestCheck[] = [
     },
   },
   {
+    name: 'no NUL character',
+    // The pending request is stored as jsonb, which cannot hold U+0000: refuse it here, not in a query.
+    check: ({ params }) => {
+      const nul = [...params.values].find(([, value]) => value.includes('\0'));
+      return nul === undefined ? undefined : refuse(`The parameter ${nul[0]} contains a NUL character`);
+    },
+  },
+  {
     name: 'client may use the authorization code flow',
     // RFC 6749 §4.1.2.1 unauthorized_client: backend services and brokers have no user to ask.
     check: ({ client }) =>
