@@ -32,7 +32,7 @@ const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, st
 export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions): void {
   const urls = () => authServerUrls(o.publicBase());
   const clientOf = (request: FastifyRequest, params: OAuthParams) =>
-    o.token.authenticateClient({ authorization: request.headers.authorization, form: params.toSearchParams(), audiences: o.token.assertionAudiences() });
+    o.token.authenticateClient({ authorization: request.headers.authorization, form: params, audiences: o.token.assertionAudiences() });
 
   /** An OAuth endpoint: its answer as JSON (none: an empty 200), every failure as an OAuth error. */
   const endpoint =

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { OAuthParams } from '../oauth/oauth-form.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +74,7 @@ after(async () => {
   await testDb.drop();
 });
 
-const form = (fields: Record<string, string>) => new URLSearchParams(fields);
+const form = (fields: Record<string, string>) => OAuthParams.of(new URLSearchParams(fields));
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const auth = (fields: Record<string, string>, authorization?: string) =>
@@ -159,7 +160,8 @@ test('one method per request; a body client_id must agree; parameters appear onc
   await refused(auth({ client_id: publicClientId }, basic(secretClient.id, secretClient.secret)), 'invalid-request', /differs from the Basic/);
   await refused(withJwt(token, { client_id: secretClient.id }), 'invalid-request', /differs from the client assertion's sub/);
   const twice = new URLSearchParams([['client_id', publicClientId], ['client_id', publicClientId]]);
-  await refused(authenticate({ authorization: undefined, form: twice, audiences: [TOKEN_URL, ISSUER] }), 'invalid-request', /more than once/);
+  // Parameters given twice never reach client authentication (OAuthParams refuses them, RFC 6749 §3.2).
+  await refused(Promise.resolve().then(() => authenticate({ authorization: undefined, form: OAuthParams.of(twice), audiences: [TOKEN_URL, ISSUER] })), 'invalid-request', /more than once/);
   await refused(auth({ client_secret: secretClient.secret }), 'invalid-request', /client_secret without client_id/);
 });
 

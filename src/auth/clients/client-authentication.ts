@@ -1,5 +1,6 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type CryptoKey, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import type { OAuthParams } from '../oauth/oauth-form.js';
 import type { AssertionJtiStore, StoredClient } from '../../storage/auth/client-store.js';
 import { assertionKeyProblem, isAssertionAlgorithm, keyFitsAlgorithm, type AssertionAlgorithm } from './assertion-keys.js';
 import type { AuthenticatedClient, ClientAuthMethod } from './client.js';
@@ -12,7 +13,7 @@ export interface ClientAuthenticationInput {
   /** The Authorization header, if any (only the Basic scheme is read). */
   readonly authorization: string | undefined;
   /** The application/x-www-form-urlencoded body. */
-  readonly form: URLSearchParams;
+  readonly form: OAuthParams;
   /**
    * What a client assertion's aud may name: the token endpoint URL (SMART Backend Services) and
    * the issuer identifier (RFC 7523 §3 ¶2.C; what OpenID clients such as openid-client send).
@@ -190,11 +191,8 @@ function readBasic(a: Attempt): void {
 }
 
 function oneMethodOnly(a: Attempt): void {
+  // No parameter appears twice: OAuthParams refused that already (RFC 6749 §3.2).
   const form = a.input.form;
-  // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
-  for (const name of ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type']) {
-    if (form.getAll(name).length > 1) throw new FhirkeepError('invalid-request', `${name} appears more than once`);
-  }
   const used = [a.basic !== undefined, form.has('client_secret'), form.has('client_assertion') || form.has('client_assertion_type')].filter(Boolean).length;
   // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
   if (used > 1) throw new FhirkeepError('invalid-request', 'Client credentials in more than one place: use exactly one authentication method');
@@ -202,7 +200,7 @@ function oneMethodOnly(a: Attempt): void {
 
 function chooseMethod(a: Attempt): void {
   const form = a.input.form;
-  const formClientId = form.get('client_id') ?? undefined;
+  const formClientId = form.get('client_id');
   if (a.basic !== undefined) {
     if (formClientId !== undefined && formClientId !== a.basic.clientId) throw new FhirkeepError('invalid-request', 'client_id in the body differs from the Basic credentials');
     a.method = 'client_secret_basic';
@@ -216,7 +214,7 @@ function chooseMethod(a: Attempt): void {
     const token = form.get('client_assertion');
     const type = form.get('client_assertion_type');
     // RFC 7521 §4.2: both parameters are REQUIRED.
-    if (token === null || type === null) throw new FhirkeepError('invalid-request', 'client_assertion and client_assertion_type go together');
+    if (token === undefined || type === undefined) throw new FhirkeepError('invalid-request', 'client_assertion and client_assertion_type go together');
     // RFC 7523 §2.2: the value MUST be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.
     if (type !== JWT_BEARER_ASSERTION) throw unauthenticated(`Unsupported client_assertion_type: use ${JWT_BEARER_ASSERTION}`);
     let assertion: Assertion;

@@ -29,9 +29,4 @@ export class OAuthParams {
     if (value === undefined) throw new FhirkeepError('invalid-request', `The parameter ${name} is required`);
     return value;
   }
-
-  /** For handing on to a component that reads URLSearchParams (client authentication). */
-  toSearchParams(): URLSearchParams {
-    return new URLSearchParams([...this.values]);
-  }
 }

@@ -58,7 +58,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
   try {
     client = await deps.authenticateClient({
       authorization: request.authorization,
-      form: request.params.toSearchParams(),
+      form: request.params,
       audiences: deps.assertionAudiences(),
     });
     return await handler(request, client, deps);
