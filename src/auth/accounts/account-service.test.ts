@@ -80,6 +80,9 @@ test('authenticate: right password logs in; wrong password and unknown email get
   for (const [email, password] of [['', PASSWORD], ['login@example.org', ''], ['x'.repeat(300), PASSWORD]] as const) {
     await rejectsWith(service.authenticate(email, password, origin), 'unauthorized', /^Wrong email or password$/);
   }
+  // Longer than any password that can be set: refused as malformed, before argon2 sees it.
+  await rejectsWith(service.authenticate('login@example.org', 'p'.repeat(1_000_000), origin), 'unauthorized', /^Wrong email or password$/);
+  assert.deepEqual(lastEvent()?.detail, { reason: 'malformed' });
   assert.ok(!JSON.stringify(events).includes(PASSWORD) && !JSON.stringify(events).includes('not the password'), 'no password in any event');
   // An account without a password (partner-dialect only) cannot log in with one.
   await service.create({ email: 'nopass@example.org', roles: ['practitioner'], practitionerId: 'pr-2' });

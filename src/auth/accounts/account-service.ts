@@ -7,7 +7,7 @@ import type { RecordSecurityEvent } from '../security-events.js';
 import type { Account, LoginOrigin } from './account.js';
 import { validateAccountInput, type NewAccountInput } from './account-input.js';
 import { bootstrapAdmin, type AdminBootstrap, type AdminSettings } from './bootstrap-admin.js';
-import { emailProblem } from './credentials-policy.js';
+import { emailProblem, PASSWORD_MAX_LENGTH } from './credentials-policy.js';
 import { createLoginThrottle, DEFAULT_THROTTLE, type LoginThrottle, type ThrottleLimits } from './login-throttle.js';
 import type { Member, MemberRole, Membership, Organization, OrganizationIdentifier } from './organization.js';
 import { validateIdentifier, validateMemberRole, validateOrganizationName } from './organization-input.js';
@@ -110,8 +110,9 @@ async function authenticate(
   // The one record of each attempt; the authorization pages pass the client in the origin.
   const client = origin.clientId === undefined ? {} : { clientId: origin.clientId };
   const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ...client, ip: origin.ip, detail: { reason } });
-  // Input that can name no account is answered at once: no account or password was tried.
-  if (emailProblem(email) !== undefined || password === '') {
+  // Input that can name no account is answered at once: no account or password was tried. A
+  // password longer than any that can be set is wrong too, before argon2 hashes up to a whole body.
+  if (emailProblem(email) !== undefined || password === '' || password.length > PASSWORD_MAX_LENGTH) {
     fail('malformed');
     throw new FhirkeepError('unauthorized', WRONG_CREDENTIALS);
   }
