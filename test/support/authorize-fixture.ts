@@ -58,6 +58,10 @@ const client = (id: string, extra: Partial<RegisteredClient> = {}): RegisteredCl
   ownerAccount: undefined,
   createdAt: new Date(),
   revoked: false,
+  accessFilter: undefined,
+  filterVersion: 1,
+  writeMode: 'any',
+  reach: 'consented',
   ...extra,
 });
 

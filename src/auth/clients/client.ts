@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import type { WriteMode } from '../../access/filter/access-filter.js';
 
 export const CLIENT_TYPES = ['smart', 'service', 'broker', 'research'] as const;
 /** smart: SMART app (user-facing); service: backend service; broker: data broker for organizations; research: research partner. */
@@ -25,7 +26,19 @@ export interface RegisteredClient {
   readonly ownerAccount: string | undefined;
   readonly createdAt: Date;
   readonly revoked: boolean;
+  /** The access filter as saved (expert-mode JSON, validated then); none: no bound beyond consents and scopes. */
+  readonly accessFilter: unknown;
+  /** Bumped by every filter change: consents confirmed for an older version share nothing. */
+  readonly filterVersion: number;
+  readonly writeMode: WriteMode;
+  readonly reach: ClientReach;
 }
+
+/**
+ * consented: the client reaches the records its consents share (docs/access.md); all: every
+ * record, for an institution's own systems (set by an admin).
+ */
+export type ClientReach = 'consented' | 'all';
 
 /** How a client proved who it is at the token, introspection or revocation endpoint. */
 export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';

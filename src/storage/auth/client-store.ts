@@ -1,7 +1,8 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Sql } from 'postgres';
 import { REVOCATION_CHANNEL } from './revocation-feed.js';
-import type { ClientType, RegisteredClient } from '../../auth/clients/client.js';
+import type { ClientReach, ClientType, RegisteredClient } from '../../auth/clients/client.js';
+import type { WriteMode } from '../../access/filter/access-filter.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 
 /** A client row with the one thing that never leaves the authorization server: its secret's hash. */
@@ -69,6 +70,10 @@ interface ClientRow {
   owner_account: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  access_filter: unknown;
+  filter_version: number;
+  write_mode: WriteMode;
+  reach: ClientReach;
 }
 
 export function createClientStore(sql: Sql): ClientStore {
@@ -163,6 +168,10 @@ function toClient(r: ClientRow): RegisteredClient {
     ownerAccount: r.owner_account ?? undefined,
     createdAt: r.created_at,
     revoked: r.revoked_at !== null,
+    accessFilter: r.access_filter ?? undefined,
+    filterVersion: r.filter_version,
+    writeMode: r.write_mode,
+    reach: r.reach,
   };
 }
 

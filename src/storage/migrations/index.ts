@@ -2,7 +2,8 @@ import { resources } from './001-resources.js';
 import { searchIndex } from './002-search-index.js';
 import { authorization } from './003-authorization.js';
 import { patientCompartment } from './004-patient-compartment.js';
+import { accessEngine } from './005-access-engine.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization, patientCompartment];
+export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization, patientCompartment, accessEngine];
