@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
+import { createApplicationRules } from './access/application-rules.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -205,12 +206,26 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       return { accountId: account.id, roles: account.roles };
     },
   });
+  const applicationRule = createApplicationRules({
+    parse: () => {
+      throw new FhirkeepError('not-implemented', 'Access filters are not compiled yet');
+    },
+    contentResourceType: () => undefined,
+    epoch: () => 0,
+  });
   registerFhirRoutes(app, {
     router: core.router,
     resolveScope: createScopeResolver({
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
-      scopeOf: (claims) => tokenScope(claims, core.smartDefinitions),
+      client: async (id) => (await auth.clients.lookup(id))?.client,
+      epoch: () => 0,
+      scopeOf: (claims, client) =>
+        tokenScope(claims, client, {
+          defs: core.smartDefinitions,
+          accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
+          applicationRule,
+        }),
     }),
   });
 

@@ -1,19 +1,62 @@
 import type { SmartPermission } from '../auth/smart/scopes.js';
 import type { Clause } from '../search/query/search-query.js';
+import type { FilterBlock, WriteMode } from './filter/access-filter.js';
 import type { Principal } from './principal.js';
 
 /**
  * What a request may read, as data: storage compiles it into the SQL of every query
- * (src/storage/scope-sql.ts), so no query can forget it. The access-engine issue adds
- * rules (filters, consents) as further variants.
+ * (src/storage/scope-sql.ts), so no query can forget it.
  */
-export type ReadRule = { readonly kind: 'all' } | { readonly kind: 'none' } | SmartRule;
+export type ReadRule = { readonly kind: 'all' } | { readonly kind: 'none' } | SmartRule | ConsentRule;
 
 /**
  * What a request may write; checked by storage before any statement runs (and, for rules that
  * limit rows, against the rows a write changes and leaves, inside its transaction).
  */
-export type WriteRule = { readonly kind: 'all' } | { readonly kind: 'none' } | SmartRule;
+export type WriteRule = { readonly kind: 'all' } | { readonly kind: 'none' } | SmartRule | ConsentRule;
+
+/**
+ * The access engine's rule for an application's token (docs/access.md): its SMART scopes, and
+ * the union of its access filter's blocks, each within the records the application's consents
+ * reach. One rule serves reads and writes; the write mode says which writes it allows.
+ */
+export interface ConsentRule {
+  readonly kind: 'consented';
+  readonly smart: SmartRule;
+  /** Never empty: an application without a filter has one block that bounds nothing but owner and public. */
+  readonly blocks: readonly AccessBlock[];
+  readonly reach: Reach;
+  readonly writeMode: WriteMode;
+  /** Security labels (`system|code`) writes may add; undefined: any but Fhirkeep's own. */
+  readonly settableLabels: ReadonlySet<string> | undefined;
+  /** Security labels stamped on every record the application creates. */
+  readonly stampedLabels: readonly string[];
+}
+
+/** A filter block as compiled for one application: `app: self` resolved, and the types it can match. */
+export interface AccessBlock extends FilterBlock {
+  /** The resource types the block can match (its formats, its contents' types); undefined: any. */
+  readonly types: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Whose records the application's consents reach. Rows outside every patient compartment are
+ * directory data (Practitioner, Organization, Medication …), reached by everyone.
+ */
+export type Reach =
+  /** An institution's own system (client reach `all`): every record. */
+  | { readonly kind: 'everyone' }
+  /**
+   * A user signed in to an application: while their consent to it is active for its current
+   * filter version, their own records (their Patient's compartment) and, for `owner: all`, those
+   * of account holders sharing with an organization they belong to.
+   */
+  | { readonly kind: 'account'; readonly accountId: string; readonly clientId: string; readonly filterVersion: number; readonly patient: string | undefined }
+  /** An external service: the account holders subscribed to it (active, current filter version). */
+  | { readonly kind: 'subscribers'; readonly clientId: string; readonly filterVersion: number }
+  /** A data broker: the account holders sharing with an organization whose consent to the broker is active. */
+  | { readonly kind: 'broker'; readonly clientId: string }
+  | { readonly kind: 'nobody' };
 
 /**
  * A token's SMART scopes as the resource server applies them (src/access/smart-access.ts

@@ -29,8 +29,13 @@ export interface SmartLaunchContext {
  * lacking a parameter of the filter get nothing from that scope.
  */
 export function compileSmartScopes(scopes: readonly ParsedScope[], launch: SmartLaunchContext, defs: SmartDefinitions): { read: ReadRule; write: WriteRule } {
-  const rule: SmartRule = { kind: 'smart', types: grantsOf(scopes, defs), patient: launch.patient, compartmentTypes: defs.compartmentTypes, resourceTypes: defs.resourceTypes };
+  const rule = compileSmartRule(scopes, launch, defs);
   return { read: rule, write: rule };
+}
+
+/** The one rule compileSmartScopes applies to reads and writes. */
+export function compileSmartRule(scopes: readonly ParsedScope[], launch: SmartLaunchContext, defs: SmartDefinitions): SmartRule {
+  return { kind: 'smart', types: grantsOf(scopes, defs), patient: launch.patient, compartmentTypes: defs.compartmentTypes, resourceTypes: defs.resourceTypes };
 }
 
 /**
@@ -94,18 +99,27 @@ function ruleFor(scope: AccessScope, permission: SmartPermission): ReadRule | Wr
 
 /** Whether some scope allows `permission` on `type` at all (rows may still be limited). */
 export function isPermitted(scope: AccessScope, permission: SmartPermission, type: string): boolean {
-  const rule = ruleFor(scope, permission);
-  if (rule.kind !== 'smart') return true;
-  return rule.types.get(type)?.some((g) => g.permissions.has(permission)) ?? false;
+  return refusal(ruleFor(scope, permission), permission, type) === undefined;
 }
 
 /**
  * A type the token has no scope for at all is refused with 403 before any query runs (SMART
  * App Launch: the server returns 403 for a request outside the granted scopes); rows of a type
- * it does have a scope for but outside that scope's reach are simply not found.
+ * it does have a scope for but outside that scope's reach are simply not found. A type the
+ * application's access filter cannot match is refused the same way: its implied scopes
+ * (src/access/filter/implied-scopes.ts) do not name it.
  */
 export function requirePermission(scope: AccessScope, permission: SmartPermission, type: string): void {
-  if (!isPermitted(scope, permission, type)) throw new FhirkeepError('forbidden', `The token's scopes do not allow ${NAMES[permission]} on ${type}`);
+  const reason = refusal(ruleFor(scope, permission), permission, type);
+  if (reason !== undefined) throw new FhirkeepError('forbidden', reason);
+}
+
+function refusal(rule: ReadRule | WriteRule, permission: SmartPermission, type: string): string | undefined {
+  if (rule.kind !== 'smart' && rule.kind !== 'consented') return undefined;
+  const smart = rule.kind === 'smart' ? rule : rule.smart;
+  if (!(smart.types.get(type)?.some((g) => g.permissions.has(permission)) ?? false)) return `The token's scopes do not allow ${NAMES[permission]} on ${type}`;
+  if (rule.kind === 'consented' && !rule.blocks.some((b) => b.types === undefined || b.types.has(type))) return `The application's access filter does not cover ${type}`;
+  return undefined;
 }
 
 const NAMES: Readonly<Record<SmartPermission, string>> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };

@@ -51,7 +51,7 @@ describe('create and read', () => {
       meta: { security: [{ system: 'urn:sec', code: 'R' }] },
     });
     const [row] = await testDb.db.sql`
-      select owner_account, source_app, patient_id, codes, security, created_at, public
+      select owner_account, source_app, patient_id, codes, security, created_at
       from resources where type = 'Observation' and id = ${v.id}`;
     assert.deepEqual({ ...row }, {
       owner_account: 'account-7',
@@ -60,7 +60,6 @@ describe('create and read', () => {
       codes: ['http://loinc.org|1234-5', '|local'],
       security: ['urn:sec|R'],
       created_at: v.lastUpdated,
-      public: false,
     });
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Row, Sql, TransactionSql } from 'postgres';
 import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { checkLabels, labelsOf, stampLabels } from '../access/label-rules.js';
 import type { Database } from './database.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
@@ -92,8 +93,9 @@ class PgResourceStore implements ResourceStore {
     return row === undefined ? undefined : toVersion(row);
   }
 
-  async create(scope: AccessScope, resource: FhirResource, options: CreateOptions = {}): Promise<StoredVersion> {
-    assertCanWrite(scope, resource.resourceType, 'c');
+  async create(scope: AccessScope, given: FhirResource, options: CreateOptions = {}): Promise<StoredVersion> {
+    assertCanWrite(scope, given.resourceType, 'c');
+    const resource = labelledForCreate(scope, given);
     return this.checked(scope, async (db) => {
       const v = created(await insertNew(db, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
       await refuseOutside(db, scope, 'c', v.type, [v.id]);
@@ -101,10 +103,11 @@ class PgResourceStore implements ResourceStore {
     });
   }
 
-  async createMany(scope: AccessScope, items: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
-    const types = new Set(items.map((i) => i.resource.resourceType));
+  async createMany(scope: AccessScope, given: readonly { readonly resource: FhirResource; readonly id: string }[]): Promise<StoredVersion[]> {
+    const types = new Set(given.map((i) => i.resource.resourceType));
     for (const type of types) assertCanWrite(scope, type, 'c');
-    if (items.length === 0) return [];
+    if (given.length === 0) return [];
+    const items = given.map((i) => ({ ...i, resource: labelledForCreate(scope, i.resource) }));
     return this.checked(scope, async (db) => {
       const versions = await insertMany(db, this.index, scope, items);
       for (const type of types) await refuseOutside(db, scope, 'c', type, versions.filter((v) => v.type === type).map((v) => v.id));
@@ -119,6 +122,7 @@ class PgResourceStore implements ResourceStore {
     options: CreateOptions = {},
   ): Promise<ConditionalCreateResult> {
     assertCanWrite(scope, resource.resourceType, 'c');
+    const labelled = labelledForCreate(scope, resource);
     return this.transaction(async (store) => {
       const tx = (store as PgResourceStore).db;
       // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
@@ -127,7 +131,7 @@ class PgResourceStore implements ResourceStore {
       if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
       const [existing] = matches;
       if (existing !== undefined) return { created: false, existing };
-      const version = created(await insertNew(tx, this.index, scope, resource, options.id ?? randomUUID(), 1, 'POST'));
+      const version = created(await insertNew(tx, this.index, scope, labelled, options.id ?? randomUUID(), 1, 'POST'));
       await refuseOutside(tx, scope, 'c', version.type, [version.id]);
       return { created: true, version };
     });
@@ -138,6 +142,7 @@ class PgResourceStore implements ResourceStore {
     return this.checked(scope, async (db) => {
       // The resource as it is must be the token's to update too (locked until the write commits).
       await refuseOutside(db, scope, 'u', type, [id]);
+      if (scope.write.kind === 'consented') checkLabels(scope.write, await currentLabels(db, type, id), labelsOf(resource.meta?.security));
       const result = await updateOrCreate(db, this.index, scope, type, id, resource, options);
       // An update that creates (or revives a deleted resource) is a create as well.
       if (result.created) assertCanWrite(scope, type, 'c');
@@ -151,6 +156,7 @@ class PgResourceStore implements ResourceStore {
     return this.checked(scope, async (db) => {
       // Outside the token's reach a resource is as good as absent: nothing deleted, nothing revealed.
       const hidden = await anyOutsideWriteScope(db, scope, 'd', type, [id]);
+      if (!hidden && scope.write.kind === 'consented') checkLabels(scope.write, await currentLabels(db, type, id), undefined);
       const result: DeletionResult = hidden ? { kind: 'unchanged', current: undefined } : await writeDeletion(db, type, id, options.ifMatch);
       if (result.kind === 'written') return result.version;
       if (options.ifMatch !== undefined && options.ifMatch !== result.current) throw preconditionFailed(type, id, options.ifMatch, result.current);
@@ -198,8 +204,23 @@ async function updateOrCreate(
 async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', type: string, ids: readonly string[]): Promise<void> {
   if (await anyOutsideWriteScope(db, scope, permission, type, ids)) {
     const what = ids.length === 1 ? `${type}/${ids[0] as string}` : `A ${type}`;
-    throw new FhirkeepError('forbidden', `${what} lies outside the patient compartment or the granular scopes this token may ${permission === 'c' ? 'create in' : 'update'}`);
+    const bounds = scope.write.kind === 'consented' ? "this token's scopes, its application's access filter and consents" : 'the patient compartment or the granular scopes this token';
+    throw new FhirkeepError('forbidden', `${what} lies outside what ${bounds} allow to ${permission === 'c' ? 'create' : 'update'}`);
   }
+}
+
+/** An application's create: its filter's `add-tag` labels stamped, every label checked (docs/access.md). */
+function labelledForCreate(scope: AccessScope, resource: FhirResource): FhirResource {
+  if (scope.write.kind !== 'consented') return resource;
+  const labelled = stampLabels(scope.write, resource);
+  checkLabels(scope.write, undefined, labelsOf(labelled.meta?.security));
+  return labelled;
+}
+
+/** The security labels of the current version (undefined when there is none), for the label rules. */
+async function currentLabels(db: Tx, type: string, id: string): Promise<string[] | undefined> {
+  const [row] = await db<{ security: string[] }[]>`select security from resources where tenant = 0 and type = ${type} and id = ${id} and not deleted`;
+  return row?.security;
 }
 
 /** A plain insert of a fresh UUID cannot conflict; if it ever did, that is a server fault, not a client's. */

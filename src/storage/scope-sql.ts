@@ -1,11 +1,11 @@
 import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
-import type { SmartPermission } from '../auth/smart/scopes.js';
-import type { AccessScope, SmartGrant, SmartRule } from '../access/scope.js';
+import type { WriteMode } from '../access/filter/access-filter.js';
+import type { AccessScope } from '../access/scope.js';
 import { requirePermission } from '../access/smart-access.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
-import { clauseSql } from '../search/sql/clause-sql.js';
-import { all, any } from '../search/sql/fragments.js';
 import { q, raw, render, SLOT, type SqlText } from '../search/sql/sql-text.js';
+import { consentReadCondition, consentWriteCondition } from './consent-sql.js';
+import { smartCondition } from './smart-sql.js';
 
 /** Which reads a condition is for: `read` (read, vread, instance history) or `search` (everything else). */
 export interface ReadUse {
@@ -31,6 +31,8 @@ export function readCondition(scope: AccessScope, alias: string, use: ReadUse = 
       return raw('false');
     case 'smart':
       return smartCondition(scope.read, alias, use.interaction === 'read' ? 'r' : 's', use.types);
+    case 'consented':
+      return consentReadCondition(scope.read, alias, use.interaction === 'read' ? 'r' : 's', use.types);
   }
 }
 
@@ -43,15 +45,24 @@ export function readPredicate(db: Sql | TransactionSql, scope: AccessScope, alia
   return (db as Sql)(Object.assign(strings, { raw: strings }) as unknown as TemplateStringsArray, ...(condition.values as never[]));
 }
 
-/** Writes are checked before any statement runs: a scope that may not write, or not this (type, interaction), is a 403. */
+/**
+ * Writes are checked before any statement runs: a scope that may not write, or not this (type,
+ * interaction), is a 403; so is a write the application's write mode does not allow.
+ */
 export function assertCanWrite(scope: AccessScope, type: string, permission: 'c' | 'u' | 'd'): void {
-  if (scope.write.kind === 'none') throw new FhirkeepError('forbidden', 'This request may not write data');
+  const rule = scope.write;
+  if (rule.kind === 'none') throw new FhirkeepError('forbidden', 'This request may not write data');
+  if (rule.kind === 'consented' && !WRITE_MODE_ALLOWS[rule.writeMode].includes(permission)) {
+    throw new FhirkeepError('forbidden', `This application's write mode (${rule.writeMode}) does not allow it to ${permission === 'c' ? 'create' : permission === 'u' ? 'update' : 'delete'} records`);
+  }
   requirePermission(scope, permission, type);
 }
 
+const WRITE_MODE_ALLOWS: Readonly<Record<WriteMode, readonly ('c' | 'u' | 'd')[]>> = { none: [], update: ['u'], create: ['c', 'u'], any: ['c', 'u', 'd'] };
+
 /** Whether writes under this scope must check the rows they change and leave (inside one transaction). */
 export function writesCheckRows(scope: AccessScope): boolean {
-  return scope.write.kind === 'smart';
+  return scope.write.kind === 'smart' || scope.write.kind === 'consented';
 }
 
 /**
@@ -61,8 +72,9 @@ export function writesCheckRows(scope: AccessScope): boolean {
  * Without row limits it runs nothing.
  */
 export async function anyOutsideWriteScope(db: Sql | TransactionSql, scope: AccessScope, permission: 'c' | 'u' | 'd', type: string, ids: readonly string[]): Promise<boolean> {
-  if (scope.write.kind !== 'smart' || ids.length === 0) return false;
-  const condition = smartCondition(scope.write, 'r', permission, [type]) ?? raw('true');
+  const rule = scope.write;
+  if ((rule.kind !== 'smart' && rule.kind !== 'consented') || ids.length === 0) return false;
+  const condition = (rule.kind === 'smart' ? smartCondition(rule, 'r', permission, [type]) : consentWriteCondition(rule, 'r', permission, type)) ?? raw('true');
   const { text, params } = render(q`
     select coalesce(${condition}, false) as inside from resources r
     where r.tenant = 0 and r.type = ${type} and r.id = any(${ids as string[]}::text[]) and not r.deleted
@@ -71,60 +83,3 @@ export async function anyOutsideWriteScope(db: Sql | TransactionSql, scope: Acce
   return rows.some((row) => !row.inside);
 }
 
-/**
- * A SMART rule as SQL for one permission: the row's type must have a grant with it, and the
- * row must be within one such grant's reach (the patient's compartment for `patient/` scopes,
- * the granular filter's matches). Types sharing a condition are tested together, and a test
- * that holds for every type the row can have is left out.
- */
-function smartCondition(rule: SmartRule, alias: string, permission: SmartPermission, known: readonly string[] | undefined): SqlText | undefined {
-  const candidates = known ?? [...rule.resourceTypes];
-  const groups = new Map<string, { types: string[]; condition: SqlText | undefined }>();
-  for (const type of candidates) {
-    const grants = rule.types.get(type)?.filter((g) => g.permissions.has(permission)) ?? [];
-    if (grants.length === 0) continue;
-    const { key, condition } = typeCondition(rule, alias, type, grants);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { types: [type], condition });
-    else group.types.push(type);
-  }
-  const list = [...groups.values()];
-  const only = list[0];
-  if (list.length === 1 && only !== undefined && only.types.length === candidates.length) return only.condition;
-  const a = raw(alias);
-  return any(
-    list.map(({ types, condition }) => {
-      const typeTest = types.length === 1 ? q`${a}.type = ${types[0] as string}` : q`${a}.type = any(${types}::text[])`;
-      return condition === undefined ? typeTest : q`(${typeTest} and ${condition})`;
-    }),
-  );
-}
-
-/**
- * One type's condition (undefined: every row) and a key equal for types whose conditions are
- * the same SQL, so they can share one type test. A filtered grant's clauses are its type's own.
- */
-function typeCondition(rule: SmartRule, alias: string, type: string, grants: readonly SmartGrant[]): { key: string; condition: SqlText | undefined } {
-  if (grants.some((g) => !g.patientOnly && g.filter === undefined)) return { key: 'all', condition: undefined };
-  const inCompartment = rule.compartmentTypes.has(type);
-  if (grants.every((g) => g.filter === undefined)) {
-    // Only `patient/` scopes: the same compartment test for every type on the same side of it.
-    return { key: inCompartment ? 'compartment' : 'outside-compartment', condition: compartmentCondition(rule, alias, inCompartment) };
-  }
-  const reach = grants.map((g) =>
-    all([...(g.patientOnly ? [compartmentCondition(rule, alias, inCompartment)] : []), ...(g.filter ?? []).map((c) => clauseSql(alias, c, () => undefined))]),
-  );
-  return { key: `type:${type}`, condition: reach.length === 1 ? reach[0] : any(reach) };
-}
-
-/**
- * A `patient/` scope's reach: rows whose compartment owner (`patient_id`, the Patient's own id
- * for a Patient) is the context patient. Types outside the Patient compartment (Practitioner,
- * Organization, Medication …) are reference data, not a patient's record: their rows are
- * reachable unless they name another patient. Without a context patient, no compartment row is.
- */
-function compartmentCondition(rule: SmartRule, alias: string, inCompartment: boolean): SqlText {
-  const owner = raw(`${alias}.patient_id`);
-  if (rule.patient === undefined) return inCompartment ? raw('false') : q`${owner} is null`;
-  return inCompartment ? q`${owner} = ${rule.patient}` : q`(${owner} is null or ${owner} = ${rule.patient})`;
-}

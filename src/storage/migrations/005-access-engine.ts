@@ -48,6 +48,10 @@ create table content_group_members (
   foreign key (group_system, group_name) references content_groups (group_system, name) on delete cascade
 );
 
+-- Whether a record is in the public pool is its security label (docs/access.md), not a column
+-- that could disagree with it.
+alter table resources drop column public;
+
 -- An application's access filter (expert-mode JSON, validated on save) and write mode. Saving a
 -- new filter bumps filter_version: consents confirmed for an older version no longer share data.
 alter table clients

@@ -1,0 +1,61 @@
+import type { RegisteredClient } from '../auth/clients/client.js';
+import { PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL, type AccessFilter } from './filter/access-filter.js';
+import type { AccessBlock, ConsentRule, Reach, SmartRule } from './scope.js';
+
+/** An application's side of its rule: what depends on the client and its filter alone. */
+export interface ApplicationRule {
+  readonly blocks: readonly AccessBlock[];
+  readonly settableLabels: ReadonlySet<string> | undefined;
+  readonly stampedLabels: readonly string[];
+}
+
+/** Security labels only the platform gives meaning to: an application without a filter may not set them. */
+export const PLATFORM_LABELS: ReadonlySet<string> = new Set([PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL]);
+
+/**
+ * Compiles an application's access filter: `app: self` becomes its client id, each block learns
+ * the resource types it can match (its formats, intersected with its contents' types), and the
+ * labels its writes may carry are gathered. Depends only on the client, its filter version and
+ * the taxonomy, so callers cache it per (client, filter version, taxonomy epoch).
+ * Without a filter, one block bounds nothing but owner (all) and public (never).
+ */
+export function compileApplicationRule(clientId: string, filter: AccessFilter | undefined, contentResourceType: (content: string) => string | undefined): ApplicationRule {
+  if (filter === undefined) return { blocks: [{ owner: 'all', public: 'never', types: undefined }], settableLabels: undefined, stampedLabels: [] };
+  const blocks = filter.blocks.map((b): AccessBlock => {
+    const ofContents = b.contents === undefined ? undefined : new Set(b.contents.flatMap((c) => contentResourceType(c) ?? []));
+    const types = b.formats === undefined ? ofContents : new Set(b.formats.filter((f) => ofContents === undefined || ofContents.has(f)));
+    return { ...b, ...(b.apps === undefined ? {} : { apps: b.apps.map((a) => (a === 'self' ? clientId : a)) }), types };
+  });
+  const stamped = [...new Set(filter.blocks.flatMap((b) => b.addTags ?? []))];
+  return { blocks, settableLabels: new Set([...filter.blocks.flatMap((b) => b.allowTags ?? []), ...stamped]), stampedLabels: stamped };
+}
+
+/** Who is calling through the application: a signed-in account (and their Patient), or the client itself. */
+export interface Caller {
+  readonly accountId: string | undefined;
+  readonly patient: string | undefined;
+}
+
+/** The token's SMART scopes, the application's rule and whose records its consents reach, as one rule. */
+export function consentRule(smart: SmartRule, client: RegisteredClient, app: ApplicationRule, caller: Caller): ConsentRule {
+  return { kind: 'consented', smart, ...app, reach: reachOf(client, caller), writeMode: client.writeMode };
+}
+
+/**
+ * A user's token reaches what their consents share with them; a client's own token what its
+ * holders' consents share with it: subscriptions for a service, organizations' shares for a
+ * broker. An institution's own system (reach `all`, set by an admin) reaches every record.
+ * Research partners reach nothing until the research-study consents exist.
+ */
+function reachOf(client: RegisteredClient, caller: Caller): Reach {
+  if (client.reach === 'all') return { kind: 'everyone' };
+  if (caller.accountId !== undefined) return { kind: 'account', accountId: caller.accountId, clientId: client.id, filterVersion: client.filterVersion, patient: caller.patient };
+  switch (client.type) {
+    case 'service':
+      return { kind: 'subscribers', clientId: client.id, filterVersion: client.filterVersion };
+    case 'broker':
+      return { kind: 'broker', clientId: client.id };
+    default:
+      return { kind: 'nobody' };
+  }
+}
