@@ -76,8 +76,8 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
   const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: record, cacheTtlMs: CLIENT_CACHE_MS });
   const clients: ClientRegistry = {
     ...registry,
-    async revoke(id, actor) {
-      const client = await registry.revoke(id, actor);
+    async revoke(id, actor, scope) {
+      const client = await registry.revoke(id, actor, scope);
       revocations.markRevoked('client', id);
       return client;
     },
