@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
+import type { Taxonomy } from './access/content/taxonomy.js';
+import { NO_TAXONOMY } from './access/filter/no-taxonomy.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -64,6 +66,8 @@ export interface FhirkeepOptions {
   readonly logger?: Logger;
   /** `share` for CLI commands: use the embedded cluster a running server owns. */
   readonly clusterMode?: 'own' | 'share';
+  /** The content taxonomy access filters are checked against (tests pass a small one); default: none yet. */
+  readonly taxonomy?: Taxonomy;
 }
 
 /**
@@ -154,7 +158,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const urls = () => authServerUrls(publicBase());
   let auth: AuthServices;
   try {
-    auth = await openAuthServices(core.database, logger, urls, { keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) });
+    auth = await openAuthServices(core.database, logger, urls, {
+      keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir),
+      filterContext: { taxonomy: options.taxonomy ?? NO_TAXONOMY, resourceTypes: core.smartDefinitions.resourceTypes },
+    });
   } catch (e) {
     await core.close();
     throw e;
@@ -200,6 +207,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerClientApiRoutes(app, {
     registry: auth.clients,
+    accessFilters: auth.accessFilters,
     authenticate: async (request) => {
       const account = await apiAccount(request);
       return { accountId: account.id, roles: account.roles };

@@ -28,7 +28,7 @@ test('one line per block; codes, apps and tags named', () => {
       ],
     }),
     [
-      `Body weight records you own or that are shared with you, coded ${LOINC} 29463-7 or ${LOINC} 3141-9, written by app lab-feed or this app`,
+      `Body weight records you own or that are shared with you, coded ${LOINC} 29463-7 or ${LOINC} 3141-9, written by this app or app lab-feed`,
       'Steps records you own or that are shared with you, labelled "study" (http://example.org/t), it may label what it writes "a" (http://example.org/t) or "b" (http://example.org/t), what it creates is labelled "app" (http://example.org/t)',
     ],
   );

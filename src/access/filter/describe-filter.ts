@@ -26,7 +26,8 @@ function recordsOf(block: FilterBlock, taxonomy: Taxonomy): string {
 }
 
 function conditionsOf(block: FilterBlock): string[] {
-  const apps = block.apps?.map((a) => (a === 'self' ? 'this app' : `app ${a}`));
+  // "this app" first, whatever the other ids sort as.
+  const apps = block.apps === undefined ? undefined : [...(block.apps.includes('self') ? ['this app'] : []), ...block.apps.filter((a) => a !== 'self').map((a) => `app ${a}`)];
   return [
     ...(block.codes === undefined ? [] : [`coded ${list(block.codes.map((c) => c.replace('|', ' ')), 'or')}`]),
     ...(apps === undefined ? [] : [`written by ${list(apps, 'or')}`]),
