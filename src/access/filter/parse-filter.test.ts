@@ -122,7 +122,8 @@ test('every error names the path and the problem', () => {
   refused({ content: 'body/wieght' }, 'content: unknown content "body/wieght"');
   refused({ format: 'fhir/Observaton' }, 'format: "fhir/Observaton" is not fhir/<an R4 resource type>');
   refused({ format: 'Observation' }, 'format: "Observation" is not fhir/<an R4 resource type>');
-  refused({ format: 'fhir/Patient', content: 'steps' }, 'content: content "steps" is Observation resource type, not among format fhir/Patient');
+  refused({ format: 'fhir/Patient', content: 'steps' }, 'content: content "steps" is of resource type Observation, not among format fhir/Patient');
+  refused({ format: 'fhir/Patient', group: 'fitness' }, 'group: content "steps" is of resource type Observation, not among format fhir/Patient');
   refused({ code: `${LOINC} 0000-0` }, `code: unknown code "${LOINC} 0000-0" (no content has it)`);
   refused({ code: `${LOINC}|29463-7` }, `code: "${LOINC}|29463-7" is not "<system> <code>"`);
   refused({ code: 'nocode' }, 'code: "nocode" is not "<system> <code>"');

@@ -138,7 +138,8 @@ function parseBlock({ keys, origin }: PlacedBlock, ctx: FilterContext): FilterBl
   });
 
   const contents = new Set<string>();
-  for (const name of list('content') ?? []) {
+  const named = list('content');
+  for (const name of named ?? []) {
     if (ctx.taxonomy.content(name) === undefined) throw bad(at('content'), `unknown content "${name}"`);
     contents.add(name);
   }
@@ -165,7 +166,8 @@ function parseBlock({ keys, origin }: PlacedBlock, ctx: FilterContext): FilterBl
     const type = ctx.taxonomy.content(name)?.resourceType;
     // Dimensions intersect: a content outside the block's formats could never match.
     if (formats !== undefined && (type === undefined || !formats.includes(type))) {
-      throw bad(at('content'), `content "${name}" is ${type ?? 'of no'} resource type, not among format ${formats.map((f) => `fhir/${f}`).join(', ')}`);
+      const from = named?.includes(name) === true ? 'content' : 'group';
+      throw bad(at(from), `content "${name}" is of resource type ${type ?? 'none'}, not among format ${formats.map((f) => `fhir/${f}`).join(', ')}`);
     }
   }
 
