@@ -5,6 +5,9 @@ import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
 import { createApplicationRules } from './access/application-rules.js';
+import type { Taxonomy } from './access/content/taxonomy.js';
+import { NO_TAXONOMY } from './access/filter/no-taxonomy.js';
+import { parseAccessFilter } from './access/filter/parse-filter.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -65,6 +68,8 @@ export interface FhirkeepOptions {
   readonly logger?: Logger;
   /** `share` for CLI commands: use the embedded cluster a running server owns. */
   readonly clusterMode?: 'own' | 'share';
+  /** The content taxonomy access filters are checked against (tests pass a small one); default: none yet. */
+  readonly taxonomy?: Taxonomy;
 }
 
 /**
@@ -155,7 +160,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const urls = () => authServerUrls(publicBase());
   let auth: AuthServices;
   try {
-    auth = await openAuthServices(core.database, logger, urls, { keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) });
+    auth = await openAuthServices(core.database, logger, urls, {
+      keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir),
+      filterContext: { taxonomy: options.taxonomy ?? NO_TAXONOMY, resourceTypes: core.smartDefinitions.resourceTypes },
+    });
   } catch (e) {
     await core.close();
     throw e;
@@ -201,16 +209,16 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerClientApiRoutes(app, {
     registry: auth.clients,
+    accessFilters: auth.accessFilters,
     authenticate: async (request) => {
       const account = await apiAccount(request);
       return { accountId: account.id, roles: account.roles };
     },
   });
+  const taxonomy = options.taxonomy ?? NO_TAXONOMY;
   const applicationRule = createApplicationRules({
-    parse: () => {
-      throw new FhirkeepError('not-implemented', 'Access filters are not compiled yet');
-    },
-    contentResourceType: () => undefined,
+    parse: (stored) => parseAccessFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes }),
+    contentResourceType: (content) => taxonomy.content(content)?.resourceType,
     epoch: () => 0,
   });
   registerFhirRoutes(app, {

@@ -1,5 +1,6 @@
 import type { RegisteredClient } from '../auth/clients/client.js';
 import { BoundedCache } from '../bounded-cache.js';
+import { isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { compileApplicationRule, type ApplicationRule } from './consent-rule.js';
 import type { AccessFilter } from './filter/access-filter.js';
 
@@ -19,8 +20,20 @@ const MAX_RULES = 1000;
  */
 export function createApplicationRules(o: ApplicationRulesOptions): (client: RegisteredClient) => ApplicationRule {
   const rules = new BoundedCache<string, ApplicationRule>(MAX_RULES);
-  return (client) =>
-    rules.getOrSet(`${client.id} ${client.filterVersion} ${o.epoch()}`, () =>
-      compileApplicationRule(client.id, client.accessFilter === undefined || client.accessFilter === null ? undefined : o.parse(client.accessFilter), o.contentResourceType),
-    );
+  return (client) => rules.getOrSet(`${client.id} ${client.filterVersion} ${o.epoch()}`, () => compileApplicationRule(client.id, filterOf(client, o), o.contentResourceType));
+}
+
+/**
+ * The client's filter as the taxonomy reads it now. A filter that was valid when saved but no
+ * longer is (a group or content since removed) lets nothing through until it is saved again:
+ * guessing what it meant could only widen it.
+ */
+function filterOf(client: RegisteredClient, o: ApplicationRulesOptions): AccessFilter | undefined {
+  if (client.accessFilter === undefined || client.accessFilter === null) return undefined;
+  try {
+    return o.parse(client.accessFilter);
+  } catch (e) {
+    if (isFhirkeepError(e) && e.code === 'bad-request') return { blocks: [] };
+    throw e;
+  }
 }

@@ -22,11 +22,15 @@ import { createIdTokens, type IdTokens } from './tokens/id-token.js';
 import { openKeyRing, type KeyRing } from './tokens/key-ring.js';
 import { openRevocationView, type RevocationView } from './tokens/revocation-view.js';
 import type { RecordSecurityEvent } from './security-events.js';
+import { createAccessFilterService, type AccessFilterService } from '../access/filter/filter-service.js';
+import type { FilterContext } from '../access/filter/parse-filter.js';
 
 /** Everything the authorization server is made of, opened once per node by the composition root. */
 export interface AuthServices {
   readonly accounts: AccountService;
   readonly clients: ClientRegistry;
+  /** Applications' access filters, write modes and reach (issue 5). */
+  readonly accessFilters: AccessFilterService;
   readonly authenticateClient: AuthenticateClient;
   readonly grantStore: GrantStore;
   readonly grants: GrantService;
@@ -57,6 +61,8 @@ export const SMART_SCOPE_RULES: ScopeRules = {
 export interface AuthServiceOptions {
   /** Seals the token-signing keys in the database. */
   readonly keyEncryptionKey: Buffer;
+  /** What access filters are checked against: the content taxonomy and the R4 types. */
+  readonly filterContext: FilterContext;
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
@@ -76,12 +82,18 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
   const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: record, cacheTtlMs: CLIENT_CACHE_MS });
   const clients: ClientRegistry = {
     ...registry,
-    async revoke(id, actor) {
-      const client = await registry.revoke(id, actor);
+    async revoke(id, actor, scope) {
+      const client = await registry.revoke(id, actor, scope);
       revocations.markRevoked('client', id);
       return client;
     },
+    async setAccessSettings(id, settings, actor, scope) {
+      const saved = await registry.setAccessSettings(id, settings, actor, scope);
+      for (const grant of saved.revokedGrants) revocations.markRevoked('grant', grant);
+      return saved;
+    },
   };
+  const accessFilters = createAccessFilterService(clients, options.filterContext);
   const authenticateClient = createClientAuthenticator({
     lookup: (id) => clients.lookup(id),
     jtis: createAssertionJtiStore(db.sql),
@@ -102,6 +114,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
   return {
     accounts,
     clients,
+    accessFilters,
     authenticateClient,
     grantStore,
     grants: createGrantService(grantStore),
@@ -121,6 +134,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
       record,
       assertionAudiences: () => [urls().token, urls().issuer],
       fhirBase: () => urls().fhirBase,
+      filterScopes: (client) => accessFilters.filterScopes(client),
     },
     sessions: createSessionService({ store: createSessionStore(db.sql), accounts, secure: () => urls().issuer.startsWith('https:') }),
     authorizationRequests: createAuthorizationRequestStore(db.sql),

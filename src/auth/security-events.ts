@@ -11,6 +11,7 @@ export type SecurityEventKind =
   | 'client-revoke'
   | 'client-update'
   | 'client-secret-rotate'
+  | 'client-filter-change'
   | 'account-create';
 
 export interface SecurityEvent {

@@ -121,7 +121,7 @@ function line(c: RegisteredClient): string {
 }
 
 /** Opens the database beside a running server (CONTRACT.md: changes take effect there at once). */
-function withRegistry(work: (registry: ClientRegistry) => Promise<number>): Promise<number> {
+export function withRegistry(work: (registry: ClientRegistry) => Promise<number>): Promise<number> {
   return withDatabase(async (db, logger) => {
     // No row cache here: the CLI reads each client once. Servers hear its changes through NOTIFY.
     const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: securityEventRecorder(db.sql, logger) });

@@ -3,10 +3,13 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
 import { pino } from 'pino';
+import { createAccessFilterService } from '../access/filter/filter-service.js';
 import { createClientRegistry, type ClientRegistry } from '../auth/clients/client-registry.js';
+import type { SecurityEvent } from '../auth/security-events.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { createClientStore } from '../storage/auth/client-store.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { fakeTaxonomy, LOINC } from '../../test/support/fake-taxonomy.js';
 import { httpClient, type HttpClient, type SendOptions } from '../../test/support/http.js';
 import { createHttpApp } from './fastify-app.js';
 import { registerClientApiRoutes } from './client-api-routes.js';
@@ -15,16 +18,18 @@ let testDb: TestDatabase;
 let registry: ClientRegistry;
 let app: FastifyInstance;
 let http: HttpClient;
+const events: SecurityEvent[] = [];
 
 before(async () => {
   testDb = await createTestDatabase();
   await testDb.db.sql`insert into accounts (id, email, roles) values
     ('admin', 'admin@example.org', '{admin}'), ('dev-a', 'a@example.org', '{developer}'), ('dev-b', 'b@example.org', '{developer}'), ('pat', 'p@example.org', '{patient}')`;
-  registry = await createClientRegistry({ store: createClientStore(testDb.db.sql), recordEvent: () => {} });
+  registry = await createClientRegistry({ store: createClientStore(testDb.db.sql), recordEvent: (e) => events.push(e) });
   app = createHttpApp({ logger: pino({ level: 'silent' }), bodyLimit: 1024 * 1024 });
   // A stand-in for the real bearer/session authentication: "Test <account>:<role,role>".
   registerClientApiRoutes(app, {
     registry,
+    accessFilters: createAccessFilterService(registry, { taxonomy: fakeTaxonomy, resourceTypes: new Set(['Observation', 'Patient']) }),
     async authenticate(request) {
       const match = /^Test ([\w-]+):([\w,]+)$/.exec(request.headers.authorization ?? '');
       if (match === null) throw new FhirkeepError('unauthorized', 'Sign in first', { headers: { 'WWW-Authenticate': 'Bearer' } });
@@ -138,4 +143,77 @@ test('bodies are checked strictly: JSON only, known fields, right types, valid m
   assert.deepEqual([moved.status, moved.json.jwks, moved.json.jwks_uri], [200, undefined, 'https://svc.example/jwks']);
   await bad({ body: { jwks_uri: null } }, 400, /needs its JWK Set/, path, 'PATCH');
   await bad({}, 400, /has no secret/, `${path}/secret`);
+});
+
+test("a client's access filter: read, saved (version bumped, described, scopes implied), removed", async () => {
+  const id = (await call('POST', '/api/clients', DEV_A, { body: { ...service, client_name: 'Filtered' } })).json.client_id as string;
+  const initial = await call('GET', `/api/clients/${id}/filter`, DEV_A);
+  assert.equal(initial.status, 200, initial.text);
+  assert.equal(initial.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(initial.json, { client_id: id, filter: null, filter_version: 1, write_mode: 'any', reach: 'consented', description: [], implied_scopes: ['user/*.cruds'] });
+
+  const filter = { owner: 'self', $or: [{ content: 'body/weight', code: `${LOINC} 29463-7` }, { format: 'fhir/Patient', app: ['self', id] }] };
+  const saved = await call('PUT', `/api/clients/${id}/filter`, DEV_A, { body: { filter, write_mode: 'create' } });
+  assert.equal(saved.status, 200, saved.text);
+  assert.deepEqual(saved.json, {
+    client_id: id,
+    filter,
+    filter_version: 2,
+    write_mode: 'create',
+    reach: 'consented',
+    description: [`Body weight records you own, coded ${LOINC} 29463-7`, `Patient records you own, written by this app or app ${id}`],
+    implied_scopes: ['user/Observation.crus', 'user/Patient.crus'],
+    revoked_grants: 0,
+  });
+  assert.deepEqual(events.at(-1), {
+    kind: 'client-filter-change',
+    outcome: 'success',
+    clientId: id,
+    accountId: 'dev-a',
+    detail: { filterVersion: 2, writeMode: 'create', reach: 'consented', revokedGrants: 0 },
+  });
+  const { revoked_grants: _, ...stored } = saved.json;
+  assert.deepEqual((await call('GET', `/api/clients/${id}/filter`, DEV_A)).json, stored);
+
+  const same = await call('PUT', `/api/clients/${id}/filter`, DEV_A, { body: { filter: { $or: filter.$or, owner: 'self' }, write_mode: 'create' } });
+  assert.equal(same.json.filter_version, 2, 'saving the same settings again changes nothing');
+
+  const removed = await call('PUT', `/api/clients/${id}/filter`, DEV_A, { body: { filter: null, write_mode: 'none' } });
+  assert.deepEqual([removed.json.filter, removed.json.filter_version, removed.json.implied_scopes], [null, 3, ['user/*.rs']]);
+});
+
+test('filter routes: developers their own clients only, reach by admins only', async () => {
+  const theirs = (await call('POST', '/api/clients', DEV_B, { body: { ...service, client_name: 'B filtered' } })).json.client_id as string;
+  const body = { filter: { format: 'fhir/Patient' }, write_mode: 'none' };
+  for (const [method, options] of [['GET', {}], ['PUT', { body }]] as const) {
+    const res = await call(method, `/api/clients/${theirs}/filter`, DEV_A, options);
+    assert.deepEqual([res.status, res.json.error], [404, 'not-found'], method);
+  }
+  assert.equal((await call('GET', `/api/clients/${theirs}/filter`, as('pat:patient'))).status, 403);
+  assert.equal((await http('GET', `/api/clients/${theirs}/filter`, { headers: { accept: 'application/json' } })).status, 401);
+  assert.equal((await call('GET', '/api/clients/nope/filter', ADMIN)).status, 404);
+
+  const widen = await call('PUT', `/api/clients/${theirs}/filter`, DEV_B, { body: { ...body, reach: 'all' } });
+  assert.deepEqual([widen.status, widen.json.error_description], [403, 'Only an admin may change the reach of a client']);
+  assert.equal((await call('PUT', `/api/clients/${theirs}/filter`, DEV_B, { body: { ...body, reach: 'consented' } })).status, 200, 'the current reach may be sent back');
+  const byAdmin = await call('PUT', `/api/clients/${theirs}/filter`, ADMIN, { body: { ...body, reach: 'all' } });
+  assert.deepEqual([byAdmin.status, byAdmin.json.reach], [200, 'all']);
+  assert.equal((await call('PUT', `/api/clients/${theirs}/filter`, DEV_B, { body })).json.reach, 'all', 'absent: unchanged');
+});
+
+test('filter bodies: bad JSON, wrong types and invalid filters are 400 naming the problem', async () => {
+  const id = (await call('POST', '/api/clients', ADMIN, { body: service })).json.client_id as string;
+  const bad = async (options: SendOptions, description: string) => {
+    const res = await call('PUT', `/api/clients/${id}/filter`, ADMIN, options);
+    assert.deepEqual([res.status, res.json.error, res.json.error_description], [400, 'bad-request', description], res.text);
+  };
+  await bad({ raw: '{"filter": ' }, 'The body is not valid JSON');
+  await bad({ body: { write_mode: 'none' } }, 'filter: Required');
+  await bad({ body: { filter: [], write_mode: 'none' } }, 'filter: Expected object, received array');
+  await bad({ body: { filter: {}, write_mode: 'sometimes' } }, "write_mode: Invalid enum value. Expected 'none' | 'update' | 'create' | 'any', received 'sometimes'");
+  await bad({ body: { filter: {}, write_mode: 'none', writeMode: 'none' } }, "body: Unrecognized key(s) in object: 'writeMode'");
+  await bad({ body: { filter: { $or: [{}, { group: 'fitnes' }] }, write_mode: 'none' } }, '$or[1].group: unknown group "fitnes" in group system v1');
+  await bad({ body: { filter: { 'created-after': '2024-02-30' }, write_mode: 'none' } }, 'created-after: "2024-02-30" is not an ISO 8601 date (2024-01-31), date-time with zone (2024-01-31T08:00:00Z) or epoch milliseconds');
+  await bad({ body: { filter: { app: ['self', 'ghost-app'] }, write_mode: 'none' } }, 'app: there is no client "ghost-app"');
+  assert.equal((await call('GET', `/api/clients/${id}/filter`, ADMIN)).json.filter_version, 1, 'nothing was saved');
 });

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { WRITE_MODES } from '../access/filter/access-filter.js';
+import type { AccessFilterService, AccessFilterView } from '../access/filter/filter-service.js';
 import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
@@ -12,6 +14,7 @@ export interface ApiCaller {
 
 export interface ClientApiOptions {
   readonly registry: ClientRegistry;
+  readonly accessFilters: AccessFilterService;
   /** Resolves the caller, or throws a FhirkeepError (`unauthorized`, 401) when there is none. */
   readonly authenticate: (request: FastifyRequest) => Promise<ApiCaller>;
 }
@@ -43,6 +46,15 @@ const updateBody = z
   })
   .strict();
 
+/** docs/access-filters.md: the whole setting is replaced; `reach` only by an admin (absent: unchanged). */
+const filterBody = z
+  .object({
+    filter: z.record(z.unknown()).nullable(),
+    write_mode: z.enum(WRITE_MODES),
+    reach: z.enum(['consented', 'all']).optional(),
+  })
+  .strict();
+
 type Reply = { readonly status?: number; readonly body: unknown; readonly location?: string };
 /** `scope`: the clients the caller may reach (a developer's own; every client for an admin). */
 type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: ApiCaller, scope: ClientScope) => Promise<Reply>;
@@ -53,7 +65,7 @@ type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: Ap
  * developer's client is answered as missing (404), so ids cannot be probed. Errors are
  * `{"error": code, "error_description": message}` with the error table's status.
  */
-export function registerClientApiRoutes(app: FastifyInstance, { registry, authenticate }: ClientApiOptions): void {
+export function registerClientApiRoutes(app: FastifyInstance, { registry, accessFilters, authenticate }: ClientApiOptions): void {
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
@@ -139,6 +151,25 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
     route(async (request, caller, scope) => ({ body: clientView(await registry.revoke(request.params.id ?? '', caller.accountId, scope)) })),
   );
 
+  app.get(
+    '/api/clients/:id/filter',
+    route(async (request, _caller, scope) => ({ body: filterView(await accessFilters.get(request.params.id ?? '', scope)) })),
+  );
+
+  app.put(
+    '/api/clients/:id/filter',
+    route(async (request, caller, scope) => {
+      const b = parseBody(request, filterBody);
+      const saved = await accessFilters.setAccessFilter(
+        request.params.id ?? '',
+        { filter: b.filter, writeMode: b.write_mode, ...(b.reach === undefined ? {} : { reach: b.reach }) },
+        caller.accountId,
+        scope,
+      );
+      return { body: { ...filterView(saved), revoked_grants: saved.revokedGrants } };
+    }),
+  );
+
   app.post(
     '/api/clients/:id/secret',
     route(async (request, caller, scope) => {
@@ -146,6 +177,20 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
       return { body: { ...clientView(rotated), client_secret: secret } };
     }),
   );
+}
+
+/** A client's access settings as `/api/clients/:id/filter` answers them (snake_case, as the rest of this API). */
+function filterView(v: AccessFilterView): Record<string, unknown> {
+  return {
+    client_id: v.clientId,
+    filter: v.filter,
+    filter_version: v.filterVersion,
+    write_mode: v.writeMode,
+    reach: v.reach,
+    description: v.description,
+    implied_scopes: v.impliedScopes,
+    ...(v.problem === undefined ? {} : { problem: v.problem }),
+  };
 }
 
 /** The app's catch-all parser hands bodies over as text (fastify-app.ts): parse and check them here. */

@@ -54,7 +54,7 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
     '/oauth2/introspect',
     endpoint(async (request) => {
       const params = formOf(request);
-      return introspect(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants });
+      return introspect(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants, filterScopes: o.token.filterScopes });
     }),
   );
   app.post(

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import type { ClientStore, EditableClientFields, StoredClient } from '../../storage/auth/client-store.js';
+import type { ClientAccessSettings, ClientStore, EditableClientFields, StoredClient } from '../../storage/auth/client-store.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import { validateJwks } from './assertion-keys.js';
 import { CLIENT_TYPES, type ClientType, type RegisteredClient } from './client.js';
@@ -50,6 +50,12 @@ export interface ClientRegistry {
   revoke(id: string, actor?: string, scope?: ClientScope): Promise<RegisteredClient>;
   /** A new secret replaces the old one immediately (the old one stops working). */
   rotateSecret(id: string, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; secret: string }>;
+  /**
+   * Stores access settings already validated (src/access/filter/filter-service.ts does that):
+   * bumps the filter version and revokes the client's user grants, whose ids it resolves to
+   * (empty, and no bump, when nothing changed). `not-found` as for `update`.
+   */
+  setAccessSettings(id: string, settings: ClientAccessSettings, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; revokedGrants: string[] }>;
   /** The client with its secret's hash, for client authentication; cached briefly when enabled. */
   lookup(id: string): Promise<StoredClient | undefined>;
   /** Stops listening for changes. */
@@ -165,6 +171,21 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
       const client = changed(await store.replaceSecretHash(id, issued.hash), id);
       recordEvent({ kind: 'client-secret-rotate', outcome: 'success', clientId: id, accountId: actor });
       return { client, secret: issued.secret };
+    },
+
+    async setAccessSettings(id, settings, actor, scope) {
+      const current = await existing(id, scope);
+      const saved = await store.setAccessSettings(id, settings);
+      if (saved === undefined) return { client: current, revokedGrants: [] };
+      const client = changed(saved.client, id);
+      recordEvent({
+        kind: 'client-filter-change',
+        outcome: 'success',
+        clientId: id,
+        accountId: actor,
+        detail: { filterVersion: client.filterVersion, writeMode: client.writeMode, reach: client.reach, revokedGrants: saved.revokedGrants.length },
+      });
+      return saved;
     },
 
     async lookup(id) {

@@ -1,10 +1,15 @@
-import type { AuthenticatedClient } from '../clients/client.js';
+import type { AuthenticatedClient, RegisteredClient } from '../clients/client.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
 import { resolvePresentedToken } from './presented-token.js';
 import type { OAuthParams } from './oauth-form.js';
 
-/** RFC 7662 §2.2, with the SMART token-introspection members (`patient`, `fhirUser`). */
+/**
+ * RFC 7662 §2.2, with the SMART token-introspection members (`patient`, `fhirUser`) and
+ * `filter_scope`: the scopes the client's access filter implies (issue 5), space-separated like
+ * `scope`, for clients that have a filter (RFC 7662 §2.2 allows further members). `scope` stays
+ * the token's own scopes.
+ */
 export type IntrospectionResponse =
   | { readonly active: false }
   | {
@@ -19,6 +24,7 @@ export type IntrospectionResponse =
       readonly iss?: string;
       readonly patient?: string;
       readonly fhirUser?: string;
+      readonly filter_scope?: string;
     };
 
 const INACTIVE = { active: false } as const;
@@ -31,10 +37,18 @@ const INACTIVE = { active: false } as const;
 export async function introspect(
   params: OAuthParams,
   { client }: AuthenticatedClient,
-  deps: { readonly accessTokens: AccessTokens; readonly grants: GrantStore },
+  deps: {
+    readonly accessTokens: AccessTokens;
+    readonly grants: GrantStore;
+    readonly filterScopes: (client: RegisteredClient) => readonly string[] | undefined;
+  },
 ): Promise<IntrospectionResponse> {
   const found = await resolvePresentedToken(params.require('token'), deps);
   if (found === undefined) return INACTIVE;
+  const filterScope = () => {
+    const implied = deps.filterScopes(client);
+    return implied === undefined ? {} : { filter_scope: implied.join(' ') };
+  };
   if (found.kind === 'access') {
     const { claims } = found;
     if (claims.client_id !== client.id) return INACTIVE;
@@ -50,6 +64,7 @@ export async function introspect(
       iss: claims.iss,
       ...(claims.patient === undefined ? {} : { patient: claims.patient }),
       ...(claims.fhirUser === undefined ? {} : { fhirUser: claims.fhirUser }),
+      ...filterScope(),
     };
   }
   const refresh = found.token;
@@ -62,5 +77,6 @@ export async function introspect(
     token_type: 'refresh_token',
     exp: Math.floor(refresh.expiresAt.getTime() / 1000),
     ...(grant.accountId === undefined ? {} : { sub: grant.accountId }),
+    ...filterScope(),
   };
 }

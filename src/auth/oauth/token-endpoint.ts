@@ -2,7 +2,7 @@ import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
 import type { Account } from '../accounts/account.js';
 import type { AuthenticateClient } from '../clients/client-authentication.js';
-import type { AuthenticatedClient } from '../clients/client.js';
+import type { AuthenticatedClient, RegisteredClient } from '../clients/client.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { IdTokens } from '../tokens/id-token.js';
@@ -31,6 +31,8 @@ export interface TokenEndpointDependencies {
   /** What client assertions may name as aud: the token endpoint URL and the issuer. */
   readonly assertionAudiences: () => readonly string[];
   readonly fhirBase: () => string;
+  /** The scopes a client's access filter implies (introspection's `filter_scope`); undefined without a filter. */
+  readonly filterScopes: (client: RegisteredClient) => readonly string[] | undefined;
 }
 
 export interface TokenRequest {

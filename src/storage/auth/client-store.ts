@@ -31,6 +31,13 @@ export interface NewClient extends EditableClientFields {
   readonly ownerAccount: string | undefined;
 }
 
+/** An application's access settings (issue 5): its filter as saved (expert-mode JSON), write mode and reach. */
+export interface ClientAccessSettings {
+  readonly accessFilter: unknown;
+  readonly writeMode: WriteMode;
+  readonly reach: ClientReach;
+}
+
 export interface ClientStore {
   insert(client: NewClient): Promise<RegisteredClient>;
   /** One primary-key read: what client authentication costs the database. */
@@ -41,6 +48,12 @@ export interface ClientStore {
   revoke(id: string): Promise<RegisteredClient | undefined>;
   replaceSecretHash(id: string, secretHash: Buffer): Promise<RegisteredClient | undefined>;
   update(id: string, fields: EditableClientFields): Promise<RegisteredClient | undefined>;
+  /**
+   * Saves new access settings, bumping `filter_version`, and in the same statement revokes every
+   * unexpired grant of the client that has an account ("logout all users", issue 5), announcing
+   * each on every node. Undefined when there is no such client or nothing changed (no bump then).
+   */
+  setAccessSettings(id: string, settings: ClientAccessSettings): Promise<{ client: RegisteredClient; revokedGrants: string[] } | undefined>;
   /**
    * Calls `onChange(id)` whenever any process changes a client, and `onChange(undefined)` each
    * time the listening connection is (re)established: changes made while it was down are unknown.
@@ -138,6 +151,27 @@ export function createClientStore(sql: Sql): ClientStore {
           where id = ${id} returning *)
         select changed.*, pg_notify(${CHANGES_CHANNEL}, changed.id) from changed`;
       return row === undefined ? undefined : toClient(row);
+    },
+
+    async setAccessSettings(id, a) {
+      const filter = a.accessFilter === undefined ? null : sql.json(a.accessFilter as never);
+      const [row] = await sql<(ClientRow & { revoked_grants: string[] })[]>`
+        with changed as (
+          update clients set access_filter = ${filter}::jsonb, filter_version = filter_version + 1,
+                 write_mode = ${a.writeMode}, reach = ${a.reach}
+          where id = ${id}
+            and (access_filter is distinct from ${filter}::jsonb or write_mode <> ${a.writeMode} or reach <> ${a.reach})
+          returning *
+        ), revoked as (
+          -- Service grants (no account) are not stored until revoked and have no user to re-confirm.
+          update grants g set revoked_at = now() from changed
+          where g.client_id = changed.id and g.account_id is not null and g.revoked_at is null and g.expires_at > now()
+          returning g.id
+        )
+        select changed.*, pg_notify(${CHANGES_CHANNEL}, changed.id),
+               array(select r.id from revoked r, pg_notify(${REVOCATION_CHANNEL}, 'grant:' || r.id)) as revoked_grants
+        from changed`;
+      return row === undefined ? undefined : { client: toClient(row), revokedGrants: row.revoked_grants };
     },
 
     async watch(onChange) {

@@ -1,0 +1,106 @@
+import type { ClientReach, RegisteredClient } from '../../auth/clients/client.js';
+import type { ClientRegistry, ClientScope } from '../../auth/clients/client-registry.js';
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import type { AccessFilter, WriteMode } from './access-filter.js';
+import { describeAccessFilter } from './describe-filter.js';
+import { impliedScopes } from './implied-scopes.js';
+import { filterAppIds, parseAccessFilter, type FilterContext } from './parse-filter.js';
+
+/** What `PUT /api/clients/:id/filter` and `fhirkeep filter set` save. */
+export interface AccessFilterSettings {
+  /** The expert-mode JSON (docs/access-filters.md); null: no filter (consents and scopes alone bound the app). */
+  readonly filter: unknown;
+  /** Absent: unchanged. */
+  readonly writeMode?: WriteMode;
+  /** Admins only (issue 5: "set by an admin"); absent: unchanged. */
+  readonly reach?: ClientReach;
+}
+
+/** A client's access settings as the API and the CLI show them. */
+export interface AccessFilterView {
+  readonly clientId: string;
+  /** As saved; null when the client has none. */
+  readonly filter: unknown;
+  readonly filterVersion: number;
+  readonly writeMode: WriteMode;
+  readonly reach: ClientReach;
+  /** The filter in words (the consent page's lines). */
+  readonly description: readonly string[];
+  /** The SMART scopes the filter and write mode imply. */
+  readonly impliedScopes: readonly string[];
+  /** Why a saved filter no longer reads (the taxonomy changed since); absent when it does. */
+  readonly problem?: string;
+}
+
+export interface SavedAccessFilter extends AccessFilterView {
+  /** How many user grants were revoked ("logout all users"); 0 when nothing changed. */
+  readonly revokedGrants: number;
+}
+
+export interface AccessFilterService {
+  /** `not-found` for an unknown client or one outside `scope` (as ClientRegistry). */
+  get(clientId: string, scope?: ClientScope): Promise<AccessFilterView>;
+  /**
+   * Validates and saves: a changed filter, write mode or reach bumps the filter version, so every
+   * user must confirm again, and revokes every grant of the client that has an account, so their
+   * access and refresh tokens stop working at once (issue 5: "logout all users"). Grants of the
+   * client itself (client credentials) survive: no user confirms them, and the client's next token
+   * is bounded by the new filter. Saving the same settings again changes nothing.
+   */
+  setAccessFilter(clientId: string, settings: AccessFilterSettings, actor?: string, scope?: ClientScope): Promise<SavedAccessFilter>;
+  /** The scopes a client's filter implies, for introspection; undefined without a (readable) filter. */
+  filterScopes(client: RegisteredClient): readonly string[] | undefined;
+}
+
+export function createAccessFilterService(registry: ClientRegistry, context: FilterContext): AccessFilterService {
+  const view = (client: RegisteredClient): AccessFilterView => {
+    const base = { clientId: client.id, filter: client.accessFilter ?? null, filterVersion: client.filterVersion, writeMode: client.writeMode, reach: client.reach };
+    let filter: AccessFilter | undefined;
+    try {
+      filter = client.accessFilter === undefined ? undefined : parseAccessFilter(client.accessFilter, context);
+    } catch (e) {
+      if (!(e instanceof FhirkeepError)) throw e;
+      return { ...base, description: [], impliedScopes: [], problem: e.message };
+    }
+    return {
+      ...base,
+      description: filter === undefined ? [] : describeAccessFilter(filter, context.taxonomy),
+      impliedScopes: impliedScopes(filter, client.writeMode, context.taxonomy),
+    };
+  };
+
+  return {
+    async get(clientId, scope) {
+      const client = await registry.find(clientId, scope);
+      if (client === undefined) throw new FhirkeepError('not-found', `There is no client ${clientId}`);
+      return view(client);
+    },
+
+    async setAccessFilter(clientId, settings, actor, scope = {}) {
+      const current = await registry.find(clientId, scope);
+      if (current === undefined) throw new FhirkeepError('not-found', `There is no client ${clientId}`);
+      // An unscoped caller reaches every client: an admin, or the operator's CLI.
+      if (settings.reach !== undefined && settings.reach !== current.reach && scope.ownerAccount !== undefined) {
+        throw new FhirkeepError('forbidden', 'Only an admin may change the reach of a client');
+      }
+      const filter = settings.filter === null ? undefined : parseAccessFilter(settings.filter, context);
+      for (const id of filter === undefined ? [] : filterAppIds(filter)) {
+        // Any registered client may be named (its records are still bounded by consents), not only the caller's.
+        if ((await registry.find(id)) === undefined) throw new FhirkeepError('bad-request', `app: there is no client "${id}"`);
+      }
+      const saved = await registry.setAccessSettings(
+        clientId,
+        { accessFilter: settings.filter ?? undefined, writeMode: settings.writeMode ?? current.writeMode, reach: settings.reach ?? current.reach },
+        actor,
+        scope,
+      );
+      return { ...view(saved.client), revokedGrants: saved.revokedGrants.length };
+    },
+
+    filterScopes(client) {
+      if (client.accessFilter === undefined) return undefined;
+      const v = view(client);
+      return v.problem === undefined ? v.impliedScopes : undefined;
+    },
+  };
+}

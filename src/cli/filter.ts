@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { WRITE_MODES, type WriteMode } from '../access/filter/access-filter.js';
+import { createAccessFilterService, type AccessFilterService, type AccessFilterView } from '../access/filter/filter-service.js';
+import { NO_TAXONOMY } from '../access/filter/no-taxonomy.js';
+import type { ClientReach } from '../auth/clients/client.js';
+import { loadDefinitions } from '../fhir/definitions.js';
+import { withRegistry, type CommandRunner } from './client.js';
+import type { Output } from './output.js';
+
+interface SetOptions {
+  readonly writeMode?: WriteMode;
+  readonly reach?: ClientReach;
+}
+
+/** `fhirkeep filter set|get` (CONTRACT.md): an application's access filter, docs/access-filters.md. */
+export function registerFilterCommands(program: Command, run: CommandRunner): void {
+  const filter = program.command('filter').description("an application's access filter (expert-mode JSON) and write mode");
+  filter
+    .command('set')
+    .description("save a client's access filter from a JSON file (- for standard input; the JSON null removes it); logs out the app's users")
+    .argument('<client-id>')
+    .argument('<file>', 'the filter as JSON, e.g. {"$or": [{"content": "body/weight"}]}')
+    .addOption(new Option('--write-mode <mode>', 'what the app may write (default: unchanged)').choices(WRITE_MODES))
+    .addOption(new Option('--reach <reach>', 'consented: what consents share; all: every record (default: unchanged)').choices(['consented', 'all']))
+    .action((id: string, file: string, options: SetOptions) =>
+      run((out) =>
+        withFilters(async (filters) => {
+          const saved = await filters.setAccessFilter(id, {
+            filter: readFilter(file),
+            ...(options.writeMode === undefined ? {} : { writeMode: options.writeMode }),
+            ...(options.reach === undefined ? {} : { reach: options.reach }),
+          });
+          const loggedOut = saved.revokedGrants === 0 ? '' : `\n${saved.revokedGrants} user authorizations revoked: users must confirm again`;
+          out.result(`Saved the access filter of client ${id} (version ${saved.filterVersion})\n${human(saved)}${loggedOut}`, { ...json(saved), revoked_grants: saved.revokedGrants });
+          return 0;
+        }),
+      )(),
+    );
+  filter
+    .command('get')
+    .description("show a client's access filter, write mode, what it means and the scopes it implies")
+    .argument('<client-id>')
+    .action((id: string) => run((out) => withFilters(async (filters) => show(await filters.get(id), out)))());
+}
+
+function show(view: AccessFilterView, out: Output): number {
+  out.result(`${JSON.stringify(view.filter, null, 2)}\n${human(view)}`, json(view));
+  return 0;
+}
+
+function human(v: AccessFilterView): string {
+  return [
+    `version: ${v.filterVersion}   write mode: ${v.writeMode}   reach: ${v.reach}`,
+    ...(v.problem === undefined ? [] : [`problem: ${v.problem}`]),
+    ...v.description.map((line) => `  - ${line}`),
+    `implied scopes: ${v.impliedScopes.join(' ')}`,
+  ].join('\n');
+}
+
+/** The API's shape (src/http/client-api-routes.ts), so scripts read the same fields. */
+function json(v: AccessFilterView): Record<string, unknown> {
+  return {
+    client_id: v.clientId,
+    filter: v.filter,
+    filter_version: v.filterVersion,
+    write_mode: v.writeMode,
+    reach: v.reach,
+    description: v.description,
+    implied_scopes: v.impliedScopes,
+    ...(v.problem === undefined ? {} : { problem: v.problem }),
+  };
+}
+
+function readFilter(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new Error(`Cannot read the filter file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`The filter file ${file} is not JSON`);
+  }
+}
+
+function withFilters(work: (filters: AccessFilterService) => Promise<number>): Promise<number> {
+  // The operator's CLI reaches every client, like an admin. Servers hear the change through NOTIFY
+  // (the client row and the revoked grants), so the users' tokens stop working there at once.
+  return withRegistry((registry) => work(createAccessFilterService(registry, { taxonomy: NO_TAXONOMY, resourceTypes: loadDefinitions().resourceTypes })));
+}
