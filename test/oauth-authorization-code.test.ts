@@ -23,7 +23,10 @@ before(async () => {
   const made = await clients.register({ type: 'smart', name: 'confidential app', redirectUris: [REDIRECT], scopes });
   confidential = { id: made.client.id, secret: made.secret ?? '' };
   publicClient = (await clients.register({ type: 'smart', name: 'public app', isPublic: true, redirectUris: [REDIRECT], scopes })).client.id;
-  const token = await server.fhirkeep.auth.accessTokens.issue({ sub: 'seed', client_id: confidential.id, scope: 'system/*.cruds', gid: crypto.randomUUID() });
+  // Seeded by the institution's own system, which reaches every record (docs/access.md).
+  const seeder = (await clients.register({ type: 'service', name: 'seeder' })).client.id;
+  await server.fhirkeep.auth.accessFilters.setAccessFilter(seeder, { filter: null, reach: 'all' });
+  const token = await server.fhirkeep.auth.accessTokens.issue({ sub: seeder, client_id: seeder, scope: 'system/*.cruds', gid: crypto.randomUUID() });
   for (const resource of [
     { resourceType: 'Patient', id: 'pat1' },
     { resourceType: 'Patient', id: 'other' },

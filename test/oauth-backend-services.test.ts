@@ -32,6 +32,8 @@ before(async () => {
     const registered = await clients.register({ type: 'service', name: `jwt ${alg}`, scopes: ['system/*.rs'], jwks: { keys: [jwk] } });
     jwtClients[alg] = { id: registered.client.id, key: privateKey, kid };
   }
+  // The institution's own backends: they reach every record (docs/access.md), not only consented ones.
+  for (const c of await clients.list()) await institutional(c.id);
   const fhir = httpClient(server.fhirBase);
   // Seeding needs a token with write scope, like any client.
   const token = await secretToken(secretClient, 'system/Patient.cruds');
@@ -39,6 +41,8 @@ before(async () => {
   assert.equal(created.status, 201, created.text);
 });
 after(() => server.close());
+
+const institutional = (id: string) => server.fhirkeep.auth.accessFilters.setAccessFilter(id, { filter: null, reach: 'all' });
 
 const insecure = { execute: [oidc.allowInsecureRequests] };
 const tokenUrl = () => `${server.baseUrl}/oauth2/token`;
@@ -258,6 +262,7 @@ test('revocation on one node takes effect on another (LISTEN/NOTIFY); a revoked 
     assert.equal(status, 401, 'the other node learns of the revocation within a second');
 
     const doomed = await server.fhirkeep.auth.clients.register({ type: 'service', name: 'doomed', scopes: ['system/Patient.rs'] });
+    await institutional(doomed.client.id);
     const doomedToken = await secretToken({ id: doomed.client.id, secret: doomed.secret ?? '' }, 'system/Patient.rs');
     assert.equal((await fhirGet('/Patient/p1', doomedToken)).status, 200);
     await server.fhirkeep.auth.clients.revoke(doomed.client.id);
