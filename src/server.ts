@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
+import { appConsents } from './access/consents/app-consents.js';
+import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
@@ -31,6 +33,7 @@ import { compartmentQuery } from './search/query/compartment-query.js';
 import { parseSearch } from './search/query/parse-search.js';
 import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
 import { reindexIfStale } from './storage/reindex.js';
+import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -51,6 +54,8 @@ export interface FhirCore {
 
 export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
+  /** Whose data flows to whom (docs/consents.md). */
+  readonly consents: ConsentService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
@@ -185,6 +190,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     if (account === undefined) throw new FhirkeepError('unauthorized', 'Sign in first: the API needs a session');
     return account;
   };
+  const consents = createConsentService({
+    store: createConsentStore(core.database.sql),
+    // The grant store of this node's auth services: marks the grants revoked here at once and NOTIFYs the others.
+    revokeGrants: (accountId, clientId) => auth.grantStore.revokeGrantsOf(accountId, clientId),
+    record: auth.record,
+  });
   registerAuthorizeRoutes(app, {
     fhirBase: () => urls().fhirBase,
     issuer: () => urls().issuer,
@@ -193,6 +204,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     scopes: auth.scopes,
     patients: patientDirectory(core.router),
     grants: auth.grants,
+    consents: appConsents(consents),
+    // Until the access-filter describer (src/access/filter/describe-filter.ts) is wired here, the
+    // page says only whether a filter bounds the app.
+    describeAccess: async (client) => (client.accessFilter === undefined ? [] : [`Only the records its access filter (version ${client.filterVersion}) allows`]),
     sessions,
     requests: auth.authorizationRequests,
     authenticateApi: apiAccount,
@@ -218,6 +233,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   return {
     ...core,
     auth,
+    consents,
     adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });

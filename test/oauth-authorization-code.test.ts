@@ -52,7 +52,8 @@ function keys(page: PageResponse) {
 /** Signs in and approves the scopes in `approve` (all offered ones when omitted); returns the callback URL. */
 async function authorize(config: oidc.Configuration, params: Record<string, string>, approve?: readonly string[]): Promise<URL> {
   const browser = new TestBrowser(server.baseUrl);
-  let page = await browser.follow(await browser.get(oidc.buildAuthorizationUrl(config, params).href));
+  // prompt=consent: every flow here drives the consent page, which an earlier approval would skip (docs/consents.md).
+  let page = await browser.follow(await browser.get(oidc.buildAuthorizationUrl(config, { prompt: 'consent', ...params }).href));
   page = await browser.follow(await browser.post('/oauth2/authorize/login', { ...keys(page), email: 'pat@example.org', password: PASSWORD }));
   assert.match(page.text, /Allow access\?/);
   const offered = [...page.text.matchAll(/name="scope" id="s\d+" value="([^"]+)"/g)].map((m) => m[1] ?? '');
