@@ -13,6 +13,7 @@ import { keyEncryptionKey } from './auth/tokens/key-encryption.js';
 import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
+import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -218,6 +219,18 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     authenticate: async (request) => {
       const account = await apiAccount(request);
       return { accountId: account.id, roles: account.roles };
+    },
+  });
+  registerConsentApiRoutes(app, {
+    consents,
+    authenticate: async (request) => {
+      const account = await apiAccount(request);
+      const memberships = await auth.accounts.organizationsOf(account.id);
+      return {
+        accountId: account.id,
+        admin: account.roles.includes('admin'),
+        managedOrganizations: memberships.filter((m) => m.role === 'manager').map((m) => m.organization.id),
+      };
     },
   });
   registerFhirRoutes(app, {

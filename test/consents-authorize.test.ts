@@ -129,5 +129,17 @@ test('withdrawing the consent kills the app’s access and refresh tokens at onc
   assert.equal((await readPatient(tokens['access_token'] ?? '')).status, 401, 'the very next request');
   const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens['refresh_token'] ?? '' });
   assert.deepEqual([refreshed.status, refreshed.json['error']], [400, 'invalid_grant']);
-  assert.match((await start()).page.text, /Allow access\?/, 'a withdrawn consent covers nothing');
+  const again = (await start()).page;
+  assert.match(again.text, /Allow access\?/, 'a withdrawn consent covers nothing');
+  await approve(again);
+  assert.equal((await consent())?.status, 'active', 'approving re-activates it');
+});
+
+test('the JSON API answers the holder’s session with their consents, and refuses without one', async () => {
+  const res = await (signedIn ?? browser()).get('/api/consents');
+  assert.equal(res.status, 200, res.text);
+  const { consents } = JSON.parse(res.text) as { consents: { client?: string; status: string; sharing: boolean }[] };
+  assert.deepEqual(consents.map((c) => [c.client, c.status, c.sharing]), [[appId, 'active', true]], 'approved again after the withdrawal');
+  const anonymous = await fetch(`${server.baseUrl}/api/consents`);
+  assert.equal(anonymous.status, 401);
 });

@@ -29,7 +29,7 @@ const CLIENT_TYPE_OF: Partial<Record<ConsentKind, string>> = { app: 'smart', ser
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-const bad = (field: string, message: string) => new FhirkeepError('bad-request', `${field}: ${message}`, { details: [{ message, expression: field }] });
+const bad = (field: string, message: string) => new FhirkeepError('bad-request', `${field}: ${message}`, { details: [{ message: `${field}: ${message}`, expression: field }] });
 
 /** The kind the parties name, when the input does not say. */
 export function inferKind(input: ConsentGrantInput, clientType: string | undefined): ConsentKind {
@@ -62,11 +62,8 @@ export function checkGrant(input: ConsentGrantInput, kind: ConsentKind, parties:
     if (parties.client.type !== type) throw bad('client', `a ${kind} consent is given to a ${type ?? ''} client, and ${given.client ?? ''} is a ${parties.client.type} client`);
   }
   if (needs.account && parties.account?.patientId === undefined) {
-    throw new FhirkeepError(
-      'unprocessable',
-      `account: ${given.account ?? ''} has no linked Patient, and a consent shares the holder's own record (link one: user create --patient)`,
-      { details: [{ message: 'the account has no linked Patient record to share', expression: 'account' }] },
-    );
+    const message = `account: ${given.account ?? ''} has no linked Patient, and a consent shares the holder's own record (link one: user create --patient)`;
+    throw new FhirkeepError('unprocessable', message, { details: [{ message, expression: 'account' }] });
   }
   const scopes = input.scopes ?? [];
   if (scopes.length > 0 && !FILTERED_KINDS.has(kind)) throw bad('scope', `a ${kind} consent has no scopes`);
