@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createScopeResolver } from './access/request-scope.js';
+import { appConsents } from './access/consents/app-consents.js';
+import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
 import { createApplicationRules } from './access/application-rules.js';
 import type { Taxonomy } from './access/content/taxonomy.js';
 import { NO_TAXONOMY } from './access/filter/no-taxonomy.js';
-import { parseAccessFilter } from './access/filter/parse-filter.js';
+import { readStoredFilter } from './access/filter/stored-filter.js';
+import { describeAccessFilter } from './access/filter/describe-filter.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -15,6 +18,7 @@ import { keyEncryptionKey } from './auth/tokens/key-encryption.js';
 import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
+import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -35,6 +39,7 @@ import { compartmentQuery } from './search/query/compartment-query.js';
 import { parseSearch } from './search/query/parse-search.js';
 import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
 import { reindexIfStale } from './storage/reindex.js';
+import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -55,6 +60,8 @@ export interface FhirCore {
 
 export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
+  /** Whose data flows to whom (docs/consents.md). */
+  readonly consents: ConsentService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
@@ -194,6 +201,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     if (account === undefined) throw new FhirkeepError('unauthorized', 'Sign in first: the API needs a session');
     return account;
   };
+  const taxonomy = options.taxonomy ?? NO_TAXONOMY;
+  const readFilter = (stored: unknown) => readStoredFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
+  const consents = createConsentService({
+    store: createConsentStore(core.database.sql),
+    // The grant store of this node's auth services: marks the grants revoked here at once and NOTIFYs the others.
+    revokeGrants: (accountId, clientId) => auth.grantStore.revokeGrantsOf(accountId, clientId),
+    record: auth.record,
+  });
   registerAuthorizeRoutes(app, {
     fhirBase: () => urls().fhirBase,
     issuer: () => urls().issuer,
@@ -202,6 +217,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     scopes: auth.scopes,
     patients: patientDirectory(core.router),
     grants: auth.grants,
+    consents: appConsents(consents),
+    describeAccess: async (client) => describeAccessFilter(readFilter(client.accessFilter) ?? { blocks: [{ owner: 'all', public: 'never' }] }, taxonomy),
     sessions,
     requests: auth.authorizationRequests,
     authenticateApi: apiAccount,
@@ -215,11 +232,22 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       return { accountId: account.id, roles: account.roles };
     },
   });
-  const taxonomy = options.taxonomy ?? NO_TAXONOMY;
   const applicationRule = createApplicationRules({
-    parse: (stored) => parseAccessFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes }),
+    read: readFilter,
     contentResourceType: (content) => taxonomy.content(content)?.resourceType,
     epoch: () => 0,
+  });
+  registerConsentApiRoutes(app, {
+    consents,
+    authenticate: async (request) => {
+      const account = await apiAccount(request);
+      const memberships = await auth.accounts.organizationsOf(account.id);
+      return {
+        accountId: account.id,
+        admin: account.roles.includes('admin'),
+        managedOrganizations: memberships.filter((m) => m.role === 'manager').map((m) => m.organization.id),
+      };
+    },
   });
   registerFhirRoutes(app, {
     router: core.router,
@@ -241,6 +269,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   return {
     ...core,
     auth,
+    consents,
     adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
 import { inputValue, TestBrowser, type PageResponse } from './support/browser.js';
+import { institutionToken } from './support/institution.js';
 
 /**
  * Authorization code + PKCE, id_token, userinfo, refresh-token rotation with reuse detection,
@@ -23,10 +24,7 @@ before(async () => {
   const made = await clients.register({ type: 'smart', name: 'confidential app', redirectUris: [REDIRECT], scopes });
   confidential = { id: made.client.id, secret: made.secret ?? '' };
   publicClient = (await clients.register({ type: 'smart', name: 'public app', isPublic: true, redirectUris: [REDIRECT], scopes })).client.id;
-  // Seeded by the institution's own system, which reaches every record (docs/access.md).
-  const seeder = (await clients.register({ type: 'service', name: 'seeder' })).client.id;
-  await server.fhirkeep.auth.accessFilters.setAccessFilter(seeder, { filter: null, reach: 'all' });
-  const token = await server.fhirkeep.auth.accessTokens.issue({ sub: seeder, client_id: seeder, scope: 'system/*.cruds', gid: crypto.randomUUID() });
+  const token = await institutionToken(server.fhirkeep);
   for (const resource of [
     { resourceType: 'Patient', id: 'pat1' },
     { resourceType: 'Patient', id: 'other' },
@@ -35,7 +33,7 @@ before(async () => {
   ]) {
     const res = await fetch(`${server.fhirBase}/${resource.resourceType}/${resource.id}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/fhir+json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
       body: JSON.stringify(resource),
     });
     assert.ok(res.ok, await res.text());
@@ -55,7 +53,8 @@ function keys(page: PageResponse) {
 /** Signs in and approves the scopes in `approve` (all offered ones when omitted); returns the callback URL. */
 async function authorize(config: oidc.Configuration, params: Record<string, string>, approve?: readonly string[]): Promise<URL> {
   const browser = new TestBrowser(server.baseUrl);
-  let page = await browser.follow(await browser.get(oidc.buildAuthorizationUrl(config, params).href));
+  // prompt=consent: every flow here drives the consent page, which an earlier approval would skip (docs/consents.md).
+  let page = await browser.follow(await browser.get(oidc.buildAuthorizationUrl(config, { prompt: 'consent', ...params }).href));
   page = await browser.follow(await browser.post('/oauth2/authorize/login', { ...keys(page), email: 'pat@example.org', password: PASSWORD }));
   assert.match(page.text, /Allow access\?/);
   const offered = [...page.text.matchAll(/name="scope" id="s\d+" value="([^"]+)"/g)].map((m) => m[1] ?? '');

@@ -199,6 +199,8 @@ describe('a patient signs in, unticks a scope and approves', () => {
     const offered = checkboxes(consent);
     assert.deepEqual(offered, ['openid', 'fhirUser', 'launch/patient', 'patient/*.rs', 'offline_access']);
     assert.match(consent.text, /Read and search all records of the selected patient/);
+    assert.match(consent.text, /<ul class="access"><li>Body weight &amp; &lt;height&gt; records<\/li><li>Only records created by this app<\/li><\/ul>/, 'the access filter in human terms, escaped');
+    assert.doesNotMatch(consent.text, /confirm again/, 'a first use, not a changed filter');
     // The CSP lets Approve/Deny redirect to the app.
     assert.match(consent.headers.get('content-security-policy') ?? '', /form-action 'self' https:\/\/app\.example;/);
 
@@ -209,6 +211,8 @@ describe('a patient signs in, unticks a scope and approves', () => {
     assert.deepEqual(grant.scopes, ticked);
     assert.equal(grant.accountId, ACCOUNTS.patient.id);
     assert.deepEqual(grant.context, { patient: 'p1', fhirUser: 'Patient/p1' });
+    const recorded = await fx.consents.findPair({ kind: 'app', accountId: ACCOUNTS.patient.id, organizationId: undefined, clientId: CLIENTS.app.id });
+    assert.deepEqual([recorded?.status, recorded?.patientId, recorded?.filterVersion, recorded?.scopes], ['active', 'p1', 1, ticked], 'Approve records the holder’s consent');
     assert.equal(codeChallenge, challenge);
     assert.equal(redirectUri, APP_REDIRECT);
 
@@ -231,7 +235,8 @@ describe('a patient signs in, unticks a scope and approves', () => {
 
   test('unticking everything asks again; Deny sends access_denied', async () => {
     const browser = new TestBrowser(fx.origin);
-    const consent = await signIn(browser, await open(browser, authorizeUrl()), ACCOUNTS.patient.email);
+    // prompt=consent: the approvals above cover this request, which would otherwise skip the page.
+    const consent = await signIn(browser, await open(browser, authorizeUrl({ prompt: 'consent' })), ACCOUNTS.patient.email);
     const none = await browser.post('/oauth2/authorize/consent', { ...formKeys(consent), decision: 'approve' });
     assert.equal(none.status, 400);
     assert.match(none.text, /Tick at least one permission/);
@@ -268,6 +273,12 @@ describe('patient picker for practitioners (launch/patient without an EHR launch
     const redirect = await approve(browser, consent, checkboxes(consent));
     const { grant } = await redeem(redirect.searchParams.get('code') ?? '');
     assert.deepEqual(grant.context, { patient: 'p2', fhirUser: 'Practitioner/pr1' });
+    const consents = await fx.consents.list({ accountId: ACCOUNTS.practitioner.id });
+    assert.deepEqual(
+      consents.map((c) => [c.kind, c.clientId, c.patientId]),
+      [['app', 'app', undefined]],
+      'the practitioner’s consent to the app is recorded; it shares no record of theirs',
+    );
   });
 
   test('the picker’s Cancel denies', async () => {
@@ -389,9 +400,10 @@ describe('sessions', () => {
     const browser = new TestBrowser(fx.origin);
     assertRedirectError(await browser.follow(await browser.get(authorizeUrl({ prompt: 'none' }))), 'login_required');
     await signIn(browser, await open(browser, authorizeUrl()), ACCOUNTS.patient.email);
-    assertRedirectError(await browser.follow(await browser.get(authorizeUrl({ prompt: 'none' }))), 'consent_required');
+    // An app the patient never approved (approving the demo app above lets prompt=none succeed for it).
+    assertRedirectError(await browser.follow(await browser.get(authorizeUrl({ prompt: 'none', client_id: CLIENTS.other.id }))), 'consent_required');
     const before = browser.jar.get('fhirkeep_session');
-    const login = await open(browser, authorizeUrl({ prompt: 'login' }));
+    const login = await open(browser, authorizeUrl({ prompt: 'login consent' }));
     assert.match(login.text, /Sign in/);
     const consent = await signIn(browser, login, ACCOUNTS.patient.email);
     assert.match(consent.text, /Allow access\?/);

@@ -88,6 +88,10 @@ before(async () => {
   await seeding.close();
   fhirkeep = await startFhirkeep();
   baseUrl = await fhirkeep.listen();
+  // The practitioner sees Alice's record because she shares it with the clinic they work at.
+  const clinic = await fhirkeep.auth.accounts.createOrganization({ name: 'Clinic' });
+  await fhirkeep.auth.accounts.addMember(clinic.id, 'drwho');
+  await fhirkeep.consents.grant({ kind: 'organization', accountId: 'alice', organizationId: clinic.id }, 'alice');
 });
 
 after(async () => {

@@ -1,12 +1,11 @@
 import type { RegisteredClient } from '../auth/clients/client.js';
 import { BoundedCache } from '../bounded-cache.js';
-import { isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { compileApplicationRule, type ApplicationRule } from './consent-rule.js';
 import type { AccessFilter } from './filter/access-filter.js';
 
 export interface ApplicationRulesOptions {
-  /** Parses a stored filter against the taxonomy as it is now (src/access/filter/parse-filter.ts). */
-  readonly parse: (stored: unknown) => AccessFilter;
+  /** A stored filter as the taxonomy reads it now (src/access/filter/stored-filter.ts). */
+  readonly read: (stored: unknown) => AccessFilter | undefined;
   readonly contentResourceType: (content: string) => string | undefined;
   /** Increases whenever the taxonomy changes (groups resolve to other contents then). */
   readonly epoch: () => number;
@@ -20,20 +19,6 @@ const MAX_RULES = 1000;
  */
 export function createApplicationRules(o: ApplicationRulesOptions): (client: RegisteredClient) => ApplicationRule {
   const rules = new BoundedCache<string, ApplicationRule>(MAX_RULES);
-  return (client) => rules.getOrSet(`${client.id} ${client.filterVersion} ${o.epoch()}`, () => compileApplicationRule(client.id, filterOf(client, o), o.contentResourceType));
+  return (client) => rules.getOrSet(`${client.id} ${client.filterVersion} ${o.epoch()}`, () => compileApplicationRule(client.id, o.read(client.accessFilter), o.contentResourceType));
 }
 
-/**
- * The client's filter as the taxonomy reads it now. A filter that was valid when saved but no
- * longer is (a group or content since removed) lets nothing through until it is saved again:
- * guessing what it meant could only widen it.
- */
-function filterOf(client: RegisteredClient, o: ApplicationRulesOptions): AccessFilter | undefined {
-  if (client.accessFilter === undefined || client.accessFilter === null) return undefined;
-  try {
-    return o.parse(client.accessFilter);
-  } catch (e) {
-    if (isFhirkeepError(e) && e.code === 'bad-request') return { blocks: [] };
-    throw e;
-  }
-}

@@ -107,6 +107,11 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
       await stored.revokeGrant(grant);
       revocations.markRevoked('grant', grant.id);
     },
+    async revokeGrantsOf(accountId, clientId) {
+      const revoked = await stored.revokeGrantsOf(accountId, clientId);
+      for (const id of revoked) revocations.markRevoked('grant', id);
+      return revoked;
+    },
   };
   const accessTokens = createAccessTokens({ issuer: () => urls().issuer, audience: () => urls().fhirBase, keys, revocations });
   const idTokens = createIdTokens({ issuer: () => urls().issuer, keys });

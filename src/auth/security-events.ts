@@ -7,6 +7,7 @@ export type SecurityEventKind =
   | 'token-revoke'
   | 'grant-revoke'
   | 'consent'
+  | 'consent-change'
   | 'client-create'
   | 'client-revoke'
   | 'client-update'

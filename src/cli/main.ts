@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { registerClientCommands } from './client.js';
 import { registerFilterCommands } from './filter.js';
+import { registerConsentCommands } from './consent.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerOrgCommands(program, run);
   registerClientCommands(program, run);
   registerFilterCommands(program, run);
+  registerConsentCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

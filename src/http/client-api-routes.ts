@@ -5,6 +5,7 @@ import type { AccessFilterService, AccessFilterView } from '../access/filter/fil
 import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { parseBody } from './json-body.js';
 
 /** Who calls the admin API (the lead's bearer or session authentication resolves it). */
 export interface ApiCaller {
@@ -191,27 +192,6 @@ function filterView(v: AccessFilterView): Record<string, unknown> {
     implied_scopes: v.impliedScopes,
     ...(v.problem === undefined ? {} : { problem: v.problem }),
   };
-}
-
-/** The app's catch-all parser hands bodies over as text (fastify-app.ts): parse and check them here. */
-function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
-  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') throw new FhirkeepError('unsupported-media-type', 'Send the body as application/json');
-  const text = typeof request.body === 'string' ? request.body : '';
-  // PostgreSQL text and jsonb cannot hold NUL: refuse it here, as parseJsonBody does for FHIR bodies.
-  if (text.includes('\\u0000')) throw new FhirkeepError('bad-request', 'The body contains a NUL character (\\u0000)');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new FhirkeepError('bad-request', 'The body is not valid JSON');
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.length === 0 ? 'body' : i.path.join('.')}: ${i.message}`);
-    throw new FhirkeepError('bad-request', problems.join('; '));
-  }
-  return parsed.data;
 }
 
 function splitScope(scope: string | undefined): string[] {

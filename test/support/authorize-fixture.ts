@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Sql } from 'postgres';
+import { appConsents } from '../../src/access/consents/app-consents.js';
+import { createConsentService, type ConsentService } from '../../src/access/consents/consent-service.js';
 import type { Account } from '../../src/auth/accounts/account.js';
 import type { RegisteredClient } from '../../src/auth/clients/client.js';
 import { createGrantService } from '../../src/auth/grants/grant-service.js';
@@ -11,6 +13,7 @@ import { createSessionService } from '../../src/auth/sessions/session-service.js
 import { FhirkeepError } from '../../src/errors/fhirkeep-error.js';
 import { registerAuthorizeRoutes } from '../../src/http/authorize-routes.js';
 import { createHttpApp } from '../../src/http/fastify-app.js';
+import { createConsentStore } from '../../src/storage/access/consent-store.js';
 import { createAuthorizationRequestStore } from '../../src/storage/auth/authorization-request-store.js';
 import { createGrantStore, type GrantStore } from '../../src/storage/auth/grant-store.js';
 import { createSessionStore } from '../../src/storage/auth/session-store.js';
@@ -74,6 +77,9 @@ export const CLIENTS = {
   service: client('svc', { type: 'service' }),
 } as const;
 
+/** The fixture's stand-in for the access-filter describer: lines for the demo app only. */
+export const ACCESS_DESCRIBED = { clientId: 'app', lines: ['Body weight & <height> records', 'Only records created by this app'] } as const;
+
 /** RFC 7636 §4.1–4.2: a verifier and its S256 challenge. */
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
@@ -102,6 +108,7 @@ export interface AuthorizeFixture {
   readonly fhirBase: string;
   readonly deps: AuthorizeDependencies;
   readonly grantStore: GrantStore;
+  readonly consents: ConsentService;
   readonly events: SecurityEvent[];
   close(): Promise<void>;
 }
@@ -136,6 +143,7 @@ export async function startAuthorizeFixture(options: { readonly fhirBase?: strin
   let origin = '';
   const fhirBase = (): string => options.fhirBase ?? `${origin}/fhir`;
   const grantStore = createGrantStore(sql);
+  const consents = createConsentService({ store: createConsentStore(sql), revokeGrants: (a, c) => grantStore.revokeGrantsOf(a, c), record: (e) => events.push(e) });
   const sessionAccounts = { find: async (id: string) => accounts.get(id) };
   const deps: AuthorizeDependencies = {
     fhirBase,
@@ -167,6 +175,9 @@ export async function startAuthorizeFixture(options: { readonly fhirBase?: strin
       find: async (_account, id) => PATIENTS.find((p) => p.id === id),
     },
     grants: createGrantService(grantStore),
+    consents: appConsents(consents),
+    // What the access-filter describer would say of the demo app's filter (its own tests cover it).
+    describeAccess: async (c) => (c.id === ACCESS_DESCRIBED.clientId ? ACCESS_DESCRIBED.lines : []),
     sessions: createSessionService({ store: createSessionStore(sql), accounts: sessionAccounts, secure: () => fhirBase().startsWith('https:') }),
     requests: createAuthorizationRequestStore(sql),
     // The test's API credential: "Bearer <account id>".
@@ -190,6 +201,7 @@ export async function startAuthorizeFixture(options: { readonly fhirBase?: strin
     },
     deps,
     grantStore,
+    consents,
     events,
     async close() {
       await app.close();

@@ -12,6 +12,10 @@ export interface ConsentPageInput extends RequestFormKeys {
   readonly patient: string | undefined;
   /** The scopes offered: requested and allowed for the client. Each is pre-ticked. */
   readonly scopes: readonly string[];
+  /** The app's access filter in human terms (issue 5: consent is given "showing the filter in human terms"). */
+  readonly access: readonly string[];
+  /** The holder consented before, to an older version of the app's filter. */
+  readonly reconfirm: boolean;
   readonly error?: string;
   readonly status?: number;
 }
@@ -26,6 +30,9 @@ export function consentPage(input: ConsentPageInput): HtmlPage {
       html`<p><strong>${input.clientName}</strong> asks for access on behalf of <strong>${input.accountName}</strong>${
         input.patient === undefined ? undefined : html` to the record of <strong>${input.patient}</strong>`
       }. Untick what you do not want to share.</p>
+${input.reconfirm ? html`<p class="notice" role="status">This app's data access changed since you approved it: confirm again to keep using it.</p>` : undefined}
+${input.access.length === 0 ? undefined : html`<p>What this app may see at most:</p>
+<ul class="access">${input.access.map((line) => html`<li>${line}</li>`)}</ul>`}
 ${input.error === undefined ? undefined : html`<p class="error" role="alert">${input.error}</p>`}
 <form method="post" action="${AUTHORIZE_PATHS.consent}">
 ${requestFields(input)}

@@ -14,6 +14,7 @@ ul.choices li{padding:.4rem 0;border-bottom:1px solid #eee}
 ul.choices label{display:inline;margin:0}
 code{font-size:.85em;color:#556}
 .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem .75rem;border-radius:4px}
+.notice{background:#fff6dd;border:1px solid #e0c070;padding:.5rem .75rem;border-radius:4px}
 .muted{color:#667}
 `;
 

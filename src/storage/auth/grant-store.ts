@@ -90,6 +90,11 @@ export interface GrantStore {
    * with no row (client-credentials tokens are not stored) gets a revoked row of its own.
    */
   revokeGrant(grant: { readonly id: string; readonly clientId: string; readonly expiresAt: Date }): Promise<void>;
+  /**
+   * Revokes every live grant an account holds for a client (a withdrawn consent) and tells every
+   * node at once; returns the ids revoked.
+   */
+  revokeGrantsOf(accountId: string, clientId: string): Promise<string[]>;
   insertLaunch(launchHash: Buffer, clientId: string | undefined, context: LaunchContext, expiresAt: Date): Promise<void>;
   /** Marks a launch used and returns its context, if it exists, is unused, unexpired and (when bound) the client's. */
   consumeLaunch(launchHash: Buffer, clientId: string): Promise<LaunchContext | undefined>;
@@ -171,6 +176,17 @@ export function createGrantStore(sql: Sql): GrantStore {
           values (${g.id}, ${g.clientId}, 'client_credentials', '{}', ${g.expiresAt}, now())
           on conflict (id) do update set revoked_at = coalesce(grants.revoked_at, now())`;
         await notifyRevoked(tx as unknown as Sql, 'grant', g.id);
+      });
+    },
+
+    revokeGrantsOf(accountId, clientId) {
+      return sql.begin(async (tx) => {
+        const rows = await tx<{ id: string }[]>`
+          update grants set revoked_at = now()
+          where account_id = ${accountId} and client_id = ${clientId} and revoked_at is null and expires_at > now()
+          returning id`;
+        for (const { id } of rows) await notifyRevoked(tx as unknown as Sql, 'grant', id);
+        return rows.map((r) => r.id);
       });
     },
 

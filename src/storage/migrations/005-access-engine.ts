@@ -76,7 +76,11 @@ create table consents (
   client_id       text references clients (id) on delete cascade,
   -- The holder's Patient: the compartment whose records the consent shares.
   patient_id      text,
+  -- app/service: the client's filter_version the holder confirmed; an older one shares nothing.
   filter_version  int,
+  -- app/service: the SMART scopes the holder approved (the authorization page skips itself when
+  -- an active, current consent covers a request).
+  scopes          text[] not null default '{}',
   resource        jsonb not null,
   created_at      timestamptz not null default now(),
   updated_at      timestamptz not null default now(),

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Consent } from '../../../access/consents/consent.js';
 import type { ScopeRules } from '../token-endpoint.js';
 import type { AuthorizationRequestStore } from '../../../storage/auth/authorization-request-store.js';
 import type { Account, LoginOrigin } from '../../accounts/account.js';
@@ -39,6 +40,17 @@ export interface PatientDirectory {
   find(account: Account, id: string): Promise<PatientSummary | undefined>;
 }
 
+/**
+ * The account holder's consents for apps (issue 5: given on first use of the app, confirmed again
+ * after its access filter changed).
+ */
+export interface AppConsents {
+  /** The holder's consent for this app, whatever its status; undefined before the first. */
+  find(accountId: string, clientId: string): Promise<Consent | undefined>;
+  /** Records (or confirms) the holder's active consent at the client's current filter version, with these scopes. */
+  approve(accountId: string, clientId: string, scopes: readonly string[]): Promise<void>;
+}
+
 /** Everything the authorization endpoint, its pages and the launch API need from the rest of Fhirkeep. */
 export interface AuthorizeDependencies {
   /** The FHIR base URL (`aud` must name it; EHR launch URLs carry it as `iss`). */
@@ -50,6 +62,12 @@ export interface AuthorizeDependencies {
   readonly scopes: ScopePolicy;
   readonly patients: PatientDirectory;
   readonly grants: GrantService;
+  readonly consents: AppConsents;
+  /**
+   * The app's access filter in human terms, one line per part, shown on the consent page (issue
+   * 5); empty when the app has no filter.
+   */
+  readonly describeAccess: (client: RegisteredClient) => Promise<readonly string[]>;
   readonly sessions: SessionService;
   readonly requests: AuthorizationRequestStore;
   /** Who calls the JSON API (`POST /api/launches`); throws FhirkeepError 'unauthorized' otherwise. */

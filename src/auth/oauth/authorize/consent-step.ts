@@ -1,13 +1,14 @@
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { errorPage } from '../../views/error-page.js';
 import type { AuthorizeDependencies } from './authorize-dependencies.js';
-import { codeRedirect, errorRedirect } from './authorize-response.js';
+import { errorRedirect } from './authorize-response.js';
 import { ALREADY_DECIDED, takeRequest } from './finish.js';
 import { continueUrl, redirectTo, showPage, type BrowserRequest, type FlowResult } from './flow-result.js';
-import { grantContext } from './grant-context.js';
+import { issueCode } from './issue-code.js';
 import { renderConsent } from './next-step.js';
 import { isOpened, openForForm, signedInAccount } from './open-request.js';
 import { patientChoice } from './patient-choice.js';
+import { recordedConsent } from './recorded-consent.js';
 
 /** POST of the consent page (or the picker's Cancel): Approve issues a code, Deny tells the app so. */
 export async function submitConsent(form: URLSearchParams, browser: BrowserRequest, deps: AuthorizeDependencies): Promise<FlowResult> {
@@ -43,36 +44,17 @@ export async function submitConsent(form: URLSearchParams, browser: BrowserReque
   const ticked = new Set(form.getAll('scope'));
   const granted = stored.request.scopes.filter((s) => ticked.has(s));
   if (granted.length === 0) {
-    return showPage(await renderConsent(opened, account, patientId, deps, 'Tick at least one permission, or deny the request.'));
+    const reconfirm = (await recordedConsent(stored.request, client, account, deps)) === 'outdated';
+    return showPage(await renderConsent(opened, account, patientId, deps, { reconfirm, error: 'Tick at least one permission, or deny the request.' }));
   }
 
   const taken = await takeRequest(opened, deps);
   if (taken === undefined) return showPage(errorPage(400, ALREADY_DECIDED));
-  const { request } = taken;
-  const context = grantContext(request, granted, patientId, account);
-  const { code, grant } = await deps.grants.authorize({
-    clientId: client.id,
-    accountId: account.id,
-    scopes: granted,
-    context,
-    redirectUri: request.redirectUri,
-    codeChallenge: request.codeChallenge,
-    nonce: request.nonce,
+  // Issue 5: Approve is the account's consent to the app, at its current filter version, with
+  // these scopes: without it, the access engine lets the app see nothing of theirs or shared with them.
+  await deps.consents.approve(account.id, client.id, granted);
+  return issueCode(taken, account, patientId, granted, browser, deps, {
+    decision: 'approve',
+    unticked: taken.request.scopes.filter((s) => !ticked.has(s)),
   });
-  deps.recordSecurityEvent({
-    kind: 'consent',
-    outcome: 'success',
-    accountId: account.id,
-    clientId: client.id,
-    grantId: grant.id,
-    ip: browser.ip,
-    detail: {
-      decision: 'approve',
-      granted,
-      unticked: request.scopes.filter((s) => !ticked.has(s)),
-      notAllowedForClient: request.refusedScopes,
-      ...(context.patient === undefined ? {} : { patient: context.patient }),
-    },
-  });
-  return redirectTo(codeRedirect(request, deps.issuer(), code));
 }

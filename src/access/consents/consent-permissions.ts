@@ -1,0 +1,40 @@
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import type { ConsentQuery } from '../../storage/access/consent-store.js';
+import type { Consent } from './consent.js';
+import type { ConsentGrantInput } from './consent-input.js';
+
+/** Who manages consents through the API: an account, whether an admin, and the organizations it manages. */
+export interface ConsentCaller {
+  readonly accountId: string;
+  readonly admin: boolean;
+  readonly managedOrganizations: readonly string[];
+}
+
+/**
+ * Who may see and change a consent (issue 5): its account holder, a manager of its organization,
+ * an admin. Anyone else is answered as if it did not exist.
+ */
+export function mayManage(caller: ConsentCaller, consent: Consent): boolean {
+  if (caller.admin || consent.accountId === caller.accountId) return true;
+  return consent.organizationId !== undefined && caller.managedOrganizations.includes(consent.organizationId);
+}
+
+/** Narrows a listing to what the caller may see. */
+export function visibleQuery(caller: ConsentCaller, query: ConsentQuery): ConsentQuery {
+  return caller.admin ? query : { ...query, visibleTo: { accountId: caller.accountId, organizationIds: caller.managedOrganizations } };
+}
+
+/**
+ * Who may grant what: an account holder consents for themselves (app, service, organization),
+ * an organization's manager for the organization (broker), an admin anything. Throws `forbidden`.
+ */
+export function checkMayGrant(caller: ConsentCaller, input: ConsentGrantInput): void {
+  if (caller.admin) return;
+  if (input.accountId !== undefined) {
+    if (input.accountId !== caller.accountId) throw new FhirkeepError('forbidden', 'An account holder grants consents for their own account only');
+    return;
+  }
+  if (input.organizationId === undefined || !caller.managedOrganizations.includes(input.organizationId)) {
+    throw new FhirkeepError('forbidden', "Only a manager of the organization grants the organization's consents");
+  }
+}
