@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { createClassifier } from './access/content/classify.js';
+import { seedTaxonomy } from './access/content/seed-taxonomy.js';
+import { openTaxonomy, type LiveTaxonomy } from './access/content/taxonomy-store.js';
 import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
@@ -41,6 +44,8 @@ export interface FhirCore {
   readonly router: FhirRouter;
   /** The database, for the services the composition root opens on it (only storage/ code runs SQL). */
   readonly database: Database;
+  /** The content taxonomy records are classified by, kept current on this node. */
+  readonly taxonomy: LiveTaxonomy;
   /** What SMART scopes compile against: the types, the Patient compartment, the search parser. */
   readonly smartDefinitions: SmartDefinitions;
   /** Resolves when the database answers (readiness). */
@@ -86,6 +91,8 @@ export async function createFhirCore(
   const params = r4ParamRegistry();
   const indexer = createIndexer(params);
   await reindexIfStale(db, indexer, INDEXER_VERSION, logger);
+  if (await seedTaxonomy(db.sql, definitions.resourceTypes)) logger.info('seeded the content taxonomy');
+  const taxonomy = await openTaxonomy(db.sql, logger);
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
     ...FIXED_SEARCH_LIMITS,
@@ -97,7 +104,7 @@ export async function createFhirCore(
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
-    store: createResourceStore(db, indexer),
+    store: createResourceStore(db, indexer, createClassifier(taxonomy, { autoRegister: config.contentAutoRegister })),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,
@@ -137,7 +144,19 @@ export async function createFhirCore(
     compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
     parseSearch: ctx.parseSearch,
   };
-  return { config, logger, router, database: db, smartDefinitions, ping: () => db.ping(), close: () => db.close() };
+  return {
+    config,
+    logger,
+    router,
+    database: db,
+    taxonomy,
+    smartDefinitions,
+    ping: () => db.ping(),
+    async close() {
+      await taxonomy.close();
+      await db.close();
+    },
+  };
 }
 
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */

@@ -5,6 +5,7 @@ import { systemScope } from '../access/scope.js';
 import { createIndexer, INDEXER_VERSION } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { SEARCH_DATASET } from '../../test/fixtures/search-dataset.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { searchQuery } from '../../test/support/search-query.js';
 import { reindex, reindexIfStale } from './reindex.js';
@@ -19,7 +20,7 @@ const silent = pino({ level: 'silent' });
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, indexer);
+  store = createResourceStore(testDb.db, indexer, typeOnlyClassifier);
   for (const r of SEARCH_DATASET) await store.update(scope, r.resourceType, r.id as string, r);
 });
 after(() => testDb.drop());

@@ -18,7 +18,7 @@ create table content_types (
   dynamic       boolean not null default false,
   created_at    timestamptz not null default now()
 );
-create index content_types_label on content_types (lower(label) text_pattern_ops);
+-- No search index: every node holds the whole taxonomy in memory and searches it there.
 
 -- Every coding maps to at most one content type.
 create table content_codes (
@@ -47,6 +47,11 @@ create table content_group_members (
   primary key (group_system, group_name, content_type),
   foreign key (group_system, group_name) references content_groups (group_system, name) on delete cascade
 );
+
+-- The version of Fhirkeep's seed taxonomy (src/access/content/seed-taxonomy.ts) applied so far: a
+-- seed runs once per version, so what an admin deleted or relabelled afterwards stays so.
+create table content_seed (version int not null);
+insert into content_seed values (0);
 
 -- An application's access filter (expert-mode JSON, validated on save) and write mode. Saving a
 -- new filter bumps filter_version: consents confirmed for an older version no longer share data.
