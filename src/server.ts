@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createClassifier } from './access/content/classify.js';
 import { seedTaxonomy } from './access/content/seed-taxonomy.js';
+import { createTaxonomyAdmin } from './access/content/taxonomy-admin.js';
 import { openTaxonomy, type LiveTaxonomy } from './access/content/taxonomy-store.js';
 import { createScopeResolver } from './access/request-scope.js';
 import type { SmartDefinitions } from './access/smart-access.js';
@@ -14,6 +15,7 @@ import { keyEncryptionKey } from './auth/tokens/key-encryption.js';
 import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
+import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -217,12 +219,15 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     authenticateApi: apiAccount,
     recordSecurityEvent: auth.record,
   });
-  registerClientApiRoutes(app, {
-    registry: auth.clients,
-    authenticate: async (request) => {
-      const account = await apiAccount(request);
-      return { accountId: account.id, roles: account.roles };
-    },
+  const apiCaller = async (request: FastifyRequest) => {
+    const account = await apiAccount(request);
+    return { accountId: account.id, roles: account.roles };
+  };
+  registerClientApiRoutes(app, { registry: auth.clients, authenticate: apiCaller });
+  registerContentApiRoutes(app, {
+    taxonomy: core.taxonomy,
+    admin: createTaxonomyAdmin({ sql: core.database.sql, taxonomy: core.taxonomy, resourceTypes: loadDefinitions().resourceTypes, afterEdit: core.taxonomy.reload }),
+    authenticate: apiCaller,
   });
   registerFhirRoutes(app, {
     router: core.router,

@@ -148,8 +148,8 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, authen
   );
 }
 
-/** The app's catch-all parser hands bodies over as text (fastify-app.ts): parse and check them here. */
-function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
+/** The app's catch-all parser hands bodies over as text (fastify-app.ts): parse and check them here (every /api route). */
+export function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new FhirkeepError('unsupported-media-type', 'Send the body as application/json');
   const text = typeof request.body === 'string' ? request.body : '';
@@ -174,9 +174,10 @@ function splitScope(scope: string | undefined): string[] {
   return scope === undefined ? [] : scope.split(' ').filter((s) => s !== '');
 }
 
-function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+/** An /api error: `{"error": code, "error_description": message}` with the error table's status. */
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const error = e instanceof FhirkeepError ? e : new FhirkeepError('internal', 'The server could not complete the request', { cause: e });
-  if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the client API');
+  if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the admin API');
   return reply
     .status(error.status)
     .headers(error.headers)
