@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { registerClientCommands } from './client.js';
+import { registerContentCommands } from './content.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerUserCommands(program, run);
   registerOrgCommands(program, run);
   registerClientCommands(program, run);
+  registerContentCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
