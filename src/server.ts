@@ -92,9 +92,10 @@ export async function createFhirCore(
   const definitions = loadDefinitions();
   const params = r4ParamRegistry();
   const indexer = createIndexer(params);
-  await reindexIfStale(db, indexer, INDEXER_VERSION, logger);
   if (await seedTaxonomy(db.sql, definitions.resourceTypes)) logger.info('seeded the content taxonomy');
   const taxonomy = await openTaxonomy(db.sql, logger);
+  const classify = createClassifier(taxonomy, { autoRegister: config.contentAutoRegister });
+  await reindexIfStale(db, indexer, INDEXER_VERSION, logger, classify);
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
     ...FIXED_SEARCH_LIMITS,
@@ -106,7 +107,7 @@ export async function createFhirCore(
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
-    store: createResourceStore(db, indexer, createClassifier(taxonomy, { autoRegister: config.contentAutoRegister })),
+    store: createResourceStore(db, indexer, classify),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,
