@@ -53,7 +53,14 @@ export async function openTaxonomy(sql: Sql, logger: Logger): Promise<LiveTaxono
   });
   // The first load must succeed: a node must not classify records against an empty taxonomy.
   await first;
-  if (epoch === 0) await reload();
+  if (epoch === 0) {
+    try {
+      await reload();
+    } catch (e) {
+      await unlisten();
+      throw e;
+    }
+  }
   return {
     get epoch() {
       return current.epoch;
