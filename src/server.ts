@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { createClassifier } from './access/content/classify.js';
+import { seedTaxonomy } from './access/content/seed-taxonomy.js';
+import { createTaxonomyAdmin } from './access/content/taxonomy-admin.js';
+import { openTaxonomy, type LiveTaxonomy } from './access/content/taxonomy-store.js';
 import { createScopeResolver } from './access/request-scope.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
 import { tokenScope } from './access/token-scope.js';
 import { createApplicationRules } from './access/application-rules.js';
-import type { Taxonomy } from './access/content/taxonomy.js';
-import { NO_TAXONOMY } from './access/filter/no-taxonomy.js';
 import { readStoredFilter } from './access/filter/stored-filter.js';
 import { describeAccessFilter } from './access/filter/describe-filter.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
@@ -19,6 +21,7 @@ import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
+import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -50,6 +53,8 @@ export interface FhirCore {
   readonly router: FhirRouter;
   /** The database, for the services the composition root opens on it (only storage/ code runs SQL). */
   readonly database: Database;
+  /** The content taxonomy records are classified by, kept current on this node. */
+  readonly taxonomy: LiveTaxonomy;
   /** What SMART scopes compile against: the types, the Patient compartment, the search parser. */
   readonly smartDefinitions: SmartDefinitions;
   /** Resolves when the database answers (readiness). */
@@ -75,8 +80,6 @@ export interface FhirkeepOptions {
   readonly logger?: Logger;
   /** `share` for CLI commands: use the embedded cluster a running server owns. */
   readonly clusterMode?: 'own' | 'share';
-  /** The content taxonomy access filters are checked against (tests pass a small one); default: none yet. */
-  readonly taxonomy?: Taxonomy;
 }
 
 /**
@@ -98,7 +101,10 @@ export async function createFhirCore(
   const definitions = loadDefinitions();
   const params = r4ParamRegistry();
   const indexer = createIndexer(params);
-  await reindexIfStale(db, indexer, INDEXER_VERSION, logger);
+  if (await seedTaxonomy(db.sql, definitions.resourceTypes)) logger.info('seeded the content taxonomy');
+  const taxonomy = await openTaxonomy(db.sql, logger);
+  const classify = createClassifier(taxonomy, { autoRegister: config.contentAutoRegister });
+  await reindexIfStale(db, indexer, INDEXER_VERSION, logger, classify);
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
     ...FIXED_SEARCH_LIMITS,
@@ -110,7 +116,7 @@ export async function createFhirCore(
   const startedAt = new Date();
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
-    store: createResourceStore(db, indexer),
+    store: createResourceStore(db, indexer, classify),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
     validate: validateResource,
@@ -150,7 +156,19 @@ export async function createFhirCore(
     compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
     parseSearch: ctx.parseSearch,
   };
-  return { config, logger, router, database: db, smartDefinitions, ping: () => db.ping(), close: () => db.close() };
+  return {
+    config,
+    logger,
+    router,
+    database: db,
+    taxonomy,
+    smartDefinitions,
+    ping: () => db.ping(),
+    async close() {
+      await taxonomy.close();
+      await db.close();
+    },
+  };
 }
 
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
@@ -169,7 +187,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   try {
     auth = await openAuthServices(core.database, logger, urls, {
       keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir),
-      filterContext: { taxonomy: options.taxonomy ?? NO_TAXONOMY, resourceTypes: core.smartDefinitions.resourceTypes },
+      filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
     });
   } catch (e) {
     await core.close();
@@ -201,7 +219,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     if (account === undefined) throw new FhirkeepError('unauthorized', 'Sign in first: the API needs a session');
     return account;
   };
-  const taxonomy = options.taxonomy ?? NO_TAXONOMY;
+  const { taxonomy } = core;
   const readFilter = (stored: unknown) => readStoredFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
   const consents = createConsentService({
     store: createConsentStore(core.database.sql),
@@ -224,18 +242,20 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     authenticateApi: apiAccount,
     recordSecurityEvent: auth.record,
   });
-  registerClientApiRoutes(app, {
-    registry: auth.clients,
-    accessFilters: auth.accessFilters,
-    authenticate: async (request) => {
-      const account = await apiAccount(request);
-      return { accountId: account.id, roles: account.roles };
-    },
+  const apiCaller = async (request: FastifyRequest) => {
+    const account = await apiAccount(request);
+    return { accountId: account.id, roles: account.roles };
+  };
+  registerClientApiRoutes(app, { registry: auth.clients, accessFilters: auth.accessFilters, authenticate: apiCaller });
+  registerContentApiRoutes(app, {
+    taxonomy: core.taxonomy,
+    admin: createTaxonomyAdmin({ sql: core.database.sql, taxonomy: core.taxonomy, resourceTypes: loadDefinitions().resourceTypes, afterEdit: core.taxonomy.reload }),
+    authenticate: apiCaller,
   });
   const applicationRule = createApplicationRules({
     read: readFilter,
     contentResourceType: (content) => taxonomy.content(content)?.resourceType,
-    epoch: () => 0,
+    epoch: () => taxonomy.epoch,
   });
   registerConsentApiRoutes(app, {
     consents,
@@ -255,7 +275,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
       client: async (id) => (await auth.clients.lookup(id))?.client,
-      epoch: () => 0,
+      epoch: () => taxonomy.epoch,
       scopeOf: (claims, client) =>
         tokenScope(claims, client, {
           defs: core.smartDefinitions,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { fakeTaxonomy, LOINC } from './support/fake-taxonomy.js';
+const LOINC = 'http://loinc.org';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
 
 /**
@@ -17,7 +17,7 @@ let service: { id: string; secret: string };
 const REDIRECT = 'http://localhost:9/callback';
 
 before(async () => {
-  server = await startTestServer({}, { taxonomy: fakeTaxonomy });
+  server = await startTestServer();
   const { accounts, clients, sessions } = server.fhirkeep.auth;
   const admin = await accounts.create({ email: 'admin2@example.org', password: 'correct horse battery staple', roles: ['admin'] });
   adminCookie = (await sessions.start(admin.id, undefined)).split(';')[0] ?? '';

@@ -13,6 +13,7 @@ import { createResourceStore } from '../src/storage/resource-store.js';
 import { createIndexer } from '../src/search/index/indexer.js';
 import { r4ParamRegistry } from '../src/search/params/param-registry.js';
 import { runCli } from './support/cli.js';
+import { typeOnlyClassifier } from './support/classifier.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let work: string;
@@ -69,7 +70,7 @@ test('imports transaction, collection and gzipped bundles and ndjson; reports fa
   assert.ok(reasons.some((r) => r.startsWith('c.ndjson: line 3')), JSON.stringify(reasons));
   assert.ok(reasons.some((r) => r.startsWith('d-broken.json: not valid JSON')), JSON.stringify(reasons));
 
-  const store = createResourceStore(db, createIndexer(r4ParamRegistry()));
+  const store = createResourceStore(db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
   const scope = systemScope('test');
   for (const id of ['imp-1', 'imp-2', 'imp-3', 'imp-4', 'imp-5']) assert.equal((await store.read(scope, 'Patient', id))?.deleted, false, id);
   assert.equal(await store.read(scope, 'Patient', 'imp-bad'), undefined);

@@ -5,6 +5,7 @@ import { createClientRegistry, type ClientRegistry } from '../auth/clients/clien
 import { createClientStore } from '../storage/auth/client-store.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
 import type { Output } from './output.js';
+import type { Database } from '../storage/database.js';
 import { withDatabase } from './with-database.js';
 
 /** Turns a command into a commander action (main.ts supplies it: it knows --json and the exit code). */
@@ -121,12 +122,12 @@ function line(c: RegisteredClient): string {
 }
 
 /** Opens the database beside a running server (CONTRACT.md: changes take effect there at once). */
-export function withRegistry(work: (registry: ClientRegistry) => Promise<number>): Promise<number> {
+export function withRegistry(work: (registry: ClientRegistry, db: Database) => Promise<number>): Promise<number> {
   return withDatabase(async (db, logger) => {
     // No row cache here: the CLI reads each client once. Servers hear its changes through NOTIFY.
     const registry = await createClientRegistry({ store: createClientStore(db.sql), recordEvent: securityEventRecorder(db.sql, logger) });
     try {
-      return await work(registry);
+      return await work(registry, db);
     } finally {
       await registry.close();
     }

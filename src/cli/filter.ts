@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { WRITE_MODES, type WriteMode } from '../access/filter/access-filter.js';
 import { createAccessFilterService, type AccessFilterService, type AccessFilterView } from '../access/filter/filter-service.js';
-import { NO_TAXONOMY } from '../access/filter/no-taxonomy.js';
+import { currentTaxonomy } from './content.js';
 import type { ClientReach } from '../auth/clients/client.js';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { withRegistry, type CommandRunner } from './client.js';
@@ -89,5 +89,5 @@ function readFilter(file: string): unknown {
 function withFilters(work: (filters: AccessFilterService) => Promise<number>): Promise<number> {
   // The operator's CLI reaches every client, like an admin. Servers hear the change through NOTIFY
   // (the client row and the revoked grants), so the users' tokens stop working there at once.
-  return withRegistry((registry) => work(createAccessFilterService(registry, { taxonomy: NO_TAXONOMY, resourceTypes: loadDefinitions().resourceTypes })));
+  return withRegistry(async (registry, db) => work(createAccessFilterService(registry, { taxonomy: await currentTaxonomy(db.sql), resourceTypes: loadDefinitions().resourceTypes })));
 }

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { registerClientCommands } from './client.js';
 import { registerFilterCommands } from './filter.js';
 import { registerConsentCommands } from './consent.js';
+import { registerContentCommands } from './content.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerClientCommands(program, run);
   registerFilterCommands(program, run);
   registerConsentCommands(program, run);
+  registerContentCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -61,6 +61,9 @@ export const CONFIG_SCHEMA = z
       .transform((k) => Buffer.from(k, 'base64url'))
       .optional()
       .describe('Key that encrypts the token-signing keys in the database (32 bytes, base64url); unset: kept in FHIRKEEP_DATA_DIR/key-encryption.key. Give every node the same one'),
+    FHIRKEEP_CONTENT_AUTO_REGISTER: flag
+      .default('0')
+      .describe('Register a content type (e.g. loinc/1234-5, in group "dynamic") for a record whose code no content type claims, instead of giving it its resource type as content'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -88,6 +91,8 @@ export interface FhirkeepConfig {
   /** Encrypts the signing keys at rest; undefined: a key file in the data directory. */
   readonly keyEncryptionKey: Buffer | undefined;
   readonly devNoAuth: boolean;
+  /** An unknown code gets a content type of its own (docs/access.md). */
+  readonly contentAutoRegister: boolean;
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

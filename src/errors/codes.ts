@@ -31,6 +31,8 @@ export const ERROR_TABLE = {
   'method-not-allowed': { status: 405, issue: 'not-supported' },
   'not-acceptable': { status: 406, issue: 'not-supported' },
   'version-conflict': { status: 409, issue: 'conflict' },
+  // A name or code that is already taken (admin API: a content type, a coding mapped elsewhere).
+  'duplicate': { status: 409, issue: 'duplicate' },
   'gone': { status: 410, issue: 'deleted' },
   'precondition-failed': { status: 412, issue: 'conflict' },
   'multiple-matches': { status: 412, issue: 'multiple-matches' },

@@ -199,9 +199,10 @@ function splitScope(scope: string | undefined): string[] {
   return scope === undefined ? [] : scope.split(' ').filter((s) => s !== '');
 }
 
-function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+/** An /api error: `{"error": code, "error_description": message}` with the error table's status. */
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const error = e instanceof FhirkeepError ? e : new FhirkeepError('internal', 'The server could not complete the request', { cause: e });
-  if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the client API');
+  if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the admin API');
   return reply
     .status(error.status)
     .headers(error.headers)

@@ -20,6 +20,7 @@ import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { parseSearch } from '../search/query/parse-search.js';
 import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { searchQuery } from '../../test/support/search-query.js';
 import { createResourceStore } from './resource-store.js';
 import type { FhirResource, ResourceStore, StoredVersion } from './types.js';
@@ -87,7 +88,7 @@ let between: Date;
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, createIndexer(registry));
+  store = createResourceStore(testDb.db, createIndexer(registry), typeOnlyClassifier);
   const { sql } = testDb.db;
   for (const id of ['alice', 'bob', 'carol', 'dr']) {
     await sql`insert into accounts (id, email, roles, patient_id) values (${id}, ${`${id}@example.org`}, ${id === 'dr' ? ['practitioner'] : ['patient']}, ${PATIENT_OF[id] ?? null})`;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
+import { createClassifier } from '../access/content/classify.js';
+import { buildTaxonomy } from '../access/content/taxonomy-snapshot.js';
 import { systemScope } from '../access/scope.js';
 import { createIndexer, INDEXER_VERSION } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { SEARCH_DATASET } from '../../test/fixtures/search-dataset.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { searchQuery } from '../../test/support/search-query.js';
 import { reindex, reindexIfStale } from './reindex.js';
@@ -19,7 +22,7 @@ const silent = pino({ level: 'silent' });
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, indexer);
+  store = createResourceStore(testDb.db, indexer, typeOnlyClassifier);
   for (const r of SEARCH_DATASET) await store.update(scope, r.resourceType, r.id as string, r);
 });
 after(() => testDb.drop());
@@ -67,4 +70,20 @@ test('at start: nothing when current; an interrupted rebuild resumes; another ve
   assert.deepEqual(await found('Observation', 'code=8302-2'), ['o1', 'o2']);
   const [state] = await testDb.db.sql`select version, complete from search_index_state`;
   assert.deepEqual({ ...state }, { version: INDEXER_VERSION, complete: true });
+});
+
+test('a rebuild with a classifier classifies records again (a record whose codes now conflict keeps its values)', async () => {
+  const content = (name: string) => ({ name, resourceType: 'Observation', label: name, dynamic: false });
+  const code = (c: string, contentType: string) => ({ system: 'http://loinc.org', code: c, contentType, display: null });
+  const taxonomy = buildTaxonomy({ contentTypes: [content('body/height'), content('body/weight')], codes: [code('8302-2', 'body/height')], groups: [], members: [] }, 1);
+  const contentOf = async (id: string) => (await testDb.db.sql`select content_type, codes from resources where type = 'Observation' and id = ${id}`)[0];
+  assert.equal((await contentOf('o1'))?.content_type, 'Observation');
+  await reindex(testDb.db, indexer, INDEXER_VERSION, { types: ['Observation'], classify: createClassifier(taxonomy, { autoRegister: false }) });
+  assert.deepEqual({ ...(await contentOf('o1')) }, { content_type: 'body/height', codes: ['http://loinc.org|8302-2'] });
+
+  const conflicting = await store.create(scope, { resourceType: 'Observation', code: { coding: [{ system: 'http://loinc.org', code: '8302-2' }, { system: 'http://loinc.org', code: '29463-7' }] } });
+  const both = buildTaxonomy({ contentTypes: [content('body/height'), content('body/weight')], codes: [code('8302-2', 'body/height'), code('29463-7', 'body/weight')], groups: [], members: [] }, 2);
+  await reindex(testDb.db, indexer, INDEXER_VERSION, { types: ['Observation'], classify: createClassifier(both, { autoRegister: false }) });
+  assert.equal((await contentOf(conflicting.id))?.content_type, 'Observation');
+  await reindex(testDb.db, indexer, INDEXER_VERSION);
 });

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
+import type { Classifier } from '../access/content/classify.js';
 import type { Indexer } from '../search/index/indexer.js';
+import { registerDynamicContents, type DynamicContentRow } from './content/taxonomy-writes.js';
 import type { Database } from './database.js';
 import { mergeIndexRows, replaceIndexRows } from './index-writes.js';
 import type { FhirResource } from './types.js';
@@ -17,6 +19,11 @@ export interface ReindexOptions {
   readonly ifStale?: boolean;
   /** Progress every so many resources. */
   readonly onProgress?: (done: number) => void;
+  /**
+   * Also recomputes each resource's content type and codes with this classifier, so records
+   * written before a taxonomy change are classified as new ones would be.
+   */
+  readonly classify?: Classifier;
 }
 
 /**
@@ -45,8 +52,10 @@ export async function reindex(db: Database, index: Indexer, version: number, opt
           where rid > ${after}::bigint and not deleted ${full ? tx`` : tx`and type = any(${options.types as string[]}::text[])`}
           order by rid limit ${BATCH} for update`;
         if (rows.length === 0) return 0;
-        const merged = mergeIndexRows(rows.map((row) => ({ tag: { rid: row.rid }, rows: index(JSON.parse(row.content) as FhirResource) })));
+        const resources = rows.map((row) => ({ rid: row.rid, resource: JSON.parse(row.content) as FhirResource }));
+        const merged = mergeIndexRows(resources.map(({ rid, resource }) => ({ tag: { rid }, rows: index(resource) })));
         await replaceIndexRows(tx as unknown as Sql, rows.map((r) => r.rid), merged);
+        if (options.classify !== undefined) await reclassify(tx as unknown as Sql, resources, options.classify);
         after = (rows[rows.length - 1] as { rid: string }).rid;
         if (full) await tx`update search_index_state set done_rid = ${after}::bigint`;
         return rows.length;
@@ -67,14 +76,40 @@ export async function reindex(db: Database, index: Indexer, version: number, opt
   }
 }
 
+/**
+ * Writes the content type and codes the classifier gives now, where they changed. A stored record
+ * whose codes now name two content types (an admin mapped one of them since) keeps what it has:
+ * it was accepted when written, and a rebuild refuses nothing.
+ */
+async function reclassify(sql: Sql, resources: readonly { rid: string; resource: FhirResource }[], classify: Classifier): Promise<void> {
+  const rows: { rid: string; content_type: string; codes: string[] }[] = [];
+  const register: DynamicContentRow[] = [];
+  for (const { rid, resource } of resources) {
+    let c: ReturnType<Classifier>;
+    try {
+      c = classify(resource);
+    } catch {
+      continue;
+    }
+    rows.push({ rid, content_type: c.contentType, codes: c.codes });
+    if (c.register !== undefined) register.push(c.register);
+  }
+  await registerDynamicContents(sql, register);
+  await sql`
+    update resources r set content_type = x.content_type, codes = x.codes
+    from json_to_recordset(${JSON.stringify(rows)}::text::json) as x(rid bigint, content_type text, codes text[])
+    where r.rid = x.rid and (r.content_type is distinct from x.content_type or r.codes <> x.codes)`;
+}
+
 /** Rebuilds at start when the stored rows come from another indexer version (or an interrupted rebuild). */
-export async function reindexIfStale(db: Database, index: Indexer, version: number, logger: Logger): Promise<void> {
+export async function reindexIfStale(db: Database, index: Indexer, version: number, logger: Logger, classify?: Classifier): Promise<void> {
   const [state] = await db.sql<{ version: number; complete: boolean }[]>`select version, complete from search_index_state`;
   if (state?.version === version && state.complete) return;
   const [count] = await db.sql<{ n: string }[]>`select count(*) as n from resources where not deleted`;
   logger.info({ resources: Number(count?.n ?? 0), indexerVersion: version }, 'rebuilding the search index');
   const done = await reindex(db, index, version, {
     ifStale: true,
+    ...(classify === undefined ? {} : { classify }),
     onProgress: (n) => {
       if (n % 10_000 < BATCH) logger.info({ done: n }, 'search index rebuild progress');
     },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemScope, type AccessScope } from '../access/scope.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { createIndexer } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
@@ -16,7 +17,7 @@ const appScope: AccessScope = { ...scope, ownerAccount: 'account-7', sourceApp: 
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()));
+  store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
 });
 after(() => testDb.drop());
 

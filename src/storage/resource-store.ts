@@ -8,7 +8,9 @@ import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
 import type { Indexer } from '../search/index/indexer.js';
 import { deleteIndexRowsText, indexRowParams, insertIndexRowsOfManyText, insertIndexRowsText, mergeIndexRows } from './index-writes.js';
-import { rowValues } from './row-values.js';
+import { rowValues, type RowValues } from './row-values.js';
+import type { Classifier } from '../access/content/classify.js';
+import { registerDynamicContents } from './content/taxonomy-writes.js';
 import { runSearch } from './search-runner.js';
 import { toVersion, type VersionRow } from './version-row.js';
 import type { SearchQuery } from '../search/query/search-query.js';
@@ -32,8 +34,15 @@ type Tx = Sql | TransactionSql;
 /** How often an update-as-create retries when another writer creates the resource first. */
 const MAX_RACE_RETRIES = 20;
 
-export function createResourceStore(db: Database, index: Indexer): ResourceStore {
-  return new PgResourceStore(db.sql, db.searchSql, index);
+/** `classify` gives each written record its content type and codes (src/access/content/classify.ts). */
+export function createResourceStore(db: Database, index: Indexer, classify: Classifier): ResourceStore {
+  return new PgResourceStore(db.sql, db.searchSql, { index, classify });
+}
+
+/** What a write derives from a resource: its search index rows, its content type and codes. */
+interface Derive {
+  readonly index: Indexer;
+  readonly classify: Classifier;
 }
 
 /**
@@ -45,7 +54,8 @@ class PgResourceStore implements ResourceStore {
   constructor(
     private readonly sql: Sql,
     private readonly searchSql: Sql,
-    private readonly index: Indexer,
+    /** Named for what it was before it also classified: keeps the write paths' diffs small. */
+    private readonly index: Derive,
     private readonly tx?: TransactionSql,
   ) {}
 
@@ -180,7 +190,7 @@ class PgResourceStore implements ResourceStore {
 /** An update, or an update-as-create when there is nothing to update, retried while creators race. */
 async function updateOrCreate(
   db: Tx,
-  index: Indexer,
+  index: Derive,
   scope: AccessScope,
   type: string,
   id: string,
@@ -236,7 +246,7 @@ function created(v: StoredVersion | undefined): StoredVersion {
  */
 async function insertNew(
   sql: Tx,
-  index: Indexer,
+  derive: Derive,
   scope: AccessScope,
   resource: FhirResource,
   id: string,
@@ -247,9 +257,10 @@ async function insertNew(
   const now = new Date();
   const type = resource.resourceType;
   const json = resourceJson(resource, id, String(versionId), now.toISOString());
-  const v = rowValues({ ...resource, id });
-  const ix = index({ ...resource, id });
-  const params = [type, id, versionId, now, json, v.patientId, scope.ownerAccount, scope.sourceApp, v.codes, v.security, method, ...indexRowParams(ix)];
+  const v = rowValues({ ...resource, id }, derive.classify);
+  const ix = derive.index({ ...resource, id });
+  await registerContents(sql, [v]);
+  const params = [type, id, versionId, now, json, v.patientId, scope.ownerAccount, scope.sourceApp, v.content.codes, v.security, method, v.content.contentType, ...indexRowParams(ix)];
   const rows = await run(sql, ifAbsent ? INSERT_IF_ABSENT : INSERT, params);
   if (rows.length === 0) return undefined;
   return { type, id, versionId, lastUpdated: now, deleted: false, json };
@@ -261,18 +272,19 @@ async function insertNew(
  */
 async function insertMany(
   sql: Tx,
-  index: Indexer,
+  derive: Derive,
   scope: AccessScope,
   items: readonly { readonly resource: FhirResource; readonly id: string }[],
 ): Promise<StoredVersion[]> {
   const now = new Date();
-  const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }) }));
-  const indexRows = mergeIndexRows(items.map(({ resource, id }) => ({ tag: { id }, rows: index({ ...resource, id }) })));
+  const rows = items.map(({ resource, id }) => ({ type: resource.resourceType, id, json: resourceJson(resource, id, '1', now.toISOString()), v: rowValues({ ...resource, id }, derive.classify) }));
+  const indexRows = mergeIndexRows(items.map(({ resource, id }) => ({ tag: { id }, rows: derive.index({ ...resource, id }) })));
+  await registerContents(sql, rows.map((r) => r.v));
   // One JSON parameter for all rows, each resource's JSON spliced in as a value rather than as a
   // string: nothing is escaped in Node or unescaped in PostgreSQL, and `json` keeps the text
   // exactly as written, so `content::text` is the very text reads will return.
   const input = `[${rows
-    .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"codes":${JSON.stringify(r.v.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
+    .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"content_type":${JSON.stringify(r.v.content.contentType)},"codes":${JSON.stringify(r.v.content.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
     .join(',')}]`;
   await run(sql, INSERT_MANY, [input, now, scope.ownerAccount, scope.sourceApp, ...indexRowParams(indexRows)]);
   return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
@@ -292,7 +304,7 @@ type InPlaceResult =
  */
 async function updateInPlace(
   sql: Tx,
-  index: Indexer,
+  derive: Derive,
   type: string,
   id: string,
   resource: FhirResource,
@@ -300,9 +312,10 @@ async function updateInPlace(
   ifMatch: number | undefined,
 ): Promise<InPlaceResult> {
   const json = pendingResourceJson(resource, id);
-  const v = rowValues({ ...resource, id });
-  const ix = index({ ...resource, id });
-  const params = [new Date(), type, id, json, PENDING_META_FIELDS, v.patientId, v.codes, v.security, ifMatch ?? null, method, ...indexRowParams(ix)];
+  const v = rowValues({ ...resource, id }, derive.classify);
+  const ix = derive.index({ ...resource, id });
+  await registerContents(sql, [v]);
+  const params = [new Date(), type, id, json, PENDING_META_FIELDS, v.patientId, v.content.codes, v.security, ifMatch ?? null, method, v.content.contentType, ...indexRowParams(ix)];
   const [row] = (await run(sql, UPDATE, params)) as { current: number | null; written: number | null; last_updated: Date | null; was_deleted: boolean | null }[];
   if (row?.current === null || row?.current === undefined) return { kind: 'absent' };
   if (row.written === null || row.last_updated === null) return { kind: 'stale', current: row.current };
@@ -311,6 +324,12 @@ async function updateInPlace(
     created: row.was_deleted === true,
     version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated) },
   };
+}
+
+/** Auto-registered content types the records name, written first (in the write's transaction when it has one). */
+async function registerContents(sql: Tx, values: readonly RowValues[]): Promise<void> {
+  const made = values.flatMap((v) => (v.content.register === undefined ? [] : [v.content.register]));
+  if (made.length > 0) await registerDynamicContents(sql, made);
 }
 
 type DeletionResult =
@@ -347,17 +366,17 @@ function run(sql: Tx, text: string, params: readonly unknown[]): Promise<Row[]> 
  * A new resource (version `$3`), its history row and its index rows in one statement (atomic
  * without an explicit transaction); history reuses the inserted row, so the JSON is sent once.
  * $1 type, $2 id, $3 version, $4 time, $5 JSON, $6 patient, $7 owner, $8 source app, $9 codes,
- * $10 security labels, $11 method, $12… index rows.
+ * $10 security labels, $11 method, $12 content type, $13… index rows.
  */
 const insertText = (onConflict: string): string => `
   with r as (
-    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $4, $10::text[]) ${onConflict}
+    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security, content_type)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $4, $10::text[], $12) ${onConflict}
     returning rid, type, id, version_id, last_updated, content
   ), h as (
     insert into resource_history (rid, type, id, version_id, last_updated, method, content)
     select rid, type, id, version_id, last_updated, $11, content from r
-  ) ${insertIndexRowsText('r', 12)}
+  ) ${insertIndexRowsText('r', 13)}
   select rid from r`;
 const INSERT = insertText('');
 /** With a concurrent insert of the same id, nothing is written and no row returned. */
@@ -370,10 +389,10 @@ const INSERT_IF_ABSENT = insertText('on conflict (tenant, type, id) do nothing')
 const INSERT_MANY = `
   with input as (
     select * from json_to_recordset($1::text::json)
-      as x(ord int, type text, id text, patient_id text, codes text[], security text[], content json)
+      as x(ord int, type text, id text, patient_id text, content_type text, codes text[], security text[], content json)
   ), r as (
-    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security)
-    select type, id, 1, $2, content::text, patient_id, $3, $4, codes, $2, security
+    insert into resources (type, id, version_id, last_updated, content, patient_id, owner_account, source_app, codes, created_at, security, content_type)
+    select type, id, 1, $2, content::text, patient_id, $3, $4, codes, $2, security, content_type
     from input order by ord
     returning rid, type, id, version_id, last_updated, content
   ), h as (
@@ -397,20 +416,20 @@ const LOCK_CURRENT = `
 /**
  * An update (see updateInPlace). $1 now, $2 type, $3 id, $4 JSON with the pending-meta marker
  * $5, $6 patient, $7 codes, $8 security labels, $9 If-Match version or null, $10 method,
- * $11… index rows.
+ * $11 content type, $12… index rows.
  */
 const UPDATE = `${LOCK_CURRENT}, u as (
     update resources r set version_id = cur.version_id + 1, last_updated = cur.next_time, deleted = false,
       content = replace($4::text, $5::text,
         '"versionId":"' || (cur.version_id + 1) || '","lastUpdated":"' || to_char(cur.next_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'),
-      patient_id = $6, codes = $7::text[], security = $8::text[]
+      patient_id = $6, codes = $7::text[], security = $8::text[], content_type = $11
     from cur
     where r.rid = cur.rid and ($9::int is null or cur.version_id = $9::int)
     returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.content, cur.deleted as was_deleted
   ), h as (
     insert into resource_history (rid, type, id, version_id, last_updated, method, content)
     select rid, type, id, version_id, last_updated, $10, content from u
-  ) ${deleteIndexRowsText('u')} ${insertIndexRowsText('u', 11)}
+  ) ${deleteIndexRowsText('u')} ${insertIndexRowsText('u', 12)}
   select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.was_deleted
   from (select 1) as one left join u on true`;
 

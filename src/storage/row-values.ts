@@ -1,9 +1,11 @@
+import type { Classification, Classifier } from '../access/content/classify.js';
 import type { FhirResource } from './types.js';
 
 /** Access metadata derived from a resource at write time. */
 export interface RowValues {
   readonly patientId: string | null;
-  readonly codes: string[];
+  /** The content type and primary codes, and the content type to register first (auto-register). */
+  readonly content: Classification;
   readonly security: string[];
 }
 
@@ -14,12 +16,13 @@ interface Coding {
 
 /**
  * The access metadata of a resource (search index rows come from src/search/index): the
- * Patient-compartment owner for distribution, codes and security labels for the access engine.
+ * Patient-compartment owner for distribution, content type, codes and security labels for the
+ * access engine. Throws 422 when the codes name two content types.
  */
-export function rowValues(resource: FhirResource): RowValues {
+export function rowValues(resource: FhirResource, classify: Classifier): RowValues {
   return {
     patientId: patientOf(resource),
-    codes: codingsOf((resource.code as { coding?: unknown } | undefined)?.coding),
+    content: classify(resource),
     security: codingsOf(resource.meta?.security),
   };
 }

@@ -5,6 +5,7 @@ import { loadDefinitions } from '../fhir/definitions.js';
 import { createIndexer } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { SEARCH_DATASET } from '../../test/fixtures/search-dataset.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { searchQuery } from '../../test/support/search-query.js';
 import { createResourceStore } from './resource-store.js';
@@ -16,7 +17,7 @@ const scope = systemScope('plan test');
 
 before(async () => {
   testDb = await createTestDatabase();
-  const store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()));
+  const store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
   for (const r of SEARCH_DATASET) await store.update(scope, r.resourceType, r.id as string, r);
   await testDb.db.sql`analyze`;
 });

@@ -10,6 +10,7 @@ import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { parseSearch } from '../search/query/parse-search.js';
 import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { render } from '../search/sql/sql-text.js';
+import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { searchQuery } from '../../test/support/search-query.js';
 import { createResourceStore } from './resource-store.js';
@@ -61,7 +62,7 @@ const DATA: readonly FhirResource[] = [
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, createIndexer(registry));
+  store = createResourceStore(testDb.db, createIndexer(registry), typeOnlyClassifier);
   for (const r of DATA) await store.update(system, r.resourceType, r.id as string, r);
 });
 after(() => testDb.drop());

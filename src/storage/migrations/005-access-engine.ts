@@ -18,7 +18,7 @@ create table content_types (
   dynamic       boolean not null default false,
   created_at    timestamptz not null default now()
 );
-create index content_types_label on content_types (lower(label) text_pattern_ops);
+-- No search index: every node holds the whole taxonomy in memory and searches it there.
 
 -- Every coding maps to at most one content type.
 create table content_codes (
@@ -51,6 +51,11 @@ create table content_group_members (
 -- Whether a record is in the public pool is its security label (docs/access.md), not a column
 -- that could disagree with it.
 alter table resources drop column public;
+
+-- The version of Fhirkeep's seed taxonomy (src/access/content/seed-taxonomy.ts) applied so far: a
+-- seed runs once per version, so what an admin deleted or relabelled afterwards stays so.
+create table content_seed (version int not null);
+insert into content_seed values (0);
 
 -- An application's access filter (expert-mode JSON, validated on save) and write mode. Saving a
 -- new filter bumps filter_version: consents confirmed for an older version no longer share data.
