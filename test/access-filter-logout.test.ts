@@ -84,7 +84,8 @@ test("saving a filter logs out the app's users: access token 401, refresh token 
 
   // A user who confirms again gets working tokens, and introspection names what the filter implies.
   const again = await userTokens();
-  assert.equal((await fhirGet('/Patient/pat1', again.access_token ?? '')).status, 404);
+  assert.equal((await fhirGet('/Observation/none', again.access_token ?? '')).status, 404);
+  assert.equal((await fhirGet('/Patient/pat1', again.access_token ?? '')).status, 403, 'the new filter covers body weights only');
   const info = await introspect(again.access_token ?? '', app);
   assert.deepEqual([info.active, info.scope, info.filter_scope], [true, 'launch/patient offline_access patient/*.rs', 'user/Observation.rs']);
   assert.equal((await introspect(again.refresh_token ?? '', app)).filter_scope, 'user/Observation.rs');
@@ -94,7 +95,7 @@ test("saving a filter logs out the app's users: access token 401, refresh token 
 
   const unchanged = await putFilter({ filter: { code: `${LOINC} 29463-7`, content: 'body/weight' }, write_mode: 'none' });
   assert.deepEqual([unchanged.json.filter_version, unchanged.json.revoked_grants], [2, 0], 'the same settings again change nothing');
-  assert.equal((await fhirGet('/Patient/pat1', again.access_token ?? '')).status, 404, 'and log nobody out');
+  assert.equal((await fhirGet('/Observation/none', again.access_token ?? '')).status, 404, 'and log nobody out');
 });
 
 test('a developer cannot revoke or filter another developer’s client through the composed server', async () => {

@@ -5,7 +5,7 @@ import type { AccessBlock, ConsentRule, Reach, SmartRule } from './scope.js';
 /** An application's side of its rule: what depends on the client and its filter alone. */
 export interface ApplicationRule {
   readonly blocks: readonly AccessBlock[];
-  readonly settableLabels: ReadonlySet<string> | undefined;
+  readonly settableLabels: ReadonlySet<string> | 'not-platform';
   readonly stampedLabels: readonly string[];
 }
 
@@ -20,7 +20,7 @@ export const PLATFORM_LABELS: ReadonlySet<string> = new Set([PUBLIC_LABEL, READ_
  * Without a filter, one block bounds nothing but owner (all) and public (never).
  */
 export function compileApplicationRule(clientId: string, filter: AccessFilter | undefined, contentResourceType: (content: string) => string | undefined): ApplicationRule {
-  if (filter === undefined) return { blocks: [{ owner: 'all', public: 'never', types: undefined }], settableLabels: undefined, stampedLabels: [] };
+  if (filter === undefined) return { blocks: [{ owner: 'all', public: 'never', types: undefined }], settableLabels: 'not-platform', stampedLabels: [] };
   const blocks = filter.blocks.map((b): AccessBlock => {
     const ofContents = b.contents === undefined ? undefined : new Set(b.contents.flatMap((c) => contentResourceType(c) ?? []));
     const types = b.formats === undefined ? ofContents : new Set(b.formats.filter((f) => ofContents === undefined || ofContents.has(f)));
@@ -38,7 +38,9 @@ export interface Caller {
 
 /** The token's SMART scopes, the application's rule and whose records its consents reach, as one rule. */
 export function consentRule(smart: SmartRule, client: RegisteredClient, app: ApplicationRule, caller: Caller): ConsentRule {
-  return { kind: 'consented', smart, ...app, reach: reachOf(client, caller), writeMode: client.writeMode };
+  const reach = reachOf(client, caller);
+  const settableLabels = reach.kind === 'everyone' && app.settableLabels === 'not-platform' ? 'any' : app.settableLabels;
+  return { kind: 'consented', smart, ...app, settableLabels, reach, writeMode: client.writeMode };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ConsentRule } from './scope.js';
  * - a read-only record cannot be updated or deleted;
  * - `reliable` cannot be dropped; `public` cannot be added or removed by an update;
  * - every label the write adds must be one the filter lets the application set (`allow-tag`,
- *   `add-tag`); without a filter, any label but Fhirkeep's own.
+ *   `add-tag`); without a filter, any label but Fhirkeep's own (an institution's own system: any).
  */
 export function checkLabels(rule: ConsentRule, before: readonly string[] | undefined, after: readonly string[] | undefined): void {
   if (before?.includes(READ_ONLY_LABEL)) throw refused(after === undefined ? 'The record is read-only: it cannot be deleted' : 'The record is read-only: it cannot be updated');
@@ -17,7 +17,8 @@ export function checkLabels(rule: ConsentRule, before: readonly string[] | undef
   if (before?.includes(RELIABLE_LABEL) && !after.includes(RELIABLE_LABEL)) throw refused(`The security label ${RELIABLE_LABEL} cannot be removed`);
   if (before !== undefined && before.includes(PUBLIC_LABEL) !== after.includes(PUBLIC_LABEL)) throw refused('Whether a record is public cannot be changed by an update');
   const added = after.filter((l) => !(before ?? []).includes(l));
-  const refusedLabel = added.find((l) => (rule.settableLabels === undefined ? PLATFORM_LABELS.has(l) : !rule.settableLabels.has(l)));
+  const settable = rule.settableLabels;
+  const refusedLabel = settable === 'any' ? undefined : added.find((l) => (settable === 'not-platform' ? PLATFORM_LABELS.has(l) : !settable.has(l)));
   if (refusedLabel !== undefined) throw refused(`This application may not set the security label ${refusedLabel}`);
 }
 

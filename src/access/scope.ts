@@ -27,8 +27,12 @@ export interface ConsentRule {
   readonly blocks: readonly AccessBlock[];
   readonly reach: Reach;
   readonly writeMode: WriteMode;
-  /** Security labels (`system|code`) writes may add; undefined: any but Fhirkeep's own. */
-  readonly settableLabels: ReadonlySet<string> | undefined;
+  /**
+   * Security labels (`system|code`) writes may add: those listed by the filter (`allow-tag`,
+   * `add-tag`); without a filter, any but Fhirkeep's own, or any at all for an institution's own
+   * system (reach `all`).
+   */
+  readonly settableLabels: ReadonlySet<string> | 'not-platform' | 'any';
   /** Security labels stamped on every record the application creates. */
   readonly stampedLabels: readonly string[];
 }

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import * as oidc from 'openid-client';
+import { inputValue, TestBrowser, type PageResponse } from './browser.js';
+
+export const APP_REDIRECT = 'https://app.example/callback';
+
+/**
+ * A user's access token for a public SMART app through the real authorization-code flow, driven
+ * by openid-client: sign in, approve every offered scope on the consent page (skipped when a
+ * recorded consent covers the request), redeem the code with PKCE.
+ */
+export async function signIn(baseUrl: string, clientId: string, user: { email: string; password: string }, scope: string): Promise<oidc.TokenEndpointResponse> {
+  const config = await oidc.discovery(new URL(baseUrl), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: APP_REDIRECT, scope, aud: `${baseUrl}/fhir`, state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const browser = new TestBrowser(baseUrl);
+  let page = await browser.follow(await browser.get(url.href));
+  page = await browser.follow(await browser.post('/oauth2/authorize/login', { ...keys(page), ...user }));
+  if (page.location === undefined) {
+    assert.match(page.text, /Allow access\?/);
+    const offered = [...page.text.matchAll(/name="scope" id="s\d+" value="([^"]+)"/g)].map((m) => m[1] ?? '');
+    page = await browser.post('/oauth2/authorize/consent', { ...keys(page), decision: 'approve', scope: offered });
+  }
+  const callback = page.location ?? '';
+  assert.ok(callback.startsWith(APP_REDIRECT), `no redirect to the app: ${page.status} ${page.text.slice(0, 300)}`);
+  return oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state });
+}
+
+function keys(page: PageResponse) {
+  return { request: inputValue(page.text, 'request') ?? '', csrf: inputValue(page.text, 'csrf') ?? '' };
+}
