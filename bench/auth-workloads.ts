@@ -58,7 +58,8 @@ export function assertionsNeeded(timing: Pick<Timing, 'warmupSeconds' | 'seconds
  * beside the running server, which shares the data directory's cluster.
  */
 export async function registerBenchClients(server: Server, dataDir: string): Promise<BenchClients> {
-  const secretClient = await createClient(dataDir, ['--name', 'bench secret']);
+  // The institution's own backend (reach all): the bearer read measures the token, not the consents.
+  const secretClient = await createClient(dataDir, ['--name', 'bench secret'], { filter: null, reach: 'all' });
   if (typeof secretClient.client_secret !== 'string') throw new Error('client create printed no client_secret');
 
   const { publicKey, privateKey } = await generateKeyPair('ES384');
@@ -78,24 +79,38 @@ export async function registerBenchClients(server: Server, dataDir: string): Pro
   };
 }
 
-async function createClient(dataDir: string, args: readonly string[]): Promise<{ client_id: string; client_secret?: string }> {
+/**
+ * `fhirkeep client create --type service`, and the access settings given: a filter file (the JSON
+ * `null` for none) and reach, through `fhirkeep filter set`, as an operator registers a backend.
+ */
+export async function createClient(dataDir: string, args: readonly string[], access?: { readonly filter: unknown; readonly reach: 'consented' | 'all' }): Promise<{ client_id: string; client_secret?: string }> {
+  const printed = JSON.parse(await fhirkeepCli(dataDir, ['--json', 'client', 'create', '--type', 'service', '--scope', REGISTERED_SCOPE, ...args])) as { client_id?: unknown; client_secret?: unknown };
+  if (typeof printed.client_id !== 'string') throw new Error(`client create printed no client_id: ${JSON.stringify(printed)}`);
+  if (access !== undefined) {
+    const file = join(dirname(dataDir), `filter-${printed.client_id}.json`);
+    writeFileSync(file, JSON.stringify(access.filter));
+    await fhirkeepCli(dataDir, ['filter', 'set', printed.client_id, file, '--reach', access.reach]);
+  }
+  return { client_id: printed.client_id, ...(typeof printed.client_secret === 'string' ? { client_secret: printed.client_secret } : {}) };
+}
+
+/** The CLI beside the running server, on its data directory; resolves to what it printed. */
+async function fhirkeepCli(dataDir: string, args: readonly string[]): Promise<string> {
   // As startServer does: the caller's FHIRKEEP_* settings must not point the CLI elsewhere.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FHIRKEEP_')));
-  const { stdout } = await run(
-    process.execPath,
-    [fhirkeepBin, '--json', 'client', 'create', '--type', 'service', '--scope', REGISTERED_SCOPE, ...args],
-    { env: { ...inherited, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_LOG_LEVEL: 'warn' } },
-  );
-  const printed = JSON.parse(stdout) as { client_id?: unknown; client_secret?: unknown };
-  if (typeof printed.client_id !== 'string') throw new Error(`client create printed no client_id: ${stdout}`);
-  return { client_id: printed.client_id, ...(typeof printed.client_secret === 'string' ? { client_secret: printed.client_secret } : {}) };
+  return (await run(process.execPath, [fhirkeepBin, ...args], { env: { ...inherited, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_LOG_LEVEL: 'warn' } })).stdout;
 }
 
 /** One access token for READ_SCOPE (client_credentials with the secret); throws unless 200. */
 export async function readToken(server: Server, clients: BenchClients): Promise<string> {
+  return clientToken(server, clients.secretClient);
+}
+
+/** An access token for READ_SCOPE of a secret client (client_credentials); throws unless 200. */
+export async function clientToken(server: Server, client: { readonly id: string; readonly secret: string }): Promise<string> {
   const res = await fetch(`${server.url}/oauth2/token`, {
     method: 'POST',
-    headers: { authorization: basicAuthorization(clients.secretClient.id, clients.secretClient.secret), 'content-type': FORM },
+    headers: { authorization: basicAuthorization(client.id, client.secret), 'content-type': FORM },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: READ_SCOPE }).toString(),
   });
   const text = await res.text();

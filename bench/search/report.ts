@@ -38,14 +38,35 @@ export function pagingGoal(paging: PagingResult): Goal {
   };
 }
 
-export function judgeSearch(rows: readonly SearchRow[], paging: PagingResult | undefined): Goal[] {
-  return [...rows.flatMap(rowGoals), ...(paging === undefined ? [] : [pagingGoal(paging)])];
+/** Issue 5: a search through an access filter and consents within 10 % of the same search without. */
+export const ACCESS_RATIO = 1.1;
+
+/** One search shape run twice on the same requests: with the institution's token, and through a filter and consents. */
+export interface AccessPair {
+  readonly unfiltered: SearchRow;
+  readonly filtered: SearchRow;
+}
+
+export function accessGoal(pair: AccessPair): Goal {
+  const { unfiltered, filtered } = pair;
+  const ratio = filtered.p50 / unfiltered.p50;
+  // Both saw the same records (every patient subscribed, the filter covers the types): else the ratio compares different work.
+  const sameHits = filtered.meanHits === unfiltered.meanHits;
+  return {
+    goal: `${unfiltered.name.slice(0, unfiltered.name.lastIndexOf(' · '))}: filter + consents p50 ≤ ${ACCESS_RATIO}× without`,
+    value: `${ratio.toFixed(2)}×${sameHits ? '' : ` (hits ${filtered.meanHits.toFixed(1)} vs ${unfiltered.meanHits.toFixed(1)})`}`,
+    met: ratio <= ACCESS_RATIO && sameHits && filtered.errors === 0 && unfiltered.errors === 0,
+  };
+}
+
+export function judgeSearch(rows: readonly SearchRow[], paging: PagingResult | undefined, access: readonly AccessPair[] = []): Goal[] {
+  return [...rows.flatMap(rowGoals), ...(paging === undefined ? [] : [pagingGoal(paging)]), ...access.map(accessGoal)];
 }
 
 const HEADER = ['workload', 'ops/s', 'unit', 'p50 ms', 'p90 ms', 'p99 ms', 'hits', 'errors', 'node µs/op', 'db µs/op', 'other CPU', 'target'];
 
 /** The load, each search shape, the paging walk: the main table's columns, plus p90 and hits per page. */
-export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[], paging: PagingResult | undefined): string {
+export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[], paging: PagingResult | undefined, access: readonly AccessPair[] = []): string {
   const num = (n: number, digits: number): string => (Number.isNaN(n) ? '' : n.toFixed(digits));
   const errors = (n: number): string => (n === 0 ? '0' : `${n} !`);
   const cpu = (r: ServerCpu): string[] => [num(r.nodeCpuUs, 0), num(r.dbCpuUs, 0), `${(r.otherCpuShare * 100).toFixed(0)}%`];
@@ -53,7 +74,7 @@ export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[],
   const loadSection = [
     [ingest.name, num(ingest.opsPerSec, 0), ingest.unit, num(ingest.p50, 2), '', num(ingest.p99, 2), '', errors(ingest.errors), ...cpu(ingest), '(per bundle)'],
   ];
-  const searchSection = rows.map((r) => [
+  const searchRow = (r: SearchRow, goal: string): string[] => [
     r.name,
     num(r.opsPerSec, 0),
     'req/s',
@@ -63,8 +84,10 @@ export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[],
     num(r.meanHits, 1),
     errors(r.errors),
     ...cpu(r),
-    marks(rowGoals(r)),
-  ]);
+    goal,
+  ];
+  const searchSection = rows.map((r) => searchRow(r, marks(rowGoals(r))));
+  const accessSection = access.flatMap((pair) => [searchRow(pair.unfiltered, ''), searchRow(pair.filtered, marks([accessGoal(pair)]))]);
   const pagingSection =
     paging === undefined
       ? []
@@ -77,10 +100,11 @@ export function renderSearchTable(load: LoadSummary, rows: readonly SearchRow[],
     ['VACUUM (ANALYZE) after the load', load.vacuumSeconds.toFixed(1), 's', '(information: what autovacuum does on its own later)'],
     ...(paging === undefined ? [] : [[`paging: page ${paging.pages} ÷ page 1 (p50)`, paging.ratio.toFixed(2), '×', marks([pagingGoal(paging)])]]),
   ].map(([name = '', value = '', unit = '', goal = '']) => [name, value, unit, '', '', '', '', '', '', '', '', goal]);
-  const sections = [loadSection, searchSection, pagingSection, extra].filter((s) => s.length > 0);
+  const sections = [loadSection, searchSection, pagingSection, accessSection, extra].filter((s) => s.length > 0);
   const stopped = paging?.failures ?? [];
   const pagingFailures = stopped.length === 0 ? [] : [`! paging: ${stopped.length} of ${paging?.walks ?? 0} walks stopped early; first: ${stopped.slice(0, 3).join(' | ')}`];
-  return [formatTable(HEADER, sections), ...errorLines([ingest, ...rows]), ...pagingFailures].join('\n');
+  const accessRows = access.flatMap((p) => [p.unfiltered, p.filtered]);
+  return [formatTable(HEADER, sections), ...errorLines([ingest, ...rows, ...accessRows]), ...pagingFailures].join('\n');
 }
 
 function pageRow(name: string, l: { p50: number; p90: number; p99: number }, walks: number): string[] {

@@ -13,12 +13,13 @@ import { measureRun, type CpuProbe } from '../load.js';
 import { busyShare, childPids, type Server } from '../process.js';
 import { commit, writeResults } from '../results.js';
 import type { Row } from '../workloads.js';
+import { accessTokens } from '../access-setup.js';
 import { parseTransaction } from './bundle.js';
 import { clones, type CloneBundle } from './clone.js';
 import { patientFacts, patientIdFrom, type PatientFacts } from './facts.js';
 import { runPaging, type PagingResult } from './paging.js';
-import { searchShapes, seededRandom, type LoadedPatient } from './queries.js';
-import { judgeSearch, renderSearchTable, type SearchRow } from './report.js';
+import { searchShapes, seededRandom, type LoadedPatient, type SearchShape } from './queries.js';
+import { judgeSearch, renderSearchTable, type AccessPair, type SearchRow } from './report.js';
 import { runSequential, timedGet, type Budget } from './sequential.js';
 
 /** Bundles in flight during the load: where ingest peaked on the 2-core machines here (docs/benchmark.md). */
@@ -79,6 +80,7 @@ export async function searchBench(options: SearchOptions): Promise<number> {
   const probe = await timedGet(`${fhirkeep.url}${shapes[0]?.path(random) ?? PAGING_QUERIES[0]}`);
   const available = probe.status !== 501;
   const rows: SearchRow[] = [];
+  const access: AccessPair[] = [];
   let paging: PagingResult | undefined;
   if (available) {
     for (const shape of shapes) {
@@ -89,10 +91,11 @@ export async function searchBench(options: SearchOptions): Promise<number> {
     }
     paging = await runPaging(fhirkeep.url, PAGING_QUERIES, walks, PAGES);
     fhirkeep.assertRunning();
+    access.push(...(await runAccess(fhirkeep, dataDir, shapes, warmup, measured, cpu)));
   }
 
-  const goals = judgeSearch(rows, paging);
-  console.log(`\n${renderSearchTable({ row: loadRow, vacuumSeconds }, rows, paging)}`);
+  const goals = judgeSearch(rows, paging, access);
+  console.log(`\n${renderSearchTable({ row: loadRow, vacuumSeconds }, rows, paging, access)}`);
   if (!available) console.log(`\nsearch not available (501): the searches were not run; the server said ${probe.body.slice(0, 300)}`);
   const file = writeResults({
     startedAt: startedAt.toISOString(),
@@ -104,13 +107,37 @@ export async function searchBench(options: SearchOptions): Promise<number> {
     dataset: `clones of ${sources.length} Synthea R4 bundles (${sourceResources} resources)`,
     options: { ...options, warmup, measured, walks, pages: PAGES },
     load: { ...loadRow, patients: patients.length, vacuumSeconds },
-    search: available ? { available, rows, paging } : { available, status: probe.status, body: probe.body.slice(0, 1000) },
+    search: available ? { available, rows, paging, access } : { available, status: probe.status, body: probe.body.slice(0, 1000) },
     goals,
   });
   console.log('\nhits = mean entries per searchset page; µs/op = server CPU time per 2xx response; other CPU = share of the machine used by processes outside the benchmark');
   console.log(`results: ${file}`);
-  const failed = loadRow.errors > 0 || rows.some((r) => r.errors > 0) || (paging?.failures.length ?? 0) > 0;
+  const failed = loadRow.errors > 0 || [...rows, ...access.flatMap((p) => [p.unfiltered, p.filtered])].some((r) => r.errors > 0) || (paging?.failures.length ?? 0) > 0;
   return failed ? 1 : 0;
+}
+
+/** What the subscribed service's filter lets through: the types the search shapes ask for. */
+const ACCESS_FILTER = { format: ['fhir/Observation', 'fhir/Patient', 'fhir/Condition', 'fhir/Encounter'] };
+
+/**
+ * The access engine's figure: every shape twice on the same seeded requests, with the
+ * institution's token (no filter, every record) and with a subscribed service's (its filter, a
+ * consent from every patient), so both find the same records and differ only in the scope's SQL.
+ */
+async function runAccess(server: Server, dataDir: string, shapes: readonly SearchShape[], warmup: Budget, measured: Budget, cpu: CpuProbe): Promise<AccessPair[]> {
+  const tokens = await accessTokens(server, dataDir, ACCESS_FILTER);
+  const pairs: AccessPair[] = [];
+  for (const shape of shapes) {
+    const run = async (label: string, token: string): Promise<SearchRow> => {
+      const random = seededRandom(2);
+      const result = await measureRun(() => runSequential(server.url, () => shape.path(random), warmup, measured, { authorization: `Bearer ${token}` }), cpu);
+      server.assertRunning();
+      console.log(`  ${shape.name} · ${label}: p50 ${result.p50.toFixed(2)} ms`);
+      return { name: `${shape.name} · ${label}`, targets: {}, ...result };
+    };
+    pairs.push({ unfiltered: await run('no filter (institution)', tokens.unfiltered), filtered: await run('filter + consents', tokens.filtered) });
+  }
+  return pairs;
 }
 
 /** Clones POSTed as transactions until the target; the Patient ids come from the responses. */

@@ -19,9 +19,9 @@ export interface TimedResponse {
   readonly body: string;
 }
 
-export async function timedGet(url: string): Promise<TimedResponse> {
+export async function timedGet(url: string, headers: Readonly<Record<string, string>> = {}): Promise<TimedResponse> {
   const started = performance.now();
-  const res = await fetch(url, { headers: { accept: 'application/fhir+json' } });
+  const res = await fetch(url, { headers: { accept: 'application/fhir+json', ...headers } });
   const body = await res.text();
   return { status: res.status, ms: performance.now() - started, body };
 }
@@ -41,12 +41,12 @@ export interface SequentialResult extends RunResult, Latencies {
  * One request at a time, as a user's app waits on each search: the latency of one query on an
  * otherwise idle server, not throughput under contention. A warm-up (discarded) first.
  */
-export async function runSequential(origin: string, next: () => string, warmup: Budget, measured: Budget): Promise<SequentialResult> {
-  await loop(origin, next, warmup);
-  return loop(origin, next, measured);
+export async function runSequential(origin: string, next: () => string, warmup: Budget, measured: Budget, headers: Readonly<Record<string, string>> = {}): Promise<SequentialResult> {
+  await loop(origin, next, warmup, headers);
+  return loop(origin, next, measured, headers);
 }
 
-async function loop(origin: string, next: () => string, budget: Budget): Promise<SequentialResult> {
+async function loop(origin: string, next: () => string, budget: Budget, headers: Readonly<Record<string, string>>): Promise<SequentialResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const errorSamples: string[] = [];
@@ -54,7 +54,7 @@ async function loop(origin: string, next: () => string, budget: Budget): Promise
   const started = performance.now();
   const deadline = started + budget.seconds * 1000;
   for (let i = 0; i < budget.requests && performance.now() < deadline; i++) {
-    const res = await timedGet(`${origin}${next()}`);
+    const res = await timedGet(`${origin}${next()}`, headers);
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
     if (res.status === 200) {
       latencies.push(res.ms);
