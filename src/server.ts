@@ -233,7 +233,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     clients: auth.clients,
     accounts: auth.accounts,
     scopes: auth.scopes,
-    patients: patientDirectory(core.router),
+    patients: patientDirectory(core.router, core.smartDefinitions),
     grants: auth.grants,
     consents: appConsents(consents),
     describeAccess: async (client) => describeAccessFilter(readFilter(client.accessFilter) ?? { blocks: [{ owner: 'all', public: 'never' }] }, taxonomy),

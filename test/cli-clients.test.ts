@@ -8,7 +8,7 @@ import { createClientRegistry, type ClientRegistry } from '../src/auth/clients/c
 import { secretMatches } from '../src/auth/clients/client-secrets.js';
 import { createClientStore } from '../src/storage/auth/client-store.js';
 import { recentSecurityEvents } from '../src/storage/auth/security-event-store.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { cliOn } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let work: string;
@@ -28,13 +28,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]): Promise<CliResult> =>
-  runCli(args, { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data'), FHIRKEEP_LOG_LEVEL: 'warn' });
-async function json(...args: string[]): Promise<Record<string, any>> {
-  const { code, stdout, stderr } = await cli('--json', ...args);
-  assert.equal(code, 0, stderr);
-  return JSON.parse(stdout);
-}
+const { cli, json } = cliOn(() => ({ databaseUrl: database.url, dataDir: join(work, 'data') }));
 
 test('client create prints the client_id and, once, the secret; key clients and public apps get none', async () => {
   const human = await cli('client', 'create', '--type', 'service', '--name', 'Lab feed', '--scope', 'system/Observation.cruds system/Patient.rs');

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { openRevocationView, type RevocationView } from '../src/auth/tokens/revocation-view.js';
 import { createRevocationFeed } from '../src/storage/auth/revocation-feed.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { cliOn } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let work: string;
@@ -32,13 +32,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]): Promise<CliResult> =>
-  runCli(args, { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data'), FHIRKEEP_LOG_LEVEL: 'warn' });
-async function json(...args: string[]): Promise<Record<string, any>> {
-  const { code, stdout, stderr } = await cli('--json', ...args);
-  assert.equal(code, 0, stderr);
-  return JSON.parse(stdout);
-}
+const { cli, json } = cliOn(() => ({ databaseUrl: database.url, dataDir: join(work, 'data') }));
 
 test('consent grant: an app, a subscription (service client), a sharing and a broker consent; the holder named by email or id', async () => {
   const human = await cli('consent', 'grant', '--patient', 'holder@example.org', '--client', 'app', '--scope', 'openid patient/*.rs');

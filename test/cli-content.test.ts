@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { openTaxonomy, type LiveTaxonomy } from '../src/access/content/taxonomy-store.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { cliOn } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let work: string;
@@ -21,13 +21,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]): Promise<CliResult> =>
-  runCli(args, { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data'), FHIRKEEP_LOG_LEVEL: 'warn' });
-async function json(...args: string[]): Promise<Record<string, any>> {
-  const { code, stdout, stderr } = await cli('--json', ...args);
-  assert.equal(code, 0, stderr);
-  return JSON.parse(stdout);
-}
+const { cli, json } = cliOn(() => ({ databaseUrl: database.url, dataDir: join(work, 'data') }));
 
 test('content list and search work on a database no server seeded yet; search matches codes and labels', async () => {
   const list = await json('content', 'list');

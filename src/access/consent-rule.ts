@@ -61,3 +61,18 @@ function reachOf(client: RegisteredClient, caller: Caller): Reach {
       return { kind: 'nobody' };
   }
 }
+
+/**
+ * What an account reaches on Fhirkeep's own pages (the patient picker, the EHR launch): its own
+ * record and what holders share with an organization it belongs to, read only. An admin, who
+ * runs the platform, reaches every record.
+ */
+export function holderRule(smart: SmartRule, account: { readonly id: string; readonly patientId: string | undefined; readonly roles: readonly string[] }): ConsentRule {
+  return {
+    kind: 'consented',
+    smart,
+    ...compileApplicationRule('', undefined, () => undefined),
+    reach: account.roles.includes('admin') ? { kind: 'everyone' } : { kind: 'holder', accountId: account.id, patient: account.patientId },
+    writeMode: 'none',
+  };
+}

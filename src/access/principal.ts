@@ -4,6 +4,8 @@
  */
 export type Principal =
   | { readonly kind: 'system'; readonly reason: string }
+  /** A signed-in account on Fhirkeep's own pages (the patient picker, the EHR launch). */
+  | { readonly kind: 'account'; readonly accountId: string }
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'dev-anonymous' }
   | {

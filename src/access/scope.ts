@@ -56,6 +56,11 @@ export type Reach =
    * of account holders sharing with an organization they belong to.
    */
   | { readonly kind: 'account'; readonly accountId: string; readonly clientId: string; readonly filterVersion: number; readonly patient: string | undefined }
+  /**
+   * An account on Fhirkeep's own pages (the patient picker, the EHR launch), no application in
+   * between: the same records as `account`, without an app consent to check.
+   */
+  | { readonly kind: 'holder'; readonly accountId: string; readonly patient: string | undefined }
   /** An external service: the account holders subscribed to it (active, current filter version). */
   | { readonly kind: 'subscribers'; readonly clientId: string; readonly filterVersion: number }
   /** A data broker: the account holders sharing with an organization whose consent to the broker is active. */

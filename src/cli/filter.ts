@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { WRITE_MODES, type WriteMode } from '../access/filter/access-filter.js';
-import { createAccessFilterService, type AccessFilterService, type AccessFilterView } from '../access/filter/filter-service.js';
+import { accessFilterJson, createAccessFilterService, type AccessFilterService, type AccessFilterView } from '../access/filter/filter-service.js';
 import { currentTaxonomy } from './content.js';
 import type { ClientReach } from '../auth/clients/client.js';
 import { loadDefinitions } from '../fhir/definitions.js';
@@ -32,7 +32,7 @@ export function registerFilterCommands(program: Command, run: CommandRunner): vo
             ...(options.reach === undefined ? {} : { reach: options.reach }),
           });
           const loggedOut = saved.revokedGrants === 0 ? '' : `\n${saved.revokedGrants} user authorizations revoked: users must confirm again`;
-          out.result(`Saved the access filter of client ${id} (version ${saved.filterVersion})\n${human(saved)}${loggedOut}`, { ...json(saved), revoked_grants: saved.revokedGrants });
+          out.result(`Saved the access filter of client ${id} (version ${saved.filterVersion})\n${human(saved)}${loggedOut}`, { ...accessFilterJson(saved), revoked_grants: saved.revokedGrants });
           return 0;
         }),
       )(),
@@ -45,7 +45,7 @@ export function registerFilterCommands(program: Command, run: CommandRunner): vo
 }
 
 function show(view: AccessFilterView, out: Output): number {
-  out.result(`${JSON.stringify(view.filter, null, 2)}\n${human(view)}`, json(view));
+  out.result(`${JSON.stringify(view.filter, null, 2)}\n${human(view)}`, accessFilterJson(view));
   return 0;
 }
 
@@ -56,20 +56,6 @@ function human(v: AccessFilterView): string {
     ...v.description.map((line) => `  - ${line}`),
     `implied scopes: ${v.impliedScopes.join(' ')}`,
   ].join('\n');
-}
-
-/** The API's shape (src/http/client-api-routes.ts), so scripts read the same fields. */
-function json(v: AccessFilterView): Record<string, unknown> {
-  return {
-    client_id: v.clientId,
-    filter: v.filter,
-    filter_version: v.filterVersion,
-    write_mode: v.writeMode,
-    reach: v.reach,
-    description: v.description,
-    implied_scopes: v.impliedScopes,
-    ...(v.problem === undefined ? {} : { problem: v.problem }),
-  };
 }
 
 function readFilter(file: string): unknown {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WRITE_MODES } from '../access/filter/access-filter.js';
-import type { AccessFilterService, AccessFilterView } from '../access/filter/filter-service.js';
+import { accessFilterJson, type AccessFilterService } from '../access/filter/filter-service.js';
 import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
@@ -154,7 +154,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
 
   app.get(
     '/api/clients/:id/filter',
-    route(async (request, _caller, scope) => ({ body: filterView(await accessFilters.get(request.params.id ?? '', scope)) })),
+    route(async (request, _caller, scope) => ({ body: accessFilterJson(await accessFilters.get(request.params.id ?? '', scope)) })),
   );
 
   app.put(
@@ -167,7 +167,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
         caller.accountId,
         scope,
       );
-      return { body: { ...filterView(saved), revoked_grants: saved.revokedGrants } };
+      return { body: { ...accessFilterJson(saved), revoked_grants: saved.revokedGrants } };
     }),
   );
 
@@ -178,20 +178,6 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
       return { body: { ...clientView(rotated), client_secret: secret } };
     }),
   );
-}
-
-/** A client's access settings as `/api/clients/:id/filter` answers them (snake_case, as the rest of this API). */
-function filterView(v: AccessFilterView): Record<string, unknown> {
-  return {
-    client_id: v.clientId,
-    filter: v.filter,
-    filter_version: v.filterVersion,
-    write_mode: v.writeMode,
-    reach: v.reach,
-    description: v.description,
-    implied_scopes: v.impliedScopes,
-    ...(v.problem === undefined ? {} : { problem: v.problem }),
-  };
 }
 
 function splitScope(scope: string | undefined): string[] {

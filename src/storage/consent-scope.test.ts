@@ -153,10 +153,12 @@ function visible(rule: ConsentRule, m: Meta): boolean {
     if (reach.kind === 'everyone') return true;
     if (m.patient === null) {
       if (!compartment.has(m.type)) return true;
-      return reach.kind === 'account' ? m.owner === reach.accountId : reach.kind !== 'nobody' && m.owner === null && m.app === reach.clientId;
+      if (reach.kind === 'account' || reach.kind === 'holder') return m.owner === reach.accountId;
+      return reach.kind !== 'nobody' && m.owner === null && m.app === reach.clientId;
     }
     switch (reach.kind) {
-      case 'account': {
+      case 'account':
+      case 'holder': {
         if (m.patient === reach.patient) return true;
         if (owner === 'self') return false;
         const orgs = new Set(['clinic'].filter(() => reach.accountId === 'dr'));

@@ -89,6 +89,7 @@ function reachCondition(reach: Reach, alias: string, owner: 'self' | 'all', know
   const shared: SqlText[] = [];
   switch (reach.kind) {
     case 'account':
+    case 'holder':
       if (reach.patient !== undefined) shared.push(q`${patient} = ${reach.patient}`);
       if (owner === 'all') {
         shared.push(q`${patient} in (select c.patient_id from consents c join organization_members m on m.organization_id = c.organization_id
@@ -113,7 +114,7 @@ function reachCondition(reach: Reach, alias: string, owner: 'self' | 'all', know
 function directoryCondition(reach: Exclude<Reach, { kind: 'everyone' }>, alias: string, known: readonly string[] | undefined, compartment: ReadonlySet<string>): SqlText {
   const a = (name: string) => raw(`${alias}.${name}`);
   const writer =
-    reach.kind === 'account'
+    reach.kind === 'account' || reach.kind === 'holder'
       ? q`${a('owner_account')} = ${reach.accountId}`
       : reach.kind === 'nobody'
         ? q`false`

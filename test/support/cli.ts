@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +22,23 @@ export async function runCli(args: readonly string[], env: Record<string, string
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, stdout, stderr };
+}
+
+/**
+ * `fhirkeep` on a test's database and data directory, read when each command runs (tests set
+ * them in `before`): `cli` gives the whole result, `json` runs with `--json`, asserts success and
+ * parses what it printed.
+ */
+export function cliOn(target: () => { readonly databaseUrl: string; readonly dataDir: string }) {
+  const cli = (...args: string[]): Promise<CliResult> => {
+    const { databaseUrl, dataDir } = target();
+    return runCli(args, { FHIRKEEP_DATABASE_URL: databaseUrl, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_LOG_LEVEL: 'warn' });
+  };
+  // Loosely typed on purpose: each test reads the fields of the command it ran.
+  const json = async (...args: string[]): Promise<Record<string, any>> => {
+    const { code, stdout, stderr } = await cli('--json', ...args);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  };
+  return { cli, json };
 }

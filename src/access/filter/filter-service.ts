@@ -104,3 +104,17 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
     },
   };
 }
+
+/** A client's access settings as the JSON API and the CLI's `--json` show them (snake_case, as the rest of /api/clients). */
+export function accessFilterJson(v: AccessFilterView): Record<string, unknown> {
+  return {
+    client_id: v.clientId,
+    filter: v.filter,
+    filter_version: v.filterVersion,
+    write_mode: v.writeMode,
+    reach: v.reach,
+    description: v.description,
+    implied_scopes: v.impliedScopes,
+    ...(v.problem === undefined ? {} : { problem: v.problem }),
+  };
+}
