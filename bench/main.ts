@@ -4,6 +4,7 @@
  * load from autocannon in this one; then start-up time and idle memory. Prints one table and
  * writes it as JSON to bench/results/. `--search` runs the search benchmark instead (bench/search/).
  */
+import { measureScopeCompile } from './scope-compile.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
@@ -133,7 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await again.stop();
   }
 
-  const startup: StartupResult = { firstStartMs, existingStartMs, idleRssMb };
+  const startup: StartupResult = { firstStartMs, existingStartMs, idleRssMb, scopeCompile: await measureScopeCompile() };
   const goals = judgeGoals(rows, startup);
   console.log(`\n${renderTable(rows, startup, goals)}`);
   const file = writeResults({

@@ -19,11 +19,11 @@ const row = (name: string, opsPerSec: number, errors = 0): Row => ({
   dbCpuUs: 50,
   otherCpuShare: 0,
 });
-const startup = { firstStartMs: 3000, existingStartMs: [2100, 900, 1000], idleRssMb: 251 };
+const startup = { firstStartMs: 3000, existingStartMs: [2100, 900, 1000], idleRssMb: 251, scopeCompile: { firstMs: 12, cachedMs: 0.002 } };
 
 const authRows = [row(READ_BEARER, 5400), row(TOKEN_SECRET, 1000), row(TOKEN_JWT, 499)];
 
-test('goals are judged against this run: read vs baseline 2, create rate, bearer read vs read, token rates, median ready time, RSS', () => {
+test('goals are judged against this run: read vs baseline 2, create rate, bearer read vs read, token rates, median ready time, RSS, cached scope compilation', () => {
   const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), ...authRows], startup);
   assert.deepEqual(
     goals.map((g) => [g.value, g.met]),
@@ -35,8 +35,11 @@ test('goals are judged against this run: read vs baseline 2, create rate, bearer
       ['499 req/s', false],
       ['1.00 s', true],
       ['251 MB', false],
+      ['2.0 µs', true],
     ],
   );
+  const slow = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), ...authRows], { ...startup, scopeCompile: { firstMs: 12, cachedMs: 0.2 } });
+  assert.equal(slow.at(-1)?.met, false, 'a cached scope costing 0.2 ms misses');
 });
 
 test('the bearer read misses its goal when either read had errors', () => {

@@ -22,7 +22,9 @@ import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { searchQuery } from '../../test/support/search-query.js';
+import { render } from '../search/sql/sql-text.js';
 import { createResourceStore } from './resource-store.js';
+import { searchPageSql } from './search-runner.js';
 import type { FhirResource, ResourceStore, StoredVersion } from './types.js';
 
 let testDb: TestDatabase;
@@ -151,11 +153,8 @@ function visible(rule: ConsentRule, m: Meta): boolean {
   if (reach.kind === 'account' && !CONSENTS.some((c) => active(c) && c.kind === 'app' && c.account === reach.accountId && c.client === reach.clientId && c.version === reach.filterVersion)) return false;
   const reached = (owner: 'self' | 'all'): boolean => {
     if (reach.kind === 'everyone') return true;
-    if (m.patient === null) {
-      if (!compartment.has(m.type)) return true;
-      if (reach.kind === 'account' || reach.kind === 'holder') return m.owner === reach.accountId;
-      return reach.kind !== 'nobody' && m.owner === null && m.app === reach.clientId;
-    }
+    // Directory data is everyone's; a compartment record naming no patient is nobody's to share.
+    if (m.patient === null) return !compartment.has(m.type);
     switch (reach.kind) {
       case 'account':
       case 'holder': {
@@ -268,6 +267,24 @@ describe('the access engine: each interaction returns exactly what the oracle al
   }
 });
 
+test('a subscriber search is a semi-join probing the consents index, not a hash of every consent', async () => {
+  const { sql } = testDb.db;
+  // Many subscribers, so a plan that reads them all would show.
+  await sql`insert into accounts (id, email, roles, patient_id) select 'many' || i, 'many' || i || '@example.org', '{patient}', 'pm' || i from generate_series(1, 2000) i`;
+  await sql`insert into consents (id, kind, status, account_id, client_id, patient_id, filter_version, resource)
+            select gen_random_uuid(), 'service', 'active', 'many' || i, 'svc', 'pm' || i, 1, '{}' from generate_series(1, 2000) i`;
+  await sql`analyze consents`;
+  const rule = ruleOf(client('svc', 'service'), filter({ formats: ['Observation', 'Condition'] }, { formats: ['Patient'] }));
+  for (const query of ['patient=pA&code=29463-7', 'code=29463-7']) {
+    const page = render(searchPageSql(scopeOf(rule), searchQuery('Observation', query, 20)));
+    const plan = (await sql.unsafe(`explain ${page.text}`, page.params as never[])).map((r) => (r as Record<string, string>)['QUERY PLAN']).join('\n');
+    assert.doesNotMatch(plan, /hashed SubPlan|Seq Scan on consents/, plan);
+    assert.match(plan, /consents_client/, plan);
+  }
+  await sql`delete from consents where account_id like 'many%'`;
+  await sql`delete from accounts where id like 'many%'`;
+});
+
 describe('writes follow the write mode, the filter and the label rules', () => {
   const as = (mode: WriteMode, f?: AccessFilter) => scopeOf(ruleOf(client('app', 'smart', { writeMode: mode }), f, 'alice'), 'alice');
   const forbidden = (e: unknown) => isFhirkeepError(e) && e.code === 'forbidden';
@@ -288,6 +305,7 @@ describe('writes follow the write mode, the filter and the label rules', () => {
     await assert.rejects(store.create(as('create', weights), obs('x', 'pA', '8867-4')), forbidden, 'a heart rate is outside this filter');
     await assert.rejects(store.create(as('create'), { ...obs('x', 'pB', '29463-7'), id: undefined }), forbidden, "another holder's compartment is outside the consents");
     await assert.rejects(store.update(as('create'), 'Observation', 'wB', obs('wB', 'pB', '29463-7')), forbidden, "another holder's record");
+    await assert.rejects(store.create(as('any'), obs('x', undefined, '8867-4')), forbidden, 'a compartment record naming no patient is nobody’s to share');
   });
 
   test('any mode deletes within the consents only', async () => {

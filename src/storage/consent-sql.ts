@@ -41,13 +41,25 @@ function appConsent(reach: Reach): SqlText | undefined {
   return q`exists (select 1 from consents c where c.account_id = ${reach.accountId} and c.kind = 'app' and c.client_id = ${reach.clientId} and c.status = 'active' and c.filter_version = ${reach.filterVersion})`;
 }
 
+/**
+ * The union of the filter's blocks, within the consents' reach. When every block has the same
+ * owner and keeps the public pool out (the common case), the reach is tested once, outside the
+ * union: a consent subquery ANDed at the top of the WHERE clause is a semi-join PostgreSQL runs as
+ * an index probe per candidate row, where inside an OR it hashes every consent of the client on
+ * every query (measured: 1 ms per search with 3,000 subscribers, against 0.01 ms).
+ */
 function blocksCondition(rule: ConsentRule, alias: string, known: readonly string[] | undefined, use: 'read' | 'write'): SqlText {
   const blocks = known === undefined ? rule.blocks : rule.blocks.filter((b) => b.types === undefined || known.some((t) => b.types?.has(t)));
-  return any(blocks.map((b) => blockCondition(b, rule, alias, known, use)));
+  const first = blocks[0];
+  if (first === undefined) return q`false`;
+  const reach = (owner: 'self' | 'all') => reachCondition(rule.reach, alias, owner, known, rule.smart.compartmentTypes);
+  const shared = blocks.every((b) => b.owner === first.owner && (use === 'write' || b.public === 'never'));
+  if (shared) return all(present([reach(first.owner), any(blocks.map((b) => blockCondition(b, alias, known, publicTest(b, alias, use))))]));
+  return any(blocks.map((b) => blockCondition(b, alias, known, ownerAndPublic(b, alias, use, reach(b.owner)))));
 }
 
-/** One block: every dimension it names, intersected (an absent one does not restrict). */
-function blockCondition(b: AccessBlock, rule: ConsentRule, alias: string, known: readonly string[] | undefined, use: 'read' | 'write'): SqlText {
+/** One block: every dimension it names, intersected (an absent one does not restrict), and its owner/public test. */
+function blockCondition(b: AccessBlock, alias: string, known: readonly string[] | undefined, ownerTest: SqlText | undefined): SqlText {
   const col = (name: string) => raw(`${alias}.${name}`);
   const types = b.types === undefined || (known !== undefined && known.every((t) => b.types?.has(t))) ? undefined : [...b.types];
   return all(
@@ -61,65 +73,69 @@ function blockCondition(b: AccessBlock, rule: ConsentRule, alias: string, known:
       b.updatedAfter === undefined ? undefined : q`${col('last_updated')} > ${b.updatedAfter}`,
       b.updatedBefore === undefined ? undefined : q`${col('last_updated')} < ${b.updatedBefore}`,
       b.tags === undefined ? undefined : q`${col('security')} @> ${b.tags as string[]}::text[]`,
-      ownerAndPublic(b, rule, alias, known, use),
+      ownerTest,
     ]),
   );
+}
+
+/** Whether a record is in the public pool: its security label (docs/access.md). */
+function isPublic(alias: string): SqlText {
+  return q`${PUBLIC_LABEL} = any(${raw(`${alias}.security`)})`;
+}
+
+/** A block's public test when the reach is tested outside the union. Writes never go through the pool. */
+function publicTest(b: AccessBlock, alias: string, use: 'read' | 'write'): SqlText | undefined {
+  if (b.public === 'only') return isPublic(alias);
+  if (b.public === 'also') return undefined;
+  return q`not ${isPublic(alias)}`;
 }
 
 /**
  * `public: only` reads the public pool alone; `also` the reach plus the pool; by default the
  * pool is left out. Writes never go through the pool.
  */
-function ownerAndPublic(b: AccessBlock, rule: ConsentRule, alias: string, known: readonly string[] | undefined, use: 'read' | 'write'): SqlText | undefined {
-  const isPublic = q`${PUBLIC_LABEL} = any(${raw(`${alias}.security`)})`;
-  const reached = reachCondition(rule.reach, alias, b.owner, known, rule.smart.compartmentTypes);
-  if (b.public === 'only') return all(present([isPublic, use === 'write' ? reached : undefined]));
-  if (b.public === 'also') return use === 'write' ? reached : reached === undefined ? undefined : any([reached, isPublic]);
-  return all(present([q`not ${isPublic}`, reached]));
+function ownerAndPublic(b: AccessBlock, alias: string, use: 'read' | 'write', reached: SqlText | undefined): SqlText | undefined {
+  if (use === 'write') return all(present([publicTest(b, alias, use), reached]));
+  if (b.public === 'only') return isPublic(alias);
+  if (b.public === 'also') return reached === undefined ? undefined : any([reached, isPublic(alias)]);
+  return all(present([q`not ${isPublic(alias)}`, reached]));
 }
 
 /**
- * The rows whose holders' consents reach the application (undefined: every row). Rows in no
- * patient's compartment are directory data everyone reaches, unless their type belongs to the
- * Patient compartment (a record whose patient is missing): those only their writer reaches.
+ * The rows whose holders' consents reach the application (undefined: every row): the
+ * compartments of the patients they share, as ONE `patient_id in (…)` (a semi-join), and rows
+ * outside every compartment (directory data: Practitioner, Organization, Medication …), which
+ * everyone reaches. A record of a Patient-compartment type that names no patient is nobody's to
+ * share: only an institution's own system (reach all) reaches it.
  */
 function reachCondition(reach: Reach, alias: string, owner: 'self' | 'all', known: readonly string[] | undefined, compartment: ReadonlySet<string>): SqlText | undefined {
   if (reach.kind === 'everyone') return undefined;
-  const patient = raw(`${alias}.patient_id`);
-  const shared: SqlText[] = [];
-  switch (reach.kind) {
-    case 'account':
-    case 'holder':
-      if (reach.patient !== undefined) shared.push(q`${patient} = ${reach.patient}`);
-      if (owner === 'all') {
-        shared.push(q`${patient} in (select c.patient_id from consents c join organization_members m on m.organization_id = c.organization_id
-          where m.account_id = ${reach.accountId} and c.kind = 'organization' and c.status = 'active')`);
-      }
-      break;
-    case 'subscribers':
-      shared.push(q`${patient} in (select c.patient_id from consents c
-        where c.client_id = ${reach.clientId} and c.kind = 'service' and c.status = 'active' and c.filter_version = ${reach.filterVersion})`);
-      break;
-    case 'broker':
-      shared.push(q`${patient} in (select o.patient_id from consents b join consents o on o.organization_id = b.organization_id
-        where b.client_id = ${reach.clientId} and b.kind = 'broker' and b.status = 'active' and o.kind = 'organization' and o.status = 'active')`);
-      break;
-    case 'nobody':
-      break;
-  }
-  return any([...shared, directoryCondition(reach, alias, known, compartment)]);
+  const a = (name: string) => raw(`${alias}.${name}`);
+  const shared = sharedPatients(reach, a('patient_id'), owner);
+  const directory = q`${a('patient_id')} is null`;
+  if (known !== undefined && known.every((t) => compartment.has(t))) return shared ?? q`false`;
+  if (known !== undefined && known.every((t) => !compartment.has(t))) return directory;
+  const compartmentTypes = known === undefined ? [...compartment] : known.filter((t) => compartment.has(t));
+  return any(present([all([directory, q`${a('type')} <> all(${compartmentTypes}::text[])`]), shared]));
 }
 
-/** Rows outside every compartment: directory data, or a compartment record without a patient, then its writer's alone. */
-function directoryCondition(reach: Exclude<Reach, { kind: 'everyone' }>, alias: string, known: readonly string[] | undefined, compartment: ReadonlySet<string>): SqlText {
-  const a = (name: string) => raw(`${alias}.${name}`);
-  const writer =
-    reach.kind === 'account' || reach.kind === 'holder'
-      ? q`${a('owner_account')} = ${reach.accountId}`
-      : reach.kind === 'nobody'
-        ? q`false`
-        : q`(${a('owner_account')} is null and ${a('source_app')} = ${reach.clientId})`;
-  const inCompartment = known?.filter((t) => compartment.has(t));
-  const types = inCompartment === undefined ? any([q`${a('type')} <> all(${[...compartment]}::text[])`, writer]) : inCompartment.length === 0 ? undefined : inCompartment.length === known?.length ? writer : any([q`${a('type')} <> all(${inCompartment}::text[])`, writer]);
-  return all(present([q`${a('patient_id')} is null`, types]));
+/** The patients whose records the consents share, as a test on `patient` (undefined: none). */
+function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: SqlText, owner: 'self' | 'all'): SqlText | undefined {
+  switch (reach.kind) {
+    case 'account':
+    case 'holder': {
+      if (owner === 'self') return reach.patient === undefined ? undefined : q`${patient} = ${reach.patient}`;
+      const own = reach.patient === undefined ? q`` : q`select ${reach.patient}::text union all `;
+      return q`${patient} in (${own}select c.patient_id from consents c join organization_members m on m.organization_id = c.organization_id
+        where m.account_id = ${reach.accountId} and c.kind = 'organization' and c.status = 'active')`;
+    }
+    case 'subscribers':
+      return q`${patient} in (select c.patient_id from consents c
+        where c.client_id = ${reach.clientId} and c.kind = 'service' and c.status = 'active' and c.filter_version = ${reach.filterVersion})`;
+    case 'broker':
+      return q`${patient} in (select o.patient_id from consents b join consents o on o.organization_id = b.organization_id
+        where b.client_id = ${reach.clientId} and b.kind = 'broker' and b.status = 'active' and o.kind = 'organization' and o.status = 'active')`;
+    case 'nobody':
+      return undefined;
+  }
 }

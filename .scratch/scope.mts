@@ -1,0 +1,2 @@
+import { measureScopeCompile } from '../bench/scope-compile.js';
+console.log(await measureScopeCompile());
