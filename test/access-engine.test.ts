@@ -136,6 +136,12 @@ test('organization shares reach its members’ apps and the brokers it consented
   assert.deepEqual(await found('Observation', drToken), obs('bobWeight'), 'the clinic’s practitioner sees what is shared with the clinic');
   assert.equal((await get('Patient/pB', drToken)).status, 200);
   assert.equal((await get('Patient/pA', drToken)).status, 404, 'Alice shares nothing with the clinic');
+  assert.deepEqual(
+    (await found('Patient/pB/$everything', drToken)).filter((k) => k.startsWith('Observation/')),
+    obs('bobWeight'),
+    '$everything holds what the scope lets through: no public record without a filter saying so',
+  );
+  assert.equal((await get('Patient/pA/$everything', drToken)).status, 404);
 
   await server.fhirkeep.consents.revoke(brokerConsent.id);
   assert.deepEqual(await found('Observation', brokerToken), [], 'the clinic withdrew its consent to the broker');
