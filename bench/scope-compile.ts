@@ -11,14 +11,10 @@ import { buildTaxonomy } from '../src/access/content/taxonomy-snapshot.js';
 import { seedRows } from '../src/access/content/seed-taxonomy.js';
 import { readStoredFilter } from '../src/access/filter/stored-filter.js';
 import { createScopeResolver } from '../src/access/request-scope.js';
-import type { SmartDefinitions } from '../src/access/smart-access.js';
 import { tokenScope } from '../src/access/token-scope.js';
 import type { RegisteredClient } from '../src/auth/clients/client.js';
 import type { AccessTokenClaims, AccessTokens } from '../src/auth/tokens/access-token.js';
-import { loadDefinitions } from '../src/fhir/definitions.js';
-import { r4ParamRegistry } from '../src/search/params/param-registry.js';
-import { parseSearch } from '../src/search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS } from '../src/search/query/search-limits.js';
+import { smartDefinitions } from '../test/support/smart-definitions.js';
 
 export interface ScopeCompileResult {
   /** The first request with a token: everything compiled. */
@@ -30,15 +26,8 @@ export interface ScopeCompileResult {
 const LATER_REQUESTS = 100_000;
 
 export async function measureScopeCompile(): Promise<ScopeCompileResult> {
-  const definitions = loadDefinitions();
-  const registry = r4ParamRegistry();
-  const defs: SmartDefinitions = {
-    resourceTypes: definitions.resourceTypes,
-    compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
-    parseSearch: (types, query, strict) =>
-      parseSearch({ registry, resourceTypes: definitions.resourceTypes, limits: { ...FIXED_SEARCH_LIMITS, defaultCount: 50, maxCount: 1000, maxChainDepth: 3 }, fhirBase: 'http://localhost/fhir', strict }, types, query),
-  };
-  const seed = seedRows(definitions.resourceTypes);
+  const defs = smartDefinitions();
+  const seed = seedRows(defs.resourceTypes);
   const taxonomy = buildTaxonomy(
     {
       contentTypes: seed.contentTypes.map((c) => ({ name: c.name, resourceType: c.resourceType, label: c.label, dynamic: false })),
@@ -69,7 +58,7 @@ export async function measureScopeCompile(): Promise<ScopeCompileResult> {
     reach: 'consented',
   };
   const claims: AccessTokenClaims = { iss: 'x', sub: client.id, aud: 'x', exp: 0, iat: 0, jti: 'bench-jti', client_id: client.id, scope: 'system/Observation.rs?category=laboratory system/Patient.rs', gid: 'g' };
-  const applicationRule = createApplicationRules({ read: (stored) => readStoredFilter(stored, { taxonomy, resourceTypes: definitions.resourceTypes }), contentResourceType: (c) => taxonomy.content(c)?.resourceType, epoch: () => taxonomy.epoch });
+  const applicationRule = createApplicationRules({ read: (stored) => readStoredFilter(stored, { taxonomy, resourceTypes: defs.resourceTypes }), contentResourceType: (c) => taxonomy.content(c)?.resourceType, epoch: () => taxonomy.epoch });
   const resolve = createScopeResolver({
     devNoAuth: false,
     // Verification is the bearer read's cost; here every token is the one above.

@@ -10,18 +10,16 @@ import { after, before, describe, test } from 'node:test';
 import { compileApplicationRule, consentRule, type Caller } from '../access/consent-rule.js';
 import { PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL, type AccessFilter, type FilterBlock, type WriteMode } from '../access/filter/access-filter.js';
 import { systemScope, type AccessScope, type ConsentRule } from '../access/scope.js';
-import { compileSmartRule, isPermitted, type SmartDefinitions } from '../access/smart-access.js';
+import { compileSmartRule, isPermitted } from '../access/smart-access.js';
 import type { ClientType, RegisteredClient } from '../auth/clients/client.js';
 import { parseScopeString } from '../auth/smart/scopes.js';
 import { isFhirkeepError } from '../errors/fhirkeep-error.js';
-import { loadDefinitions } from '../fhir/definitions.js';
 import { createIndexer } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
-import { parseSearch } from '../search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { searchQuery } from '../../test/support/search-query.js';
+import { smartDefinitions } from '../../test/support/smart-definitions.js';
 import { render } from '../search/sql/sql-text.js';
 import { createResourceStore } from './resource-store.js';
 import { searchPageSql } from './search-runner.js';
@@ -30,15 +28,8 @@ import type { FhirResource, ResourceStore, StoredVersion } from './types.js';
 let testDb: TestDatabase;
 let store: ResourceStore;
 const system = systemScope('consent scope test');
-const definitions = loadDefinitions();
-const registry = r4ParamRegistry();
-const compartment = new Set(Object.keys(definitions.patientCompartment));
-const defs: SmartDefinitions = {
-  resourceTypes: definitions.resourceTypes,
-  compartmentTypes: compartment,
-  parseSearch: (types, query, strict) =>
-    parseSearch({ registry, resourceTypes: definitions.resourceTypes, limits: { ...FIXED_SEARCH_LIMITS, defaultCount: 50, maxCount: 200, maxChainDepth: 3 }, fhirBase: 'http://localhost/fhir', strict }, types, query),
-};
+const defs = smartDefinitions();
+const compartment = defs.compartmentTypes;
 
 const LOINC = 'http://loinc.org';
 const WEIGHT = `${LOINC}|29463-7`;
@@ -90,7 +81,7 @@ let between: Date;
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, createIndexer(registry), typeOnlyClassifier);
+  store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
   const { sql } = testDb.db;
   for (const id of ['alice', 'bob', 'carol', 'dr']) {
     await sql`insert into accounts (id, email, roles, patient_id) values (${id}, ${`${id}@example.org`}, ${id === 'dr' ? ['practitioner'] : ['patient']}, ${PATIENT_OF[id] ?? null})`;

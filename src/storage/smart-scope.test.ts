@@ -4,15 +4,13 @@ import { systemScope, type AccessScope } from '../access/scope.js';
 import { compileSmartScopes, isPermitted, type SmartDefinitions } from '../access/smart-access.js';
 import { parseScopeString } from '../auth/smart/scopes.js';
 import { isFhirkeepError } from '../errors/fhirkeep-error.js';
-import { loadDefinitions } from '../fhir/definitions.js';
 import { createIndexer } from '../search/index/indexer.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
-import { parseSearch } from '../search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
 import { render } from '../search/sql/sql-text.js';
 import { typeOnlyClassifier } from '../../test/support/classifier.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { searchQuery } from '../../test/support/search-query.js';
+import { smartDefinitions } from '../../test/support/smart-definitions.js';
 import { createResourceStore } from './resource-store.js';
 import { readCondition } from './scope-sql.js';
 import { searchPageSql } from './search-runner.js';
@@ -21,14 +19,7 @@ import type { FhirResource, ResourceStore, StoredVersion } from './types.js';
 let testDb: TestDatabase;
 let store: ResourceStore;
 const system = systemScope('smart scope test');
-const definitions = loadDefinitions();
-const registry = r4ParamRegistry();
-const defs: SmartDefinitions = {
-  resourceTypes: definitions.resourceTypes,
-  compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
-  parseSearch: (types, query, strict) =>
-    parseSearch({ registry, resourceTypes: definitions.resourceTypes, limits: { ...FIXED_SEARCH_LIMITS, defaultCount: 50, maxCount: 100, maxChainDepth: 3 }, fhirBase: 'http://localhost/fhir', strict }, types, query),
-};
+const defs = smartDefinitions();
 
 /** The AccessScope a token with these scopes (and launch patient) gets. */
 function smart(scopes: string, patient?: string): AccessScope {
@@ -62,7 +53,7 @@ const DATA: readonly FhirResource[] = [
 
 before(async () => {
   testDb = await createTestDatabase();
-  store = createResourceStore(testDb.db, createIndexer(registry), typeOnlyClassifier);
+  store = createResourceStore(testDb.db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
   for (const r of DATA) await store.update(system, r.resourceType, r.id as string, r);
 });
 after(() => testDb.drop());
