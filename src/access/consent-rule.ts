@@ -4,6 +4,8 @@ import type { AccessBlock, ConsentRule, Reach, SmartRule } from './scope.js';
 
 /** An application's side of its rule: what depends on the client and its filter alone. */
 export interface ApplicationRule {
+  /** The client has no access filter (its one block bounds only owner and public). */
+  readonly unfiltered: boolean;
   readonly blocks: readonly AccessBlock[];
   readonly settableLabels: ReadonlySet<string> | 'not-platform';
   readonly stampedLabels: readonly string[];
@@ -20,15 +22,17 @@ export const PLATFORM_LABELS: ReadonlySet<string> = new Set([PUBLIC_LABEL, READ_
  * Without a filter, one block bounds nothing but owner (all) and public (never).
  */
 export function compileApplicationRule(clientId: string, filter: AccessFilter | undefined, contentResourceType: (content: string) => string | undefined): ApplicationRule {
-  if (filter === undefined) return { blocks: [{ owner: 'all', public: 'never', types: undefined }], settableLabels: 'not-platform', stampedLabels: [] };
+  if (filter === undefined) return { unfiltered: true, blocks: [{ owner: 'all', public: 'never', types: undefined }], settableLabels: 'not-platform', stampedLabels: [] };
   const blocks = filter.blocks.map((b): AccessBlock => {
     const ofContents = b.contents === undefined ? undefined : new Set(b.contents.flatMap((c) => contentResourceType(c) ?? []));
     const types = b.formats === undefined ? ofContents : new Set(b.formats.filter((f) => ofContents === undefined || ofContents.has(f)));
     return { ...b, ...(b.apps === undefined ? {} : { apps: b.apps.map((a) => (a === 'self' ? clientId : a)) }), types };
   });
   const stamped = [...new Set(filter.blocks.flatMap((b) => b.addTags ?? []))];
-  return { blocks, settableLabels: new Set([...filter.blocks.flatMap((b) => b.allowTags ?? []), ...stamped]), stampedLabels: stamped };
+  return { unfiltered: false, blocks, settableLabels: new Set([...filter.blocks.flatMap((b) => b.allowTags ?? []), ...stamped]), stampedLabels: stamped };
 }
+
+const EVERYTHING: AccessBlock = { owner: 'all', public: 'also', types: undefined };
 
 /** Who is calling through the application: a signed-in account (and their Patient), or the client itself. */
 export interface Caller {
@@ -39,8 +43,10 @@ export interface Caller {
 /** The token's SMART scopes, the application's rule and whose records its consents reach, as one rule. */
 export function consentRule(smart: SmartRule, client: RegisteredClient, app: ApplicationRule, caller: Caller): ConsentRule {
   const reach = reachOf(client, caller);
-  const settableLabels = reach.kind === 'everyone' && app.settableLabels === 'not-platform' ? 'any' : app.settableLabels;
-  return { kind: 'consented', smart, ...app, settableLabels, reach, writeMode: client.writeMode };
+  const { blocks, settableLabels, stampedLabels } = app;
+  // An institution's own system without a filter: every record, the public pool included, any label.
+  if (reach.kind === 'everyone' && app.unfiltered) return { kind: 'consented', smart, blocks: [EVERYTHING], settableLabels: 'any', stampedLabels, reach, writeMode: client.writeMode };
+  return { kind: 'consented', smart, blocks, settableLabels, stampedLabels, reach, writeMode: client.writeMode };
 }
 
 /**
@@ -71,7 +77,9 @@ export function holderRule(smart: SmartRule, account: { readonly id: string; rea
   return {
     kind: 'consented',
     smart,
-    ...compileApplicationRule('', undefined, () => undefined),
+    blocks: compileApplicationRule('', undefined, () => undefined).blocks,
+    settableLabels: 'not-platform',
+    stampedLabels: [],
     reach: account.roles.includes('admin') ? { kind: 'everyone' } : { kind: 'holder', accountId: account.id, patient: account.patientId },
     writeMode: 'none',
   };
