@@ -32,7 +32,7 @@ const admin = (method: string, path: string, body?: unknown) => call(method, pat
 test('without a session: 401; a signed-in non-admin reads and searches but cannot change anything (403)', async () => {
   for (const [method, path] of [['GET', '/api/content-types'], ['GET', '/api/groups'], ['POST', '/api/content-types'], ['DELETE', '/api/content-types/body/weight']] as const) {
     const r = await call(method, path, undefined);
-    assert.deepEqual([r.status, r.json?.error], [401, 'unauthorized'], `${method} ${path}`);
+    assert.deepEqual([r.status, r.json?.issue?.[0]?.code], [401, 'login'], `${method} ${path}`);
   }
   const search = await call('GET', '/api/content-types?q=body%20weight', patientCookie);
   assert.equal(search.status, 200, search.text);
@@ -41,7 +41,7 @@ test('without a session: 401; a signed-in non-admin reads and searches but canno
   assert.equal((await call('GET', '/api/content-types/body/weight', patientCookie)).json.label, 'Body weight');
   for (const [method, path] of [['POST', '/api/content-types'], ['PUT', '/api/content-types/body/weight'], ['DELETE', '/api/content-types/body/weight'], ['POST', '/api/groups'], ['DELETE', '/api/groups/v1/fitness']] as const) {
     const r = await call(method, path, patientCookie, { body: { name: 'x', resourceType: 'Observation', label: 'X' } });
-    assert.deepEqual([r.status, r.json?.error], [403, 'forbidden'], `${method} ${path}`);
+    assert.deepEqual([r.status, r.json?.issue?.[0]?.code], [403, 'forbidden'], `${method} ${path}`);
   }
   assert.ok(server.fhirkeep.taxonomy.content('body/weight'), 'nothing was deleted');
 });
@@ -112,7 +112,7 @@ test('content type input is checked field by field: 400, 409, 404, 415, never 5x
   for (const [body, status, message] of cases) {
     const r = await admin('POST', '/api/content-types', body);
     assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
-    assert.match(r.json.error_description, message);
+    assert.match(r.json.issue[0].diagnostics, message);
   }
   assert.equal((await call('POST', '/api/content-types', adminCookie, { raw: '{', headers: { 'content-type': 'application/json' } })).status, 400);
   assert.equal((await call('POST', '/api/content-types', adminCookie, { body: valid, headers: { 'content-type': 'text/plain' } })).status, 415);
@@ -151,7 +151,7 @@ test('groups: the tree per system; an admin adds a group under a parent, adds an
   ] as const) {
     const r = await admin('POST', '/api/groups', body);
     assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
-    assert.match(r.json.error_description, message);
+    assert.match(r.json.issue[0].diagnostics, message);
   }
   assert.equal((await admin('POST', '/api/groups/v1/nope/contents', { contents: ['lab/urea'] })).status, 404);
   assert.equal((await admin('POST', '/api/groups/v1/kidney/contents', { contents: ['nope/none'] })).status, 400);

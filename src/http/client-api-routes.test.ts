@@ -50,6 +50,9 @@ const DEV_A = as('dev-a:developer');
 const DEV_B = as('dev-b:developer');
 const call = (method: string, path: string, headers: Record<string, string>, options: SendOptions = {}) => http(method, path, { ...options, headers: { ...headers, ...options.headers } });
 const service = { type: 'service', client_name: 'Nightly sync', scope: 'system/*.rs' };
+/** The OperationOutcome issue code and message of a refusal. */
+const problem = (res: { json: { issue?: { code: string }[] } }) => res.json.issue?.[0]?.code;
+const diagnostics = (res: { json: { issue?: { diagnostics?: string }[] } }) => res.json.issue?.[0]?.diagnostics ?? '';
 
 test('create, read, list, rotate and revoke a client as its developer', async () => {
   const created = await call('POST', '/api/clients', DEV_A, { body: service });
@@ -77,7 +80,7 @@ test('create, read, list, rotate and revoke a client as its developer', async ()
   assert.equal(revoked.status, 200);
   assert.equal(revoked.json.revoked, true);
   const again = await call('POST', `/api/clients/${id}/secret`, DEV_A);
-  assert.deepEqual([again.status, again.json.error], [400, 'bad-request']);
+  assert.deepEqual([again.status, problem(again)], [400, 'invalid']);
 });
 
 test('developers see only their own clients (others are 404); admins see all and may set the owner', async () => {
@@ -95,32 +98,32 @@ test('developers see only their own clients (others are 404); admins see all and
 
   for (const [method, path] of [['GET', `/api/clients/${theirs}`], ['DELETE', `/api/clients/${theirs}`], ['POST', `/api/clients/${theirs}/secret`], ['PATCH', `/api/clients/${theirs}`]] as const) {
     const res = await call(method, path, DEV_A, method === 'PATCH' ? { body: { client_name: 'hijacked' } } : {});
-    assert.deepEqual([res.status, res.json.error], [404, 'not-found'], `${method} ${path}`);
+    assert.deepEqual([res.status, problem(res)], [404, 'not-found'], `${method} ${path}`);
   }
   assert.equal((await registry.find(theirs))?.revoked, false);
   assert.equal((await call('DELETE', `/api/clients/${theirs}`, ADMIN)).json.revoked, true);
   assert.equal((await call('GET', '/api/clients/nope', ADMIN)).status, 404);
 
   const stolen = await call('POST', '/api/clients', DEV_A, { body: { ...service, owner_account: 'dev-b' } });
-  assert.deepEqual([stolen.status, stolen.json.error], [403, 'forbidden']);
+  assert.deepEqual([stolen.status, problem(stolen)], [403, 'forbidden']);
   const ghost = await call('POST', '/api/clients', ADMIN, { body: { ...service, owner_account: 'ghost' } });
-  assert.deepEqual([ghost.status, ghost.json.error_description], [400, 'There is no account ghost to own the client']);
+  assert.deepEqual([ghost.status, diagnostics(ghost)], [400, 'There is no account ghost to own the client']);
 });
 
 test('401 without a caller, 403 without the developer or admin role', async () => {
   const anonymous = await http('GET', '/api/clients', { headers: { accept: 'application/json' } });
   assert.equal(anonymous.status, 401);
-  assert.deepEqual(anonymous.json, { error: 'unauthorized', error_description: 'Sign in first' });
+  assert.deepEqual(anonymous.json, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: 'Sign in first' }] });
   assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer');
   const patient = await call('POST', '/api/clients', as('pat:patient'), { body: service });
-  assert.deepEqual([patient.status, patient.json.error], [403, 'forbidden']);
+  assert.deepEqual([patient.status, problem(patient)], [403, 'forbidden']);
 });
 
 test('bodies are checked strictly: JSON only, known fields, right types, valid metadata', async () => {
   const bad = async (options: SendOptions, status: number, description: RegExp, path = '/api/clients', method = 'POST') => {
     const res = await call(method, path, ADMIN, options);
     assert.equal(res.status, status, res.text);
-    assert.match(res.json.error_description, description);
+    assert.match(diagnostics(res), description);
   };
   await bad({ raw: '{"type": ' }, 400, /not valid JSON/);
   await bad({ raw: '' }, 400, /not valid JSON/);
@@ -187,14 +190,14 @@ test('filter routes: developers their own clients only, reach by admins only', a
   const body = { filter: { format: 'fhir/Patient' }, write_mode: 'none' };
   for (const [method, options] of [['GET', {}], ['PUT', { body }]] as const) {
     const res = await call(method, `/api/clients/${theirs}/filter`, DEV_A, options);
-    assert.deepEqual([res.status, res.json.error], [404, 'not-found'], method);
+    assert.deepEqual([res.status, problem(res)], [404, 'not-found'], method);
   }
   assert.equal((await call('GET', `/api/clients/${theirs}/filter`, as('pat:patient'))).status, 403);
   assert.equal((await http('GET', `/api/clients/${theirs}/filter`, { headers: { accept: 'application/json' } })).status, 401);
   assert.equal((await call('GET', '/api/clients/nope/filter', ADMIN)).status, 404);
 
   const widen = await call('PUT', `/api/clients/${theirs}/filter`, DEV_B, { body: { ...body, reach: 'all' } });
-  assert.deepEqual([widen.status, widen.json.error_description], [403, 'Only an admin may change the reach of a client']);
+  assert.deepEqual([widen.status, diagnostics(widen)], [403, 'Only an admin may change the reach of a client']);
   assert.equal((await call('PUT', `/api/clients/${theirs}/filter`, DEV_B, { body: { ...body, reach: 'consented' } })).status, 200, 'the current reach may be sent back');
   const byAdmin = await call('PUT', `/api/clients/${theirs}/filter`, ADMIN, { body: { ...body, reach: 'all' } });
   assert.deepEqual([byAdmin.status, byAdmin.json.reach], [200, 'all']);
@@ -205,7 +208,7 @@ test('filter bodies: bad JSON, wrong types and invalid filters are 400 naming th
   const id = (await call('POST', '/api/clients', ADMIN, { body: service })).json.client_id as string;
   const bad = async (options: SendOptions, description: string) => {
     const res = await call('PUT', `/api/clients/${id}/filter`, ADMIN, options);
-    assert.deepEqual([res.status, res.json.error, res.json.error_description], [400, 'bad-request', description], res.text);
+    assert.deepEqual([res.status, problem(res), diagnostics(res)], [400, 'invalid', description], res.text);
   };
   await bad({ raw: '{"filter": ' }, 'The body is not valid JSON');
   await bad({ body: { write_mode: 'none' } }, 'filter: Required');

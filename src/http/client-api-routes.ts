@@ -6,6 +6,7 @@ import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseBody } from './json-body.js';
+import { sendOutcome } from './send-outcome.js';
 
 /** Who calls the admin API (the lead's bearer or session authentication resolves it). */
 export interface ApiCaller {
@@ -189,10 +190,8 @@ function splitScope(scope: string | undefined): string[] {
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const error = e instanceof FhirkeepError ? e : new FhirkeepError('internal', 'The server could not complete the request', { cause: e });
   if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the admin API');
-  return reply
-    .status(error.status)
-    .headers(error.headers)
-    .header('cache-control', 'no-store')
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ error: error.code, error_description: error.message }));
+  // One refusal format for every /api route (the consent API's too): an OperationOutcome.
+  reply.header('cache-control', 'no-store');
+  sendOutcome(reply, error, 'application/json');
+  return reply;
 }

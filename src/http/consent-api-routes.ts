@@ -7,7 +7,7 @@ import type { ConsentService } from '../access/consents/consent-service.js';
 import { consentView } from '../access/consents/consent-view.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { checkInput, parseBody } from './json-body.js';
-import { sendOutcome } from './send-outcome.js';
+import { sendApiError } from './client-api-routes.js';
 
 export interface ConsentApiOptions {
   readonly consents: ConsentService;
@@ -48,11 +48,7 @@ export function registerConsentApiRoutes(app: FastifyInstance, { consents, authe
       if (location !== undefined) reply.header('location', location);
       return await reply.type(`${type}; charset=utf-8`).send(JSON.stringify(body));
     } catch (e) {
-      const error = e instanceof FhirkeepError ? e : new FhirkeepError('internal', 'The server could not complete the request', { cause: e });
-      if (error.code === 'internal') request.log.error({ err: e }, 'unexpected error in the consent API');
-      reply.header('cache-control', 'no-store');
-      sendOutcome(reply, error);
-      return reply;
+      return sendApiError(request, reply, e);
     }
   };
 
