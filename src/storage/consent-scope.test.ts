@@ -258,7 +258,7 @@ describe('the access engine: each interaction returns exactly what the oracle al
   }
 });
 
-test('a subscriber search is a semi-join probing the consents index, not a hash of every consent', async () => {
+test('a subscriber search probes the consents index for each candidate row, never hashes every consent', async () => {
   const { sql } = testDb.db;
   // Many subscribers, so a plan that reads them all would show.
   await sql`insert into accounts (id, email, roles, patient_id) select 'many' || i, 'many' || i || '@example.org', '{patient}', 'pm' || i from generate_series(1, 2000) i`;
