@@ -89,7 +89,7 @@ export async function createClient(dataDir: string, args: readonly string[], acc
   if (access !== undefined) {
     const file = join(dirname(dataDir), `filter-${printed.client_id}.json`);
     writeFileSync(file, JSON.stringify(access.filter));
-    await fhirkeepCli(dataDir, ['filter', 'set', printed.client_id, file, '--reach', access.reach]);
+    await fhirkeepCli(dataDir, ['filter', 'set', '--reach', access.reach, '--', printed.client_id, file]);
   }
   return { client_id: printed.client_id, ...(typeof printed.client_secret === 'string' ? { client_secret: printed.client_secret } : {}) };
 }

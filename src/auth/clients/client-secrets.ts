@@ -2,10 +2,14 @@ import { matchesHash, randomSecret, sha256 } from '../random-secret.js';
 
 /**
  * A new client id: 128 random bits, base64url (22 characters). Not a secret, but not guessable
- * either, so ids cannot be enumerated or predicted from one another.
+ * either, so ids cannot be enumerated or predicted from one another. It never starts with `-`:
+ * the CLI's argument parser would take `fhirkeep filter set -abc…` for an option.
  */
 export function newClientId(): string {
-  return randomSecret(16);
+  for (;;) {
+    const id = randomSecret(16);
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**
