@@ -12,8 +12,8 @@ import { smartCondition } from './smart-sql.js';
  * withdrawn holds for the very next query on every node, with nothing to invalidate.
  * `known`: the types the row is already known to have (blocks for other types drop out).
  */
-export function consentReadCondition(rule: ConsentRule, alias: string, permission: SmartPermission, known: readonly string[] | undefined): SqlText {
-  return all(present([smartCondition(rule.smart, alias, permission, known), appConsent(rule.reach), blocksCondition(rule, alias, known, 'read')]));
+export function consentReadCondition(rule: ConsentRule, alias: string, permission: SmartPermission, known: readonly string[] | undefined): SqlText | undefined {
+  return allOrNone([smartCondition(rule.smart, alias, permission, known), appConsent(rule.reach), blocksCondition(rule, alias, known, 'read')]);
 }
 
 /**
@@ -22,13 +22,22 @@ export function consentReadCondition(rule: ConsentRule, alias: string, permissio
  * the consents' reach. Either way a write never reaches a record through the public pool:
  * public records are everyone's to read, not to change.
  */
-export function consentWriteCondition(rule: ConsentRule, alias: string, permission: 'c' | 'u' | 'd', type: string): SqlText {
+export function consentWriteCondition(rule: ConsentRule, alias: string, permission: 'c' | 'u' | 'd', type: string): SqlText | undefined {
   const reach = rule.writeMode === 'any' ? reachCondition(rule.reach, alias, 'all', [type], rule.smart.compartmentTypes) : blocksCondition(rule, alias, [type], 'write');
-  return all(present([smartCondition(rule.smart, alias, permission, [type]), appConsent(rule.reach), reach]));
+  return allOrNone([smartCondition(rule.smart, alias, permission, [type]), appConsent(rule.reach), reach]);
 }
 
 function present(parts: readonly (SqlText | undefined)[]): SqlText[] {
   return parts.filter((p): p is SqlText => p !== undefined);
+}
+
+/**
+ * The parts that restrict, joined by `and`; undefined when none does, so an unrestricted rule (an
+ * institution's own system) adds nothing to the query and reads keep their unfragmented fast path.
+ */
+function allOrNone(parts: readonly (SqlText | undefined)[]): SqlText | undefined {
+  const restricting = present(parts);
+  return restricting.length === 0 ? undefined : all(restricting);
 }
 
 /**
@@ -46,34 +55,37 @@ function appConsent(reach: Reach): SqlText | undefined {
  * owner and keeps the public pool out (the common case), the reach is tested once, outside the
  * union, rather than once per block.
  */
-function blocksCondition(rule: ConsentRule, alias: string, known: readonly string[] | undefined, use: 'read' | 'write'): SqlText {
+function blocksCondition(rule: ConsentRule, alias: string, known: readonly string[] | undefined, use: 'read' | 'write'): SqlText | undefined {
   const blocks = known === undefined ? rule.blocks : rule.blocks.filter((b) => b.types === undefined || known.some((t) => b.types?.has(t)));
   const first = blocks[0];
   if (first === undefined) return q`false`;
   const reach = (owner: 'self' | 'all') => reachCondition(rule.reach, alias, owner, known, rule.smart.compartmentTypes);
   const shared = blocks.every((b) => b.owner === first.owner && (use === 'write' || b.public === 'never'));
-  if (shared) return all(present([reach(first.owner), any(blocks.map((b) => blockCondition(b, alias, known, publicTest(b, alias, use))))]));
-  return any(blocks.map((b) => blockCondition(b, alias, known, ownerAndPublic(b, alias, use, reach(b.owner)))));
+  if (shared) return allOrNone([reach(first.owner), anyOrNone(blocks.map((b) => blockCondition(b, alias, known, publicTest(b, alias, use))))]);
+  return anyOrNone(blocks.map((b) => blockCondition(b, alias, known, ownerAndPublic(b, alias, use, reach(b.owner)))));
+}
+
+/** The union of the blocks' conditions; undefined when one of them restricts nothing. */
+function anyOrNone(conditions: readonly (SqlText | undefined)[]): SqlText | undefined {
+  return conditions.some((c) => c === undefined) ? undefined : any(conditions as SqlText[]);
 }
 
 /** One block: every dimension it names, intersected (an absent one does not restrict), and its owner/public test. */
-function blockCondition(b: AccessBlock, alias: string, known: readonly string[] | undefined, ownerTest: SqlText | undefined): SqlText {
+function blockCondition(b: AccessBlock, alias: string, known: readonly string[] | undefined, ownerTest: SqlText | undefined): SqlText | undefined {
   const col = (name: string) => raw(`${alias}.${name}`);
   const types = b.types === undefined || (known !== undefined && known.every((t) => b.types?.has(t))) ? undefined : [...b.types];
-  return all(
-    present([
-      types === undefined ? undefined : types.length === 1 ? q`${col('type')} = ${types[0] as string}` : q`${col('type')} = any(${types}::text[])`,
-      b.contents === undefined ? undefined : q`${col('content_type')} = any(${b.contents as string[]}::text[])`,
-      b.codes === undefined ? undefined : q`${col('codes')} && ${b.codes as string[]}::text[]`,
-      b.apps === undefined ? undefined : q`${col('source_app')} = any(${b.apps as string[]}::text[])`,
-      b.createdAfter === undefined ? undefined : q`${col('created_at')} > ${b.createdAfter}`,
-      b.createdBefore === undefined ? undefined : q`${col('created_at')} < ${b.createdBefore}`,
-      b.updatedAfter === undefined ? undefined : q`${col('last_updated')} > ${b.updatedAfter}`,
-      b.updatedBefore === undefined ? undefined : q`${col('last_updated')} < ${b.updatedBefore}`,
-      b.tags === undefined ? undefined : q`${col('security')} @> ${b.tags as string[]}::text[]`,
-      ownerTest,
-    ]),
-  );
+  return allOrNone([
+    types === undefined ? undefined : types.length === 1 ? q`${col('type')} = ${types[0] as string}` : q`${col('type')} = any(${types}::text[])`,
+    b.contents === undefined ? undefined : q`${col('content_type')} = any(${b.contents as string[]}::text[])`,
+    b.codes === undefined ? undefined : q`${col('codes')} && ${b.codes as string[]}::text[]`,
+    b.apps === undefined ? undefined : q`${col('source_app')} = any(${b.apps as string[]}::text[])`,
+    b.createdAfter === undefined ? undefined : q`${col('created_at')} > ${b.createdAfter}`,
+    b.createdBefore === undefined ? undefined : q`${col('created_at')} < ${b.createdBefore}`,
+    b.updatedAfter === undefined ? undefined : q`${col('last_updated')} > ${b.updatedAfter}`,
+    b.updatedBefore === undefined ? undefined : q`${col('last_updated')} < ${b.updatedBefore}`,
+    b.tags === undefined ? undefined : q`${col('security')} @> ${b.tags as string[]}::text[]`,
+    ownerTest,
+  ]);
 }
 
 /** Whether a record is in the public pool: its security label (docs/access.md). */
@@ -93,10 +105,10 @@ function publicTest(b: AccessBlock, alias: string, use: 'read' | 'write'): SqlTe
  * pool is left out. Writes never go through the pool.
  */
 function ownerAndPublic(b: AccessBlock, alias: string, use: 'read' | 'write', reached: SqlText | undefined): SqlText | undefined {
-  if (use === 'write') return all(present([publicTest(b, alias, use), reached]));
+  if (use === 'write') return allOrNone([publicTest(b, alias, use), reached]);
   if (b.public === 'only') return isPublic(alias);
   if (b.public === 'also') return reached === undefined ? undefined : any([reached, isPublic(alias)]);
-  return all(present([q`not ${isPublic(alias)}`, reached]));
+  return allOrNone([q`not ${isPublic(alias)}`, reached]);
 }
 
 /**
