@@ -64,6 +64,7 @@ export async function measureScopeCompile(): Promise<ScopeCompileResult> {
     // Verification is the bearer read's cost; here every token is the one above.
     accessTokens: { verify: async () => claims } as unknown as AccessTokens,
     client: async () => client,
+    onClientChange: () => {},
     epoch: () => taxonomy.epoch,
     scopeOf: (c, found) => tokenScope(c, found, { defs, accountPatient: async () => undefined, applicationRule }),
   });

@@ -275,6 +275,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
       client: async (id) => (await auth.clients.lookup(id))?.client,
+      onClientChange: (listener) => auth.clients.onChange(listener),
       epoch: () => taxonomy.epoch,
       scopeOf: (claims, client) =>
         tokenScope(claims, client, {

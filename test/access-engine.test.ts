@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { PUBLIC_LABEL } from '../src/access/filter/access-filter.js';
-import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/load.js';
+import { createFhirkeep } from '../src/server.js';
+import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
 import { institutionToken } from './support/institution.js';
 import { APP_REDIRECT, signIn } from './support/sign-in.js';
 
@@ -125,6 +128,30 @@ test('unsubscribing removes the holder’s data from the service’s next query'
   assert.equal((await get('Patient/pA', token)).status, 403, 'the filter names Observation only');
   await server.fhirkeep.consents.revoke(subscription.id);
   assert.deepEqual(await found('Observation', token), [], 'the very next query, with the same token');
+});
+
+test('a filter saved on one node applies to a service’s live token from its next request, on every node', async () => {
+  const second = await createFhirkeep(parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: server.databaseUrl, ...TEST_NODE_SETTINGS }), { logger: pino({ level: 'silent' }) });
+  try {
+    const secondBase = await second.listen();
+    const token = await clientToken(feed);
+    assert.equal((await get('Observation', token)).status, 200);
+    // Each node is its own audience (base URL): the second node's token is issued there.
+    const secondToken = (await second.auth.accessTokens.issue({ sub: feed.id, client_id: feed.id, scope: 'system/*.rs', gid: crypto.randomUUID() })).token;
+    const onSecondNode = async () => (await fetch(`${secondBase}/fhir/Observation`, { headers: { authorization: `Bearer ${secondToken}` } })).status;
+    assert.equal(await onSecondNode(), 200, 'its scope is compiled and cached there');
+    await server.fhirkeep.auth.accessFilters.setAccessFilter(feed.id, { filter: { format: 'fhir/Condition' } });
+    assert.equal((await get('Observation', token)).status, 403, 'this node: the very next request');
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      status = await onSecondNode();
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(status, 403, 'the other node learns of the change within a second');
+  } finally {
+    await second.close();
+    await server.fhirkeep.auth.accessFilters.setAccessFilter(feed.id, { filter: { format: 'fhir/Observation' } });
+  }
 });
 
 test('organization shares reach its members’ apps and the brokers it consented to, while they are active', async () => {

@@ -58,6 +58,11 @@ export interface ClientRegistry {
   setAccessSettings(id: string, settings: ClientAccessSettings, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; revokedGrants: string[] }>;
   /** The client with its secret's hash, for client authentication; cached briefly when enabled. */
   lookup(id: string): Promise<StoredClient | undefined>;
+  /**
+   * Calls `listener` with a client's id whenever it changes, here or on another node (undefined:
+   * any may have changed); needs `cacheTtlMs`, which makes the registry listen. Returns the unsubscriber.
+   */
+  onChange(listener: (id: string | undefined) => void): () => void;
   /** Stops listening for changes. */
   close(): Promise<void>;
 }
@@ -88,8 +93,14 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
   const ttl = options.cacheTtlMs ?? 0;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { readonly stored: StoredClient; readonly until: number }>();
+  const listeners = new Set<(id: string | undefined) => void>();
   // undefined: the listening connection (re)connected, and any change may have been missed.
-  const stopWatching = ttl > 0 ? await store.watch((id) => (id === undefined ? cache.clear() : cache.delete(id))) : undefined;
+  const evict = (id: string | undefined) => {
+    if (id === undefined) cache.clear();
+    else cache.delete(id);
+    for (const listener of listeners) listener(id);
+  };
+  const stopWatching = ttl > 0 ? await store.watch(evict) : undefined;
 
   const find = async (id: string, scope: ClientScope = {}): Promise<RegisteredClient | undefined> => {
     const found = (await store.find(id))?.client;
@@ -102,7 +113,7 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
   };
   // This process does not wait for its own NOTIFY to stop using a row it just changed.
   const changed = (client: RegisteredClient | undefined, id: string): RegisteredClient => {
-    cache.delete(id);
+    evict(id);
     if (client === undefined) throw new FhirkeepError('not-found', `There is no client ${id}`);
     return client;
   };
@@ -199,8 +210,14 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
       return stored;
     },
 
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
     async close() {
       cache.clear();
+      listeners.clear();
       await stopWatching?.();
     },
   };
