@@ -318,7 +318,9 @@ describe('writes follow the write mode, the filter and the label rules', () => {
     const tagging = filter({ allowTags: [RESEARCH], addTags: ['http://example.org/tags|from-app'] });
     await assert.rejects(store.create(as('any', tagging), obs('x', 'pA', '8867-4', ['http://example.org/tags|other'])), forbidden, 'a label outside allow-tag');
     const stamped = await store.create(as('any', tagging), obs('x', 'pA', '8867-4', [RESEARCH]));
-    const [row] = await testDb.db.sql<{ security: string[] }[]>`select security from resources where id = ${stamped.id}`;
-    assert.deepEqual(row?.security.sort(), ['http://example.org/tags|from-app', RESEARCH]);
+    const labels = async (id: string) => (await testDb.db.sql<{ security: string[] }[]>`select security from resources where id = ${id}`)[0]?.security.sort();
+    assert.deepEqual(await labels(stamped.id), ['http://example.org/tags|from-app', RESEARCH]);
+    await store.update(as('any', tagging), 'Observation', 'upsert', obs('upsert', 'pA', '8867-4'));
+    assert.deepEqual(await labels('upsert'), ['http://example.org/tags|from-app'], 'an update that creates is stamped as a create is');
   });
 });

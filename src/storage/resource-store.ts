@@ -203,7 +203,9 @@ async function updateOrCreate(
     if (result.kind === 'written') return { version: result.version, created: result.created };
     if (result.kind === 'stale') throw preconditionFailed(type, id, options.ifMatch ?? 0, result.current);
     if (options.ifMatch !== undefined) throw preconditionFailed(type, id, options.ifMatch, undefined);
-    const made = await insertNew(db, index, scope, { ...resource, id }, id, 1, method, true);
+    // An update that creates is a create: the application's `add-tag` labels are stamped on it too.
+    const created = scope.write.kind === 'consented' ? stampLabels(scope.write, resource) : resource;
+    const made = await insertNew(db, index, scope, { ...created, id }, id, 1, method, true);
     if (made !== undefined) return { version: made, created: true };
     // Someone created it between the two statements: update theirs.
   }

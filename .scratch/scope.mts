@@ -1,2 +1,0 @@
-import { measureScopeCompile } from '../bench/scope-compile.js';
-console.log(await measureScopeCompile());
