@@ -101,6 +101,11 @@ test('others’ consents are missing to a holder; managers see and grant their o
   assert.deepEqual(new Set(seen.map((c) => c.kind)), new Set(['organization', 'broker']), 'ann’s sharing with the clinic and the clinic’s broker consent');
   assert.ok(seen.every((c) => c.organization === 'clinic'));
   assert.equal((await call(MANAGER, 'PUT', `/api/consents/${broker.json.id}`, { body: { status: 'active' } })).json.status, 'active');
+  // Ann's share with the clinic is hers: the clinic may stop receiving it, never revive it.
+  const annsShare = (seen as { id?: string; kind: string }[]).find((c) => c.kind === 'organization')?.id ?? '';
+  assert.equal((await call(MANAGER, 'PUT', `/api/consents/${annsShare}`, { body: { status: 'inactive' } })).json.status, 'inactive');
+  assertOutcome(await call(MANAGER, 'PUT', `/api/consents/${annsShare}`, { body: { status: 'active' } }), 403, /Only the account holder/);
+  assert.equal((await call(ANN, 'PUT', `/api/consents/${annsShare}`, { body: { status: 'active' } })).json.status, 'active', 'Ann may');
 
   const all = (await call(ADMIN, 'GET', '/api/consents')).json.consents as unknown[];
   assert.equal(all.length, 4);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CONSENT_KINDS, CONSENT_STATUSES, GRANT_STATUSES } from '../access/consents/consent.js';
 import type { ConsentGrantInput } from '../access/consents/consent-input.js';
-import { checkMayGrant, mayManage, visibleQuery, type ConsentCaller } from '../access/consents/consent-permissions.js';
+import { checkMayGrant, mayChangeTo, mayManage, visibleQuery, type ConsentCaller } from '../access/consents/consent-permissions.js';
 import type { ConsentService } from '../access/consents/consent-service.js';
 import { consentView } from '../access/consents/consent-view.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
@@ -98,6 +98,7 @@ export function registerConsentApiRoutes(app: FastifyInstance, { consents, authe
     route(async (request, caller) => {
       const { status } = parseBody(request, statusBody);
       const consent = await managed(request, caller);
+      if (!mayChangeTo(caller, consent, status)) throw new FhirkeepError('forbidden', `Only the account holder may make their consent ${status}`);
       return { body: consentView(await consents.setStatus(consent.id, status, caller.accountId)) };
     }),
   );

@@ -1,6 +1,6 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { ConsentQuery } from '../../storage/access/consent-store.js';
-import type { Consent } from './consent.js';
+import type { Consent, ConsentStatus } from './consent.js';
 import type { ConsentGrantInput } from './consent-input.js';
 
 /** Who manages consents through the API: an account, whether an admin, and the organizations it manages. */
@@ -17,6 +17,18 @@ export interface ConsentCaller {
 export function mayManage(caller: ConsentCaller, consent: Consent): boolean {
   if (caller.admin || consent.accountId === caller.accountId) return true;
   return consent.organizationId !== undefined && caller.managedOrganizations.includes(consent.organizationId);
+}
+
+/**
+ * Whether the caller may move the consent to `status`. A holder's decision is theirs: the
+ * organization a holder shares with sees that share and may decline or stop it (rejected,
+ * inactive), but never make it active again — only the holder (or an admin) does. The
+ * organization's own consents (to a broker) are its managers' to change.
+ */
+export function mayChangeTo(caller: ConsentCaller, consent: Consent, status: ConsentStatus): boolean {
+  if (caller.admin || (consent.accountId !== undefined && consent.accountId === caller.accountId)) return true;
+  if (consent.organizationId === undefined || !caller.managedOrganizations.includes(consent.organizationId)) return false;
+  return consent.accountId === undefined || status === 'rejected' || status === 'inactive';
 }
 
 /** Narrows a listing to what the caller may see. */
