@@ -129,10 +129,10 @@ function reachCondition(reach: Reach, alias: string, owner: 'self' | 'all', know
 }
 
 /**
- * Whether the consents share the row's patient (undefined: they share no one). Each test is a
- * scalar subquery correlated on the row's patient_id: one probe of the consents index per
- * candidate row, planned in a fraction of what a semi-join costs to plan (searches are planned
- * on every request), and never the hash of every consent an IN inside an OR becomes.
+ * Whether the consents share the row's patient (undefined: they share no one): one probe of the
+ * consents index, through the functions of migration 5, which are declared costly so PostgreSQL
+ * runs them after the search's own conditions, on the rows that match only. An `IN (subquery)`
+ * would instead be a semi-join planned on every search, and inside an OR a hash of every consent.
  */
 function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: SqlText, owner: 'self' | 'all'): SqlText | undefined {
   switch (reach.kind) {
@@ -140,16 +140,13 @@ function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: Sq
     case 'holder': {
       const own = reach.patient === undefined ? undefined : q`${patient} = ${reach.patient}`;
       if (owner === 'self') return own;
-      const shares = q`(select true from consents c join organization_members m on m.organization_id = c.organization_id
-        where c.patient_id = ${patient} and m.account_id = ${reach.accountId} and c.kind = 'organization' and c.status = 'active' limit 1)`;
+      const shares = q`fhirkeep_shared_with_account(${reach.accountId}, ${patient})`;
       return own === undefined ? shares : any([own, shares]);
     }
     case 'subscribers':
-      return q`(select true from consents c
-        where c.client_id = ${reach.clientId} and c.kind = 'service' and c.status = 'active' and c.filter_version = ${reach.filterVersion} and c.patient_id = ${patient} limit 1)`;
+      return q`fhirkeep_subscribed(${reach.clientId}, ${reach.filterVersion}::int, ${patient})`;
     case 'broker':
-      return q`(select true from consents b join consents o on o.organization_id = b.organization_id
-        where b.client_id = ${reach.clientId} and b.kind = 'broker' and b.status = 'active' and o.kind = 'organization' and o.status = 'active' and o.patient_id = ${patient} limit 1)`;
+      return q`fhirkeep_shared_with_broker(${reach.clientId}, ${patient})`;
     case 'nobody':
       return undefined;
   }
