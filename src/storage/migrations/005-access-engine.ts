@@ -103,25 +103,5 @@ create index consents_client on consents (client_id, kind, filter_version, patie
 create index consents_organization on consents (organization_id, kind, patient_id) where status = 'active';
 create index consents_account on consents (account_id);
 
--- Whether consents share a patient's records, as the access engine asks it of every candidate row
--- (src/storage/consent-sql.ts). Functions, not inline subqueries, for their COST: PostgreSQL
--- evaluates a row's conditions cheapest first, and an inline consent probe costs less than a
--- search's own index tests, so it ran on every candidate row (300 probes for one patient's
--- Observations, +0.9 ms) instead of on the few that match. Declared this costly, the probe runs last.
-create function fhirkeep_subscribed(client text, version int, patient text) returns boolean
-language sql stable parallel safe cost 10000 as $$
-  select exists (select 1 from consents c
-    where c.client_id = client and c.kind = 'service' and c.status = 'active' and c.filter_version = version and c.patient_id = patient)
-$$;
-create function fhirkeep_shared_with_account(account text, patient text) returns boolean
-language sql stable parallel safe cost 10000 as $$
-  select exists (select 1 from consents c join organization_members m on m.organization_id = c.organization_id
-    where c.patient_id = patient and m.account_id = account and c.kind = 'organization' and c.status = 'active')
-$$;
-create function fhirkeep_shared_with_broker(client text, patient text) returns boolean
-language sql stable parallel safe cost 10000 as $$
-  select exists (select 1 from consents b join consents o on o.organization_id = b.organization_id
-    where b.client_id = client and b.kind = 'broker' and b.status = 'active' and o.kind = 'organization' and o.status = 'active' and o.patient_id = patient)
-$$;
 `,
 };
