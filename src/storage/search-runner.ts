@@ -113,8 +113,14 @@ function selectionOf(scopeOf: ScopeFilter, query: SearchQuery): Selection {
   if (pred === undefined && query.sort.length === 0 && others.every((c) => RID_ONLY.has(c.kind))) {
     return { with: cte, from: q`d`, where: all(others.map((c) => q`(select ${clauseSql('d', c, scopeOf)})`)), keyed: 'd' };
   }
-  const conditions = [...resourceConditions(query), ...others.map((c) => q`(select ${clauseSql('r', c, scopeOf)})`)];
-  return { with: cte, from: q`d join resources r on r.rid = d.rid`, where: all(pred === undefined ? conditions : [...conditions, pred]), keyed: 'r' };
+  // The rid-only clauses still narrow the referencing rows before any resources row is read; the
+  // rest, and the scope, test the rows that remain (a patient's 400 Observations become the 4 with
+  // the code, not 400 row lookups).
+  const ridOnly = others.filter((c) => RID_ONLY.has(c.kind));
+  const narrowed = ridOnly.length === 0 ? q`d` : q`(select d.rid from d where ${all(ridOnly.map((c) => q`(select ${clauseSql('d', c, scopeOf)})`))}) n`;
+  const conditions = [...resourceConditions(query), ...others.filter((c) => !RID_ONLY.has(c.kind)).map((c) => q`(select ${clauseSql('r', c, scopeOf)})`)];
+  const rid = ridOnly.length === 0 ? q`d.rid` : q`n.rid`;
+  return { with: cte, from: q`${narrowed} join resources r on r.rid = ${rid}`, where: all(pred === undefined ? conditions : [...conditions, pred]), keyed: 'r' };
 }
 
 /** The row is a current resource of a searched type. */
