@@ -3,6 +3,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { ClientType } from '../../auth/clients/client.js';
 import { FILTERED_KINDS, type Consent, type ConsentKind, type ConsentStatus } from '../../access/consents/consent.js';
 import { consentResource } from '../../access/consents/consent-resource.js';
+import { oneRow } from '../one-row.js';
 
 /** The one consent of a pair of parties (unique index consents_pair). */
 export interface ConsentPair {
@@ -89,7 +90,7 @@ export function createConsentStore(sql: Sql): ConsentStore {
   /** Writes the FHIR Consent of a changed row, then reads the row back. */
   async function render(tx: TransactionSql, id: string): Promise<Consent> {
     const [row] = await tx<ConsentRow[]>`${selectConsents(tx)} where c.id = ${id}`;
-    const consent = toConsent(one(row));
+    const consent = toConsent(oneRow(row));
     await tx`update consents set resource = ${tx.json(consent.resource as never)} where id = ${id}`;
     return consent;
   }
@@ -129,7 +130,7 @@ export function createConsentStore(sql: Sql): ConsentStore {
           do update set status = excluded.status, patient_id = excluded.patient_id, filter_version = excluded.filter_version,
                         scopes = excluded.scopes, updated_at = now()
           returning id`;
-        return { before: prior === undefined ? undefined : toConsent(prior), after: await render(tx, one(row).id) };
+        return { before: prior === undefined ? undefined : toConsent(prior), after: await render(tx, oneRow(row).id) };
       });
     },
 
@@ -179,10 +180,6 @@ export function createConsentStore(sql: Sql): ConsentStore {
   };
 }
 
-function one<T>(row: T | undefined): T {
-  if (row === undefined) throw new Error('the statement returned no row');
-  return row;
-}
 
 function toConsent(r: ConsentRow): Consent {
   const facts = {

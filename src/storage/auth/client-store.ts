@@ -4,6 +4,7 @@ import { REVOCATION_CHANNEL } from './revocation-feed.js';
 import type { ClientReach, ClientType, RegisteredClient } from '../../auth/clients/client.js';
 import type { WriteMode } from '../../access/filter/access-filter.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { oneRow } from '../one-row.js';
 
 /** A client row with the one thing that never leaves the authorization server: its secret's hash. */
 export interface StoredClient {
@@ -100,7 +101,7 @@ export function createClientStore(sql: Sql): ClientStore {
                   ${jsonOrNull(c.jwks)}, ${c.jwksUri ?? null}, ${c.requirePkce}, ${sql.array([...c.scopes])}::text[],
                   ${c.launchUri ?? null}, ${c.ownerAccount ?? null})
           returning *`;
-        return toClient(one(row));
+        return toClient(oneRow(row));
       } catch (e) {
         if ((e as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) {
           throw new FhirkeepError('bad-request', `There is no account ${c.ownerAccount ?? ''} to own the client`, { cause: e });
@@ -181,10 +182,6 @@ export function createClientStore(sql: Sql): ClientStore {
   };
 }
 
-function one<T>(row: T | undefined): T {
-  if (row === undefined) throw new Error('the statement returned no row');
-  return row;
-}
 
 function toClient(r: ClientRow): RegisteredClient {
   return {
