@@ -1,4 +1,5 @@
 import type { Classification, Classifier } from '../access/content/classify.js';
+import { labelsOf } from '../access/label-rules.js';
 import type { FhirResource } from './types.js';
 
 /** Access metadata derived from a resource at write time. */
@@ -7,11 +8,6 @@ export interface RowValues {
   /** The content type and primary codes, and the content type to register first (auto-register). */
   readonly content: Classification;
   readonly security: string[];
-}
-
-interface Coding {
-  system?: unknown;
-  code?: unknown;
 }
 
 /**
@@ -23,7 +19,7 @@ export function rowValues(resource: FhirResource, classify: Classifier): RowValu
   return {
     patientId: patientOf(resource),
     content: classify(resource),
-    security: codingsOf(resource.meta?.security),
+    security: labelsOf(resource.meta?.security),
   };
 }
 
@@ -34,15 +30,4 @@ function patientOf(resource: FhirResource): string | null {
     if (typeof ref === 'string' && ref.startsWith('Patient/')) return ref.slice('Patient/'.length);
   }
   return null;
-}
-
-function codingsOf(value: unknown): string[] {
-  return arrayOf(value).flatMap((c) => {
-    const { system, code } = c as Coding;
-    return typeof code === 'string' ? [`${typeof system === 'string' ? system : ''}|${code}`] : [];
-  });
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
 }
