@@ -1,5 +1,5 @@
 import type { RegisteredClient } from '../auth/clients/client.js';
-import { PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL, type AccessFilter } from './filter/access-filter.js';
+import type { AccessFilter } from './filter/access-filter.js';
 import type { AccessBlock, ConsentRule, Reach, SmartRule } from './scope.js';
 
 /** An application's side of its rule: what depends on the client and its filter alone. */
@@ -10,9 +10,6 @@ export interface ApplicationRule {
   readonly settableLabels: ReadonlySet<string> | 'not-platform';
   readonly stampedLabels: readonly string[];
 }
-
-/** Security labels only the platform gives meaning to: an application without a filter may not set them. */
-export const PLATFORM_LABELS: ReadonlySet<string> = new Set([PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL]);
 
 /**
  * Compiles an application's access filter: `app: self` becomes its client id, each block learns

@@ -1,7 +1,9 @@
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
-import { PLATFORM_LABELS } from './consent-rule.js';
 import { PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL } from './filter/access-filter.js';
 import type { ConsentRule } from './scope.js';
+
+/** Security labels only the platform gives meaning to: an application without a filter may not set them. */
+const PLATFORM_LABELS: ReadonlySet<string> = new Set([PUBLIC_LABEL, READ_ONLY_LABEL, RELIABLE_LABEL]);
 
 /**
  * The security-label rules on an application's writes (docs/access.md): labels are `system|code`
