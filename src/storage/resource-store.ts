@@ -14,7 +14,7 @@ import { registerDynamicContents } from './content/taxonomy-writes.js';
 import { runSearch } from './search-runner.js';
 import { toVersion, type VersionRow } from './version-row.js';
 import type { SearchQuery } from '../search/query/search-query.js';
-import { anyOutsideWriteScope, assertCanWrite, readPredicate, writesCheckRows } from './scope-sql.js';
+import { assertCanWrite, checkWriteRows, readPredicate, writesCheckRows, type WriteRowsCheck } from './scope-sql.js';
 import type {
   ConditionalCreateResult,
   CreateOptions,
@@ -151,8 +151,8 @@ class PgResourceStore implements ResourceStore {
     assertCanWrite(scope, type, 'u');
     return this.checked(scope, async (db) => {
       // The resource as it is must be the token's to update too (locked until the write commits).
-      await refuseOutside(db, scope, 'u', type, [id]);
-      if (scope.write.kind === 'consented') checkLabels(scope.write, await currentLabels(db, type, id), labelsOf(resource.meta?.security));
+      const before = await refuseOutside(db, scope, 'u', type, [id]);
+      if (scope.write.kind === 'consented') checkLabels(scope.write, before.labels.get(id), labelsOf(resource.meta?.security));
       const result = await updateOrCreate(db, this.index, scope, type, id, resource, options);
       // An update that creates (or revives a deleted resource) is a create as well.
       if (result.created) assertCanWrite(scope, type, 'c');
@@ -165,8 +165,9 @@ class PgResourceStore implements ResourceStore {
     assertCanWrite(scope, type, 'd');
     return this.checked(scope, async (db) => {
       // Outside the token's reach a resource is as good as absent: nothing deleted, nothing revealed.
-      const hidden = await anyOutsideWriteScope(db, scope, 'd', type, [id]);
-      if (!hidden && scope.write.kind === 'consented') checkLabels(scope.write, await currentLabels(db, type, id), undefined);
+      const before = await checkWriteRows(db, scope, 'd', type, [id]);
+      const hidden = before.outside;
+      if (!hidden && scope.write.kind === 'consented') checkLabels(scope.write, before.labels.get(id), undefined);
       const result: DeletionResult = hidden ? { kind: 'unchanged', current: undefined } : await writeDeletion(db, type, id, options.ifMatch);
       if (result.kind === 'written') return result.version;
       if (options.ifMatch !== undefined && options.ifMatch !== result.current) throw preconditionFailed(type, id, options.ifMatch, result.current);
@@ -213,12 +214,14 @@ async function updateOrCreate(
 }
 
 /** A write that would touch or leave a row outside the token's scopes is refused (403), and rolled back. */
-async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', type: string, ids: readonly string[]): Promise<void> {
-  if (await anyOutsideWriteScope(db, scope, permission, type, ids)) {
+async function refuseOutside(db: Tx, scope: AccessScope, permission: 'c' | 'u', type: string, ids: readonly string[]): Promise<WriteRowsCheck> {
+  const check = await checkWriteRows(db, scope, permission, type, ids);
+  if (check.outside) {
     const what = ids.length === 1 ? `${type}/${ids[0] as string}` : `A ${type}`;
     const bounds = scope.write.kind === 'consented' ? "this token's scopes, its application's access filter and consents" : 'the patient compartment or the granular scopes this token';
     throw new FhirkeepError('forbidden', `${what} lies outside what ${bounds} allow to ${permission === 'c' ? 'create' : 'update'}`);
   }
+  return check;
 }
 
 /** An application's create: its filter's `add-tag` labels stamped, every label checked (docs/access.md). */
@@ -227,12 +230,6 @@ function labelledForCreate(scope: AccessScope, resource: FhirResource): FhirReso
   const labelled = stampLabels(scope.write, resource);
   checkLabels(scope.write, undefined, labelsOf(labelled.meta?.security));
   return labelled;
-}
-
-/** The security labels of the current version (undefined when there is none), for the label rules. */
-async function currentLabels(db: Tx, type: string, id: string): Promise<string[] | undefined> {
-  const [row] = await db<{ security: string[] }[]>`select security from resources where tenant = 0 and type = ${type} and id = ${id} and not deleted`;
-  return row?.security;
 }
 
 /** A plain insert of a fresh UUID cannot conflict; if it ever did, that is a server fault, not a client's. */

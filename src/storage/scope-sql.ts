@@ -65,21 +65,30 @@ export function writesCheckRows(scope: AccessScope): boolean {
   return scope.write.kind === 'smart' || scope.write.kind === 'consented';
 }
 
-/**
- * Whether any current row of `type` with one of `ids` lies outside what the write rule lets
- * `permission` touch. Before an update or delete it checks the row as it is (locking it, so it
- * cannot move out of scope before the write); after a create or update, the row as written.
- * Without row limits it runs nothing.
- */
-export async function anyOutsideWriteScope(db: Sql | TransactionSql, scope: AccessScope, permission: 'c' | 'u' | 'd', type: string, ids: readonly string[]): Promise<boolean> {
-  const rule = scope.write;
-  if ((rule.kind !== 'smart' && rule.kind !== 'consented') || ids.length === 0) return false;
-  const condition = (rule.kind === 'smart' ? smartCondition(rule, 'r', permission, [type]) : consentWriteCondition(rule, 'r', permission, type)) ?? raw('true');
-  const { text, params } = render(q`
-    select coalesce(${condition}, false) as inside from resources r
-    where r.tenant = 0 and r.type = ${type} and r.id = any(${ids as string[]}::text[]) and not r.deleted
-    for update of r`);
-  const rows = (await (db as Sql).unsafe(text, params as never[])) as unknown as { inside: boolean }[];
-  return rows.some((row) => !row.inside);
+/** What checking the rows a write touches or leaves found. */
+export interface WriteRowsCheck {
+  /** Some row lies outside what the write rule lets the permission touch. */
+  readonly outside: boolean;
+  /** Each checked row's security labels, by id, for the label rules (src/access/label-rules.ts). */
+  readonly labels: ReadonlyMap<string, readonly string[]>;
 }
 
+const UNCHECKED: WriteRowsCheck = { outside: false, labels: new Map() };
+
+/**
+ * Checks the current rows of `type` with one of `ids` against what the write rule lets
+ * `permission` touch. Before an update or delete it checks the row as it is (locking it, so it
+ * cannot move out of scope before the write), and reads its labels in the same statement; after a
+ * create or update, the row as written. Without row limits it runs nothing.
+ */
+export async function checkWriteRows(db: Sql | TransactionSql, scope: AccessScope, permission: 'c' | 'u' | 'd', type: string, ids: readonly string[]): Promise<WriteRowsCheck> {
+  const rule = scope.write;
+  if ((rule.kind !== 'smart' && rule.kind !== 'consented') || ids.length === 0) return UNCHECKED;
+  const condition = (rule.kind === 'smart' ? smartCondition(rule, 'r', permission, [type]) : consentWriteCondition(rule, 'r', permission, type)) ?? raw('true');
+  const { text, params } = render(q`
+    select r.id, r.security, coalesce(${condition}, false) as inside from resources r
+    where r.tenant = 0 and r.type = ${type} and r.id = any(${ids as string[]}::text[]) and not r.deleted
+    for update of r`);
+  const rows = (await (db as Sql).unsafe(text, params as never[])) as unknown as { id: string; security: string[]; inside: boolean }[];
+  return { outside: rows.some((row) => !row.inside), labels: new Map(rows.map((row) => [row.id, row.security])) };
+}
