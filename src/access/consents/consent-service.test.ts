@@ -135,6 +135,15 @@ describe('lifecycle', () => {
     assert.ok(await revokedAt(later));
   });
 
+  test('approving fewer scopes than before revokes the grants issued under the wider approval', async () => {
+    await service.grant({ accountId: 'holder', clientId: 'app', scopes: ['openid', 'patient/*.rs'] });
+    const wide = await liveGrant('holder', 'app');
+    await service.grant({ accountId: 'holder', clientId: 'app', scopes: ['openid', 'patient/*.rs'] });
+    assert.equal(await revokedAt(wide), null, 'the same scopes again revoke nothing');
+    await service.grant({ accountId: 'holder', clientId: 'app', scopes: ['openid'] });
+    assert.ok(await revokedAt(wide), 'its tokens carried patient/*.rs');
+  });
+
   test('a filter change leaves the consent outdated until it is activated again', async () => {
     const consent = await service.grant({ accountId: 'holder', clientId: 'svc' });
     await sql`update clients set filter_version = filter_version + 1 where id = 'svc'`;

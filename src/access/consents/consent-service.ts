@@ -37,13 +37,15 @@ export interface ConsentService {
 
 export function createConsentService({ store, revokeGrants, record }: ConsentServiceOptions): ConsentService {
   /**
-   * An app or service consent that stops being active takes the holder's grants for that client
-   * with it (issue 5: "revoking a consent takes effect on the very next request"), then the
-   * change is recorded.
+   * An app or service consent that stops being active, or now approves fewer scopes, takes the
+   * holder's grants for that client with it (issue 5: "revoking a consent takes effect on the very
+   * next request"; tokens carry the scopes approved when they were issued), then the change is
+   * recorded.
    */
   async function settle({ before, after }: ConsentChange, actor: string | undefined): Promise<Consent> {
     const stopped = before !== undefined && before.status !== after.status && after.status !== 'active';
-    if (stopped && FILTERED_KINDS.has(after.kind) && after.accountId !== undefined && after.clientId !== undefined) {
+    const narrowed = before !== undefined && before.scopes.some((s) => !after.scopes.includes(s));
+    if ((stopped || narrowed) && FILTERED_KINDS.has(after.kind) && after.accountId !== undefined && after.clientId !== undefined) {
       await revokeGrants(after.accountId, after.clientId);
     }
     record({
