@@ -163,3 +163,8 @@ test('the types a filter can match: formats, narrowed by contents and codes; els
   const [block] = parse({ owner: 'self' }).blocks;
   assert.equal(block === undefined ? undefined : blockResourceTypes(block, fakeTaxonomy), 'every');
 });
+
+test('a NUL in any value is refused (PostgreSQL jsonb cannot hold it; the CLI reads files without the API’s check)', () => {
+  refused({ tag: 'http://example.org/tags re\u0000search' }, 'tag: a value contains a NUL character');
+  refused({ app: 'self\u0000' }, 'app: a value contains a NUL character');
+});

@@ -249,6 +249,8 @@ function strings(value: unknown, path: string): string[] | undefined {
   if (values.length > FILTER_LIMITS.values) throw bad(path, `at most ${FILTER_LIMITS.values} values`);
   return values.map((v) => {
     if (typeof v !== 'string' || v.trim() === '') throw bad(path, `${JSON.stringify(v)} is not a non-empty string`);
+    // PostgreSQL's jsonb cannot hold NUL: refused here for every caller (the CLI reads files itself).
+    if (v.includes('\u0000')) throw bad(path, 'a value contains a NUL character');
     if (v.length > FILTER_LIMITS.valueLength) throw bad(path, `a value is longer than ${FILTER_LIMITS.valueLength} characters`);
     return v;
   });
