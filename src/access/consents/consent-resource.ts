@@ -1,13 +1,13 @@
 import type { CodeableConcept, Consent, FhirConsent, FhirExtension, Reference } from './consent.js';
 
 /** Where Fhirkeep's own identifiers and extensions live (apps and organizations are no FHIR resources). */
-export const FHIRKEEP_FHIR = 'http://fhirkeep.org/fhir';
+const FHIRKEEP_FHIR = 'http://fhirkeep.org/fhir';
 export const CLIENT_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/client`;
 export const ORGANIZATION_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/organization`;
-export const ACCOUNT_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/account`;
-export const KIND_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-kind`;
+const ACCOUNT_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/account`;
+const KIND_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-kind`;
 export const FILTER_VERSION_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-filter-version`;
-export const SCOPE_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-scope`;
+const SCOPE_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-scope`;
 
 // R4 Consent.scope (http://terminology.hl7.org/CodeSystem/consentscope): sharing health data.
 const PATIENT_PRIVACY: CodeableConcept = {
@@ -25,7 +25,7 @@ const RECIPIENT: CodeableConcept = {
 const byIdentifier = (system: string, value: string): Reference => ({ identifier: { system, value } });
 
 /** The row's facts a Consent is made of; the resource is a pure function of them. */
-export type ConsentFacts = Omit<Consent, 'resource' | 'currentFilterVersion'>;
+type ConsentFacts = Omit<Consent, 'resource' | 'currentFilterVersion'>;
 
 /**
  * The FHIR R4 Consent a row stands for: the holder's Patient (or, for a broker consent, the

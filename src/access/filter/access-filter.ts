@@ -13,7 +13,9 @@ export interface FilterBlock {
   readonly formats?: readonly string[];
   /**
    * Content types (`content`, plus every content of `group` in `groupSystem` minus the
-   * subtrees of `group-exclude`), resolved against the taxonomy when the filter was saved.
+   * subtrees of `group-exclude`), resolved against the taxonomy as it is now: a group names a
+   * category, so a content type an admin adds to it is in every filter naming the group (the
+   * consent page describes groups by name).
    */
   readonly contents?: readonly string[];
   /** `code: "<system> <code>"`, kept as `system|code` (the form of the `codes` column). */
@@ -45,7 +47,7 @@ export const WRITE_MODES = ['none', 'update', 'create', 'any'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 
 /** Fhirkeep's own security labels (meta.security), with platform-enforced meanings. */
-export const FHIRKEEP_SECURITY_SYSTEM = 'http://fhirkeep.org/fhir/CodeSystem/security';
+const FHIRKEEP_SECURITY_SYSTEM = 'http://fhirkeep.org/fhir/CodeSystem/security';
 /** The record is in the public pool: every authenticated account may read it (apps: with `public`). */
 export const PUBLIC_LABEL = `${FHIRKEEP_SECURITY_SYSTEM}|public`;
 /** The record cannot be updated. */

@@ -8,7 +8,7 @@ import { filterResourceTypes } from './parse-filter.js';
  * update" (a created record must itself pass the filter, and so may be updated), hence `crus`:
  * `crs` (create without update) is no write mode of ours.
  */
-export const WRITE_MODE_PERMISSIONS: Readonly<Record<WriteMode, string>> = {
+const WRITE_MODE_PERMISSIONS: Readonly<Record<WriteMode, string>> = {
   none: 'rs',
   update: 'rus',
   create: 'crus',

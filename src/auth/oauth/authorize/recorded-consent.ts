@@ -1,5 +1,6 @@
 import type { Account } from '../../accounts/account.js';
 import type { RegisteredClient } from '../../clients/client.js';
+import { isSharing } from '../../../access/consents/consent.js';
 import type { AuthorizeDependencies } from './authorize-dependencies.js';
 import type { PendingRequest } from './pending-request.js';
 
@@ -21,6 +22,6 @@ export async function recordedConsent(
   const consent = await deps.consents.find(account.id, client.id);
   if (consent?.status !== 'active') return 'missing';
   // A consent confirmed for an older filter shares nothing until the holder confirms again.
-  if (consent.filterVersion !== client.filterVersion) return 'outdated';
+  if (!isSharing(consent)) return 'outdated';
   return deps.scopes.narrow(request.scopes, consent.scopes).refused.length === 0 ? 'covers' : 'narrower';
 }
