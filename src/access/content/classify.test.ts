@@ -13,6 +13,8 @@ const taxonomy = buildTaxonomy(
       { name: 'body/height', resourceType: 'Observation', label: 'Body height', dynamic: false },
       { name: 'vaccine/influenza', resourceType: 'Immunization', label: 'Influenza vaccine', dynamic: false },
       { name: 'report/lipid-panel', resourceType: 'DiagnosticReport', label: 'Lipid panel', dynamic: false },
+      // Registered for an Observation; its code since removed by an admin (or not yet reloaded here).
+      { name: 'loinc/7777-7', resourceType: 'Observation', label: 'Registered earlier', dynamic: true },
     ],
     codes: [
       { system: LOINC, code: '29463-7', contentType: 'body/weight', display: 'Body weight' },
@@ -84,4 +86,9 @@ test('dynamic names: short names for well-known systems, a hash for anything els
   assert.notEqual(dynamicContentName('urn:example', 'abc'), dynamicContentName('urn:example', 'abd'));
   assert.match(dynamicContentName(LOINC, 'has space/and slash'), /^code\/[0-9a-f]{16}$/);
   assert.match(dynamicContentName(LOINC, 'x'.repeat(65)), /^code\//);
+});
+
+test('auto-register: a name that exists already is used by its own resource type, never by another, and not registered again', () => {
+  assert.deepEqual(autoRegister(coded('Observation', 'code', { system: LOINC, code: '7777-7' })), { contentType: 'loinc/7777-7', codes: [`${LOINC}|7777-7`], register: undefined });
+  assert.deepEqual(autoRegister(coded('DiagnosticReport', 'code', { system: LOINC, code: '7777-7' })), { contentType: 'DiagnosticReport', codes: [`${LOINC}|7777-7`], register: undefined });
 });

@@ -53,8 +53,13 @@ export function createClassifier(taxonomy: Taxonomy, options: ClassifierOptions)
       }
     }
     if (found !== undefined) return { contentType: found.name, codes, register: undefined };
-    const register = options.autoRegister && unclaimed !== undefined ? dynamicContent(type, unclaimed) : undefined;
-    return { contentType: register?.name ?? type, codes, register };
+    const dynamic = options.autoRegister && unclaimed !== undefined ? dynamicContent(type, unclaimed) : undefined;
+    if (dynamic === undefined) return { contentType: type, codes, register: undefined };
+    // The name exists already (its code since removed by an admin, or registered by another type's
+    // record): a content type of this resource type is used as it is, another type's never.
+    const existing = taxonomy.content(dynamic.name);
+    if (existing !== undefined) return { contentType: existing.resourceType === type ? existing.name : type, codes, register: undefined };
+    return { contentType: dynamic.name, codes, register: dynamic };
   };
 }
 
