@@ -104,7 +104,14 @@ export async function createFhirCore(
   if (await seedTaxonomy(db.sql, definitions.resourceTypes)) logger.info('seeded the content taxonomy');
   const taxonomy = await openTaxonomy(db.sql, logger);
   const classify = createClassifier(taxonomy, { autoRegister: config.contentAutoRegister });
-  await reindexIfStale(db, indexer, INDEXER_VERSION, logger, classify);
+  try {
+    await reindexIfStale(db, indexer, INDEXER_VERSION, logger, classify);
+  } catch (e) {
+    // Nothing else holds them yet: the LISTEN connection and the pool (and an embedded cluster).
+    await taxonomy.close();
+    await db.close();
+    throw e;
+  }
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
     ...FIXED_SEARCH_LIMITS,
@@ -249,7 +256,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerClientApiRoutes(app, { registry: auth.clients, accessFilters: auth.accessFilters, authenticate: apiCaller });
   registerContentApiRoutes(app, {
     taxonomy: core.taxonomy,
-    admin: createTaxonomyAdmin({ sql: core.database.sql, taxonomy: core.taxonomy, resourceTypes: loadDefinitions().resourceTypes, afterEdit: core.taxonomy.reload }),
+    admin: createTaxonomyAdmin({
+      sql: core.database.sql,
+      taxonomy: core.taxonomy,
+      resourceTypes: core.smartDefinitions.resourceTypes,
+      // The edit is committed: a failed reload of this node's snapshot must not answer it as a
+      // failure (a retried POST would meet a 409); the NOTIFY reload catches up.
+      afterEdit: () => core.taxonomy.reload().catch((e: unknown) => logger.warn({ err: e }, 'could not reload the content taxonomy after an edit')),
+    }),
     authenticate: apiCaller,
   });
   const applicationRule = createApplicationRules({

@@ -82,19 +82,20 @@ export function createTaxonomyAdmin({ sql, taxonomy, resourceTypes, afterEdit }:
     await afterEdit();
     return value;
   };
-  const view = (c: { name: string; resourceType: string; label: string }, dynamic: boolean): ContentType => ({ name: c.name, resourceType: c.resourceType, label: c.label, dynamic });
+  // Admins' content types are never dynamic (only auto-registration makes those).
+  const view = (c: { name: string; resourceType: string; label: string }): ContentType => ({ name: c.name, resourceType: c.resourceType, label: c.label, dynamic: false });
 
   return {
     async addContentType(input) {
       const c = content(input);
       if (taxonomy.content(c.name) !== undefined) throw new FhirkeepError('duplicate', `name: there is a content type ${c.name} already`);
       await insertContentType(sql, c);
-      return done(view(c, false));
+      return done(view(c));
     },
     async replaceContentType(input) {
       const c = content(input);
       if (!(await replaceContentType(sql, c))) throw new FhirkeepError('not-found', `There is no content type ${c.name}`);
-      return done(view(c, false));
+      return done(view(c));
     },
     async deleteContentType(name) {
       if (!CONTENT_NAME.test(name) || !(await deleteContentType(sql, name))) throw new FhirkeepError('not-found', `There is no content type ${name}`);
