@@ -90,7 +90,8 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
       }
       const saved = await registry.setAccessSettings(
         clientId,
-        { accessFilter: settings.filter ?? undefined, writeMode: settings.writeMode ?? current.writeMode, reach: settings.reach ?? current.reach },
+        // What the caller leaves out stays as the row has it then (an admin's reach change made meanwhile is kept).
+        { accessFilter: settings.filter ?? undefined, writeMode: settings.writeMode, reach: settings.reach },
         actor,
         scope,
       );

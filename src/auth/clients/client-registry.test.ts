@@ -192,3 +192,10 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30
 function exportJwkOf(key: KeyObject): JWK {
   return key.export({ format: 'jwk' }) as JWK;
 }
+
+test('access settings left out stay as the row has them: a reach set meanwhile is not written back', async () => {
+  const { client } = await registry.register({ type: 'service', name: 'race' });
+  await registry.setAccessSettings(client.id, { accessFilter: undefined, reach: 'all' });
+  const saved = await registry.setAccessSettings(client.id, { accessFilter: { format: 'fhir/Observation' }, writeMode: 'none' });
+  assert.deepEqual([saved.client.reach, saved.client.writeMode], ['all', 'none']);
+});

@@ -35,8 +35,9 @@ export interface NewClient extends EditableClientFields {
 /** An application's access settings (issue 5): its filter as saved (expert-mode JSON), write mode and reach. */
 export interface ClientAccessSettings {
   readonly accessFilter: unknown;
-  readonly writeMode: WriteMode;
-  readonly reach: ClientReach;
+  /** Absent: unchanged (left to the row, so a concurrent change of it is not written back). */
+  readonly writeMode?: WriteMode | undefined;
+  readonly reach?: ClientReach | undefined;
 }
 
 export interface ClientStore {
@@ -159,9 +160,10 @@ export function createClientStore(sql: Sql): ClientStore {
       const [row] = await sql<(ClientRow & { revoked_grants: string[] })[]>`
         with changed as (
           update clients set access_filter = ${filter}::jsonb, filter_version = filter_version + 1,
-                 write_mode = ${a.writeMode}, reach = ${a.reach}
+                 write_mode = coalesce(${a.writeMode ?? null}, write_mode), reach = coalesce(${a.reach ?? null}, reach)
           where id = ${id}
-            and (access_filter is distinct from ${filter}::jsonb or write_mode <> ${a.writeMode} or reach <> ${a.reach})
+            and (access_filter is distinct from ${filter}::jsonb or write_mode <> coalesce(${a.writeMode ?? null}, write_mode)
+                 or reach <> coalesce(${a.reach ?? null}, reach))
           returning *
         ), revoked as (
           -- Service grants (no account) are not stored until revoked and have no user to re-confirm.
