@@ -84,10 +84,9 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
         throw new FhirkeepError('forbidden', 'Only an admin may change the reach of a client');
       }
       const filter = settings.filter === null ? undefined : parseAccessFilter(settings.filter, context);
-      for (const id of filter === undefined ? [] : filterAppIds(filter)) {
-        // Any registered client may be named (its records are still bounded by consents), not only the caller's.
-        if ((await registry.find(id)) === undefined) throw new FhirkeepError('bad-request', `app: there is no client "${id}"`);
-      }
+      // Any registered client may be named (its records are still bounded by consents), not only the caller's.
+      const [unknownApp] = filter === undefined ? [] : await registry.unknown(filterAppIds(filter));
+      if (unknownApp !== undefined) throw new FhirkeepError('bad-request', `app: there is no client "${unknownApp}"`);
       const saved = await registry.setAccessSettings(
         clientId,
         // What the caller leaves out stays as the row has it then (an admin's reach change made meanwhile is kept).

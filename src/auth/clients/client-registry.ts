@@ -43,6 +43,8 @@ export interface ClientRegistry {
   register(registration: ClientRegistration, actor?: string): Promise<{ client: RegisteredClient; secret: string | undefined }>;
   /** Undefined for an unknown client, and for one outside `scope` (answered as missing, so ids cannot be probed). */
   find(id: string, scope?: ClientScope): Promise<RegisteredClient | undefined>;
+  /** Which of these ids no client has (any owner's), in one query. */
+  unknown(ids: readonly string[]): Promise<string[]>;
   list(filter?: ClientScope): Promise<RegisteredClient[]>;
   /** `not-found` for an unknown client or one outside `scope`, as for `revoke` and `rotateSecret`. */
   update(id: string, changes: ClientChanges, actor?: string, scope?: ClientScope): Promise<RegisteredClient>;
@@ -149,6 +151,8 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
     },
 
     find,
+
+    unknown: (ids) => store.unknown(ids),
 
     list: (filter) => store.list(filter),
 

@@ -44,6 +44,8 @@ export interface ClientStore {
   insert(client: NewClient): Promise<RegisteredClient>;
   /** One primary-key read: what client authentication costs the database. */
   find(id: string): Promise<StoredClient | undefined>;
+  /** Which of these ids no client has, in one query. */
+  unknown(ids: readonly string[]): Promise<string[]>;
   /** Every client, or those one account owns; oldest first. */
   list(filter?: { readonly ownerAccount?: string }): Promise<RegisteredClient[]>;
   /** Marks the client revoked (idempotent); undefined when there is no such client. */
@@ -109,6 +111,11 @@ export function createClientStore(sql: Sql): ClientStore {
         }
         throw e;
       }
+    },
+
+    async unknown(ids) {
+      const known = new Set((await sql<{ id: string }[]>`select id from clients where id = any(${ids.filter((id) => !id.includes('\0')) as string[]}::text[])`).map((r) => r.id));
+      return ids.filter((id) => !known.has(id));
     },
 
     async find(id) {
