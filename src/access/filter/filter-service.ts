@@ -5,6 +5,8 @@ import type { AccessFilter, WriteMode } from './access-filter.js';
 import { describeAccessFilter } from './describe-filter.js';
 import { impliedScopes } from './implied-scopes.js';
 import { filterAppIds, parseAccessFilter, type FilterContext } from './parse-filter.js';
+import { BoundedCache } from '../../bounded-cache.js';
+import { readStoredFilter } from './stored-filter.js';
 
 /** What `PUT /api/clients/:id/filter` and `fhirkeep filter set` save. */
 export interface AccessFilterSettings {
@@ -52,7 +54,10 @@ export interface AccessFilterService {
   filterScopes(client: RegisteredClient): readonly string[] | undefined;
 }
 
+const MAX_IMPLIED = 1000;
+
 export function createAccessFilterService(registry: ClientRegistry, context: FilterContext): AccessFilterService {
+  const implied = new BoundedCache<string, readonly string[] | undefined>(MAX_IMPLIED);
   const view = (client: RegisteredClient): AccessFilterView => {
     const base = { clientId: client.id, filter: client.accessFilter ?? null, filterVersion: client.filterVersion, writeMode: client.writeMode, reach: client.reach };
     let filter: AccessFilter | undefined;
@@ -99,8 +104,12 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
 
     filterScopes(client) {
       if (client.accessFilter === undefined) return undefined;
-      const v = view(client);
-      return v.problem === undefined ? v.impliedScopes : undefined;
+      // Asked on every introspection: parsed once per (client, filter version, taxonomy epoch).
+      return implied.getOrSet(`${client.id} ${client.filterVersion} ${context.taxonomy.epoch}`, () => {
+        const filter = readStoredFilter(client.accessFilter, context);
+        // A filter the taxonomy no longer validates lets nothing through (stored-filter.ts): no scopes to report.
+        return filter === undefined || filter.blocks.length === 0 ? undefined : impliedScopes(filter, client.writeMode, context.taxonomy);
+      });
     },
   };
 }
