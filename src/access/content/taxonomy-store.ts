@@ -19,6 +19,9 @@ export interface LiveTaxonomy extends Taxonomy {
  * snapshot (a few thousand rows), coalesced so a burst costs one or two loads. Each reload
  * increases `epoch`. Members answer from the current snapshot, swapped whole.
  */
+/** How long after a failed reload the snapshot is loaded again. */
+const RETRY_MS = 5000;
+
 export async function openTaxonomy(sql: Sql, logger: Logger): Promise<LiveTaxonomy> {
   let epoch = 0;
   let current = buildTaxonomy(EMPTY_TAXONOMY_ROWS, epoch);
@@ -46,7 +49,18 @@ export async function openTaxonomy(sql: Sql, logger: Logger): Promise<LiveTaxono
     })();
     return running;
   };
-  const reloadLogged = () => reload().catch((err: unknown) => logger.error({ err }, 'could not reload the content taxonomy'));
+  // A failed reload (a passing database error) is tried again: the NOTIFY that asked for it will not come twice.
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const reloadLogged = (): Promise<void> =>
+    reload().catch((err: unknown) => {
+      if (closed) return;
+      logger.error({ err }, 'could not reload the content taxonomy; trying again shortly');
+      retry ??= setTimeout(() => {
+        retry = undefined;
+        void reloadLogged();
+      }, RETRY_MS).unref();
+    });
   let first: Promise<unknown> | undefined;
   const unlisten = await listenTaxonomy(sql, () => void reloadLogged(), () => {
     first = reloadLogged();
@@ -76,7 +90,11 @@ export async function openTaxonomy(sql: Sql, logger: Logger): Promise<LiveTaxono
     groups: (system) => current.groups(system),
     // A load already running may have read the tables before the edit committed: it loads once more.
     reload,
-    close: unlisten,
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await unlisten();
+    },
   };
 }
 
