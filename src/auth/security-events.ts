@@ -13,7 +13,11 @@ export type SecurityEventKind =
   | 'client-update'
   | 'client-secret-rotate'
   | 'client-filter-change'
-  | 'account-create';
+  | 'account-create'
+  | 'client-manager-change'
+  | 'key-create'
+  | 'key-revoke'
+  | 'certificate-sign';
 
 export interface SecurityEvent {
   readonly kind: SecurityEventKind;

@@ -17,7 +17,8 @@ export interface LaunchContext {
   readonly fhirUser?: string;
 }
 
-export type GrantType = 'authorization_code' | 'client_credentials';
+/** service_key: the grant of a refresh key's newest token pair (docs/service-keys.md). */
+export type GrantType = 'authorization_code' | 'client_credentials' | 'service_key';
 
 /**
  * One authorization decision: a user's consent for an app (authorization code), or a

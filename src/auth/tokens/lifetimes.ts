@@ -5,6 +5,8 @@
 export const LIFETIMES = {
   /** Access tokens are short so a stolen one is worth little; revocation covers the rest. */
   accessToken: 15 * 60,
+  /** An access token a service got with a refresh key (issue 6: "valid 5 hours"); revocation covers it. */
+  serviceAccessToken: 5 * 3600,
   idToken: 15 * 60,
   /** SMART App Launch §"authorization code": the code must be short-lived; ≤ 5 min (issue 4). */
   authorizationCode: 5 * 60,

@@ -3,17 +3,18 @@ import type { Sql } from 'postgres';
 /** NOTIFY channel every node's revocation view listens on. Payload: `<kind>:<id>`. */
 export const REVOCATION_CHANNEL = 'fhirkeep_revocations';
 
-/** What can be revoked and so kills live access tokens: a grant, a whole client, an account. */
-export type RevokedKind = 'grant' | 'client' | 'account';
+/** What can be revoked and so kills live credentials: a grant, a whole client, an account, a service key. */
+export type RevokedKind = 'grant' | 'client' | 'account' | 'key';
 
 export interface RevocationSnapshot {
   readonly grants: readonly string[];
   readonly clients: readonly string[];
   readonly accounts: readonly string[];
+  readonly keys: readonly string[];
 }
 
 export interface RevocationFeed {
-  /** Grants revoked after `since` (older ones have no live tokens left), every revoked client and disabled account. */
+  /** Grants revoked after `since` (older ones have no live tokens left), every revoked client and disabled account, every revoked key not yet expired. */
   snapshot(since: Date): Promise<RevocationSnapshot>;
   /**
    * Listens for revocations. `onListen` runs whenever the listening connection is (re)established:
@@ -25,12 +26,14 @@ export interface RevocationFeed {
 export function createRevocationFeed(sql: Sql): RevocationFeed {
   return {
     async snapshot(since) {
-      const [grants, clients, accounts] = await Promise.all([
+      const [grants, clients, accounts, keys] = await Promise.all([
         sql<{ id: string }[]>`select id from grants where revoked_at > ${since}`,
         sql<{ id: string }[]>`select id from clients where revoked_at is not null`,
         sql<{ id: string }[]>`select id from accounts where disabled_at is not null`,
+        // An expired static key fails its expiry check anyway; a certificate key has no expiry.
+        sql<{ id: string }[]>`select id from service_keys where revoked_at is not null and (expires_at is null or expires_at > now())`,
       ]);
-      return { grants: grants.map((r) => r.id), clients: clients.map((r) => r.id), accounts: accounts.map((r) => r.id) };
+      return { grants: grants.map((r) => r.id), clients: clients.map((r) => r.id), accounts: accounts.map((r) => r.id), keys: keys.map((r) => r.id) };
     },
     async listen(onRevoked, onListen) {
       const { unlisten } = await sql.listen(
@@ -38,7 +41,7 @@ export function createRevocationFeed(sql: Sql): RevocationFeed {
         (payload) => {
           const colon = payload.indexOf(':');
           const kind = payload.slice(0, colon);
-          if (kind === 'grant' || kind === 'client' || kind === 'account') onRevoked(kind, payload.slice(colon + 1));
+          if (kind === 'grant' || kind === 'client' || kind === 'account' || kind === 'key') onRevoked(kind, payload.slice(colon + 1));
         },
         onListen,
       );
