@@ -32,7 +32,8 @@ const SERVER_VALIDITY_MS = 90 * DAY_MS;
 const CLOCK_SKEW_MS = 60 * 1000;
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
-const crypto = webcrypto as Crypto;
+// @peculiar/x509 uses its default crypto provider: Node's global WebCrypto, the same object as `webcrypto`.
+const { subtle } = webcrypto;
 
 export interface IssuedCertificate {
   readonly pem: string;
@@ -83,7 +84,7 @@ export async function openCertificateAuthority({ store, keyEncryptionKey, now = 
   const caKeyId = certificate.getExtension(SubjectKeyIdentifierExtension)?.keyId;
   if (caKeyId === undefined) throw new Error('The certificate authority certificate has no subject key identifier');
 
-  const issue = async (commonName: string, publicKey: Uint8Array<ArrayBuffer> | CryptoKey, validity: { notBefore: number; notAfter: number }, extensions: readonly Extension[]) =>
+  const issue = async (commonName: string, publicKey: Uint8Array<ArrayBuffer> | webcrypto.CryptoKey, validity: { notBefore: number; notAfter: number }, extensions: readonly Extension[]) =>
     X509CertificateGenerator.create(
       {
         serialNumber: newSerial(),
@@ -97,11 +98,10 @@ export async function openCertificateAuthority({ store, keyEncryptionKey, now = 
         extensions: [
           new BasicConstraintsExtension(false, undefined, true),
           ...extensions,
-          await SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
+          await SubjectKeyIdentifierExtension.create(publicKey),
           new AuthorityKeyIdentifierExtension(caKeyId),
         ],
       },
-      crypto,
     );
 
   return {
@@ -134,7 +134,7 @@ export async function openCertificateAuthority({ store, keyEncryptionKey, now = 
     async issueServerCertificate(hostnames) {
       const [first] = hostnames;
       if (first === undefined) throw new Error('a server certificate needs at least one host name or IP address');
-      const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const keys = await subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
       const names = hostnames.map((h): JsonGeneralName => ({ type: isIP(h) === 0 ? 'dns' : 'ip', value: h }));
       // Clients match the host against the SANs; the CN only labels the certificate for people.
       const notBefore = now() - CLOCK_SKEW_MS;
@@ -150,7 +150,7 @@ export async function openCertificateAuthority({ store, keyEncryptionKey, now = 
 }
 
 async function newAuthority(keyEncryptionKey: Buffer, now: number): Promise<{ certificatePem: string; privateKeyJwe: string }> {
-  const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const certificate = await X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: newSerial(),
@@ -164,16 +164,15 @@ async function newAuthority(keyEncryptionKey: Buffer, now: number): Promise<{ ce
         // Path length 0: it signs end-entity certificates only, never another CA.
         new BasicConstraintsExtension(true, 0, true),
         new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
-        await SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+        await SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     },
-    crypto,
   );
-  const { kty, crv, x, y, d } = await crypto.subtle.exportKey('jwk', keys.privateKey);
+  const { kty, crv, x, y, d } = await subtle.exportKey('jwk', keys.privateKey);
   return { certificatePem: certificate.toString('pem'), privateKeyJwe: await sealJwk({ kty, crv, x, y, d }, CA_KID, keyEncryptionKey) };
 }
 
-async function loadAuthority(stored: StoredCertificateAuthority, keyEncryptionKey: Buffer): Promise<{ certificate: X509Certificate; signingKey: CryptoKey }> {
+async function loadAuthority(stored: StoredCertificateAuthority, keyEncryptionKey: Buffer): Promise<{ certificate: X509Certificate; signingKey: webcrypto.CryptoKey }> {
   const jwk = await openJwk(stored.privateKeyJwe, CA_KID, keyEncryptionKey, CA_KEY_NAME);
   // The JWE's kid cannot tell one CA from another: compare the key with the certificate's.
   const published = new NodeX509Certificate(stored.certificatePem).publicKey.export({ format: 'jwk' });
@@ -181,7 +180,7 @@ async function loadAuthority(stored: StoredCertificateAuthority, keyEncryptionKe
     throw new Error(`The ${CA_KEY_NAME} does not belong to its certificate: the certificate_authority row has been altered`);
   }
   const { kty, crv, x, y, d } = jwk;
-  const signingKey = await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, KEY_ALGORITHM, false, ['sign']);
+  const signingKey = await subtle.importKey('jwk', { kty, crv, x, y, d }, KEY_ALGORITHM, false, ['sign']);
   return { certificate: new X509Certificate(stored.certificatePem), signingKey };
 }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 
@@ -104,7 +104,7 @@ function checkKey(csr: Pkcs10CertificateRequest): CsrKey {
 async function checkSignature(csr: Pkcs10CertificateRequest): Promise<void> {
   let verified: boolean;
   try {
-    verified = await csr.verify(webcrypto as Crypto);
+    verified = await csr.verify();
   } catch (e) {
     throw bad("The CSR's signature cannot be checked: its signature algorithm is not supported or does not fit its key", e);
   }
