@@ -7,9 +7,10 @@ import { compactDecrypt, CompactEncrypt, type JWK } from 'jose';
 export const KEY_ENCRYPTION_FILE = 'key-encryption.key';
 
 /**
- * The key that seals the token-signing keys in the database, so a copy of the database (a
- * backup, a replica, a dump) cannot mint tokens. Configured, or else a file of 32 random bytes
- * in the data directory, made on first use and readable by its owner only.
+ * The key that seals the token-signing keys and the client-certificate CA's key in the
+ * database, so a copy of the database (a backup, a replica, a dump) cannot mint tokens or issue
+ * certificates. Configured, or else a file of 32 random bytes in the data directory, made on
+ * first use and readable by its owner only.
  */
 export function keyEncryptionKey(configured: Buffer | undefined, dataDir: string): Buffer {
   if (configured !== undefined) return configured;
@@ -36,16 +37,17 @@ export async function sealJwk(jwk: JWK, kid: string, key: Buffer): Promise<strin
   return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(key);
 }
 
-export async function openJwk(sealed: string, kid: string, key: Buffer): Promise<JWK> {
+/** `what` names the key in the errors: a node that cannot open it must say which key it could not open. */
+export async function openJwk(sealed: string, kid: string, key: Buffer, what = `token-signing key ${kid}`): Promise<JWK> {
   let opened: Awaited<ReturnType<typeof compactDecrypt>>;
   try {
     opened = await compactDecrypt(sealed, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
   } catch {
     throw new Error(
-      `The token-signing key ${kid} cannot be decrypted with this node's key-encryption key: give every node the same FHIRKEEP_KEY_ENCRYPTION_KEY (or the same ${KEY_ENCRYPTION_FILE})`,
+      `The ${what} cannot be decrypted with this node's key-encryption key: give every node the same FHIRKEEP_KEY_ENCRYPTION_KEY (or the same ${KEY_ENCRYPTION_FILE})`,
     );
   }
   // A sealed key copied onto another row would still decrypt: the header names the row it belongs to.
-  if (opened.protectedHeader.kid !== kid) throw new Error(`The sealed token-signing key stored as ${kid} belongs to another key`);
+  if (opened.protectedHeader.kid !== kid) throw new Error(`The sealed ${what} (stored as ${kid}) belongs to another key`);
   return JSON.parse(new TextDecoder().decode(opened.plaintext)) as JWK;
 }
