@@ -11,7 +11,7 @@ import { buildTaxonomy } from '../src/access/content/taxonomy-snapshot.js';
 import { seedRows } from '../src/access/content/seed-taxonomy.js';
 import { readStoredFilter } from '../src/access/filter/stored-filter.js';
 import { createScopeResolver } from '../src/access/request-scope.js';
-import { tokenScope } from '../src/access/token-scope.js';
+import { credentialScope } from '../src/access/token-scope.js';
 import type { RegisteredClient } from '../src/auth/clients/client.js';
 import type { AccessTokenClaims, AccessTokens } from '../src/auth/tokens/access-token.js';
 import { smartDefinitions } from '../test/support/smart-definitions.js';
@@ -63,16 +63,24 @@ export async function measureScopeCompile(): Promise<ScopeCompileResult> {
     devNoAuth: false,
     // Verification is the bearer read's cost; here every token is the one above.
     accessTokens: { verify: async () => claims } as unknown as AccessTokens,
+    keys: { staticKey: unexpected, certificate: unexpected },
+    actingFor: unexpected,
     client: async () => client,
     onClientChange: () => {},
     epoch: () => taxonomy.epoch,
-    scopeOf: (c, found) => tokenScope(c, found, { defs, accountPatient: async () => undefined, applicationRule }),
+    scopeOf: (subject, found, organizationId) => credentialScope(subject, found, organizationId, { defs, accountPatient: async () => undefined, applicationRule }),
   });
-  const credentials = { authorization: 'Bearer bench' };
+  // JWT-shaped: the resolver sends it to verify, which answers the claims above.
+  const credentials = { authorization: 'Bearer bench.token.here' };
   let started = performance.now();
   await resolve(credentials);
   const firstMs = performance.now() - started;
   started = performance.now();
   for (let i = 0; i < LATER_REQUESTS; i++) await resolve(credentials);
   return { firstMs, cachedMs: (performance.now() - started) / LATER_REQUESTS };
+}
+
+/** Bench credentials are access tokens only. */
+function unexpected(): never {
+  throw new Error('the scope bench presents access tokens only');
 }

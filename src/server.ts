@@ -9,7 +9,13 @@ import { createScopeResolver } from './access/request-scope.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
-import { tokenScope } from './access/token-scope.js';
+import { credentialScope } from './access/token-scope.js';
+import { parseOrganizationRef } from './access/organization-ref.js';
+import { openCertificateAuthority, type CertificateAuthority } from './auth/mtls/certificate-authority.js';
+import { peerCertificate } from './auth/mtls/peer-certificate.js';
+import { createCertificateAuthorityStore } from './storage/auth/certificate-authority-store.js';
+import { createBrokerStore } from './storage/access/broker-store.js';
+import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
 import { createApplicationRules } from './access/application-rules.js';
 import { readStoredFilter } from './access/filter/stored-filter.js';
 import { describeAccessFilter } from './access/filter/describe-filter.js';
@@ -80,6 +86,8 @@ export interface FhirkeepOptions {
   readonly logger?: Logger;
   /** `share` for CLI commands: use the embedded cluster a running server owns. */
   readonly clusterMode?: 'own' | 'share';
+  /** The clock API keys and certificates are issued and checked by (tests move it; default Date.now). */
+  readonly clock?: () => number;
 }
 
 /**
@@ -189,12 +197,25 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   };
   const core = await createFhirCore(config, { ...options, publicBase });
   const { logger } = core;
-  const urls = () => authServerUrls(publicBase());
+  let mtlsBase = config.mtls?.baseUrl;
+  const urls = () => authServerUrls(publicBase(), mtlsBase);
+  const kek = keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
+  // Opened on first use: most nodes never sign a CSR, and one without an mTLS listener needs no CA at start.
+  let certificateAuthority: Promise<CertificateAuthority> | undefined;
+  const ca = () => {
+    certificateAuthority ??= openCertificateAuthority({ store: createCertificateAuthorityStore(core.database.sql), keyEncryptionKey: kek, ...(options.clock === undefined ? {} : { now: options.clock }) });
+    certificateAuthority.catch(() => {
+      certificateAuthority = undefined;
+    });
+    return certificateAuthority;
+  };
   let auth: AuthServices;
   try {
     auth = await openAuthServices(core.database, logger, urls, {
-      keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir),
+      keyEncryptionKey: kek,
       filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
+      certificateAuthority: ca,
+      ...(options.clock === undefined ? {} : { now: options.clock }),
     });
   } catch (e) {
     await core.close();
@@ -217,7 +238,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerCors(app);
   registerHealthRoutes(app, { ping: core.ping });
-  registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, publicBase });
+  registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
   // The JSON API is for the portal (and people at it), so it authenticates with the portal's
   // session cookie: an app holding a user's access token must not be able to manage clients.
@@ -283,22 +304,41 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       };
     },
   });
+  const brokers = createBrokerStore(core.database.sql);
   registerFhirRoutes(app, {
     router: core.router,
     resolveScope: createScopeResolver({
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
+      keys: auth.keyAuthentication,
       client: async (id) => (await auth.clients.lookup(id))?.client,
       onClientChange: (listener) => auth.clients.onChange(listener),
       epoch: () => taxonomy.epoch,
-      scopeOf: (claims, client) =>
-        tokenScope(claims, client, {
+      actingFor: async (brokerId, grp) => {
+        const found = await brokers.actingFor(brokerId, parseOrganizationRef(grp));
+        if ('organizationId' in found) return found.organizationId;
+        throw new FhirkeepError(
+          'unauthorized',
+          found.problem === 'unknown-organization' ? 'There is no organization ' + grp : 'The organization ' + grp + ' has no active relationship with this broker',
+          { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
+        );
+      },
+      scopeOf: (subject, client, organizationId) =>
+        credentialScope(subject, client, organizationId, {
           defs: core.smartDefinitions,
           accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
           applicationRule,
         }),
     }),
   });
+
+  let mtls: MtlsListener | undefined;
+  const listenMutualTls = async (port: number, host: string) => {
+    const authority = await ca();
+    // FHIRKEEP_TLS_CERT when given; else a certificate from our CA, which clients with keys trust already.
+    const own = tls ?? (await authority.issueServerCertificate(['localhost', '127.0.0.1', '::1', host, new URL(publicBase()).hostname]));
+    return listenMtls(app, { host: config.host, port, ca: authority.certificatePem, ...('certPem' in own ? { cert: own.certPem, key: own.keyPem } : own) });
+  };
 
   let closed = false;
   return {
@@ -312,12 +352,17 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
         const port = new URL(address).port;
         baseUrl = `${config.tls === undefined ? 'http' : 'https'}://localhost:${port}`;
       }
-      logger.info({ address, baseUrl }, 'Fhirkeep is listening');
+      if (config.mtls !== undefined) {
+        mtls = await listenMutualTls(config.mtls.port, config.host);
+        mtlsBase ??= `https://${new URL(baseUrl).hostname}:${mtls.port}`;
+      }
+      logger.info({ address, baseUrl, ...(mtlsBase === undefined ? {} : { mtls: mtlsBase }) }, 'Fhirkeep is listening');
       return baseUrl;
     },
     async close() {
       if (closed) return;
       closed = true;
+      await mtls?.close();
       await app.close();
       await auth.close();
       await core.close();

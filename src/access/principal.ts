@@ -1,6 +1,6 @@
 /**
  * Who is calling. Built by authentication; the access engine turns it into an AccessScope.
- * More kinds (API key, certificate, HIE) arrive with the issues that add those logins.
+ * More kinds (HIE) arrive with the issues that add those logins.
  */
 export type Principal =
   | { readonly kind: 'system'; readonly reason: string }
@@ -19,4 +19,14 @@ export type Principal =
       readonly patient: string | undefined;
       /** The user's own FHIR resource (`Patient/1`, `Practitioner/2`), if any. */
       readonly fhirUser: string | undefined;
+      /** The organization a data broker acts for (`; grp=`). */
+      readonly organizationId?: string;
+    }
+  | {
+      /** A service's API key (static, or a client certificate): the client, with its registered scopes. */
+      readonly kind: 'key';
+      readonly clientId: string;
+      readonly keyId: string;
+      readonly scopes: readonly string[];
+      readonly organizationId?: string;
     };

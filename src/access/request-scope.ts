@@ -1,28 +1,41 @@
 import type { RegisteredClient } from '../auth/clients/client.js';
-import type { AccessTokenClaims, AccessTokens } from '../auth/tokens/access-token.js';
-import { bearerToken } from '../auth/tokens/bearer.js';
+import type { KeyAuthenticator, PresentedCertificate } from '../auth/keys/key-authentication.js';
+import { looksLikeStaticKey } from '../auth/keys/service-key.js';
+import type { AccessTokens } from '../auth/tokens/access-token.js';
 import { BoundedCache } from '../bounded-cache.js';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { parseAuthorization } from './authorization-header.js';
 import { devOpenScope, type AccessScope } from './scope.js';
+import type { CredentialSubject } from './token-scope.js';
 
 export interface RequestCredentials {
   readonly authorization: string | undefined;
+  /** The client certificate of an mTLS connection, if one was presented. */
+  readonly certificate?: PresentedCertificate | undefined;
 }
 
 export interface ScopeResolverOptions {
   /** FHIRKEEP_DEV_NO_AUTH: a request without credentials may do anything (development only). */
   readonly devNoAuth: boolean;
   readonly accessTokens: AccessTokens;
-  /** The token's client as registered now (a cache kept current on every node by the registry). */
+  readonly keys: KeyAuthenticator;
+  /** The credential's client as registered now (a cache kept current on every node by the registry). */
   readonly client: (id: string) => Promise<RegisteredClient | undefined>;
   /** Calls back with a client's id when it changes, on any node (undefined: any may have). */
   readonly onClientChange: (listener: (id: string | undefined) => void) => void;
-  /** What the rest of the scope depends on besides the token and its client (the taxonomy's epoch). */
+  /** What the rest of the scope depends on besides the credential and its client (the taxonomy's epoch). */
   readonly epoch: () => number;
-  /** Compiles a verified token's grants into the scope its requests run in. */
-  readonly scopeOf: (claims: AccessTokenClaims, client: RegisteredClient | undefined) => Promise<AccessScope>;
+  /**
+   * The organization a data broker may act for, from the `grp` it sent (an id or
+   * `system|value`); throws `unauthorized` for an unknown one or one without an active
+   * relationship with the broker. Asked on every request: a withdrawn relationship holds at once.
+   */
+  readonly actingFor: (brokerClientId: string, grp: string) => Promise<string>;
+  /** Compiles a verified credential into the scope its requests run in. */
+  readonly scopeOf: (subject: CredentialSubject, client: RegisteredClient | undefined, organizationId: string | undefined) => Promise<AccessScope>;
 }
 
-/** Each token's scope, so a request with a known token does no scope work at all. */
+/** Each credential's scope, so a request with a known credential does no scope work at all. */
 const COMPILED_CACHE_SIZE = 10_000;
 
 interface Compiled {
@@ -33,12 +46,16 @@ interface Compiled {
 }
 
 /**
- * Builds the AccessScope of an incoming request from its bearer token: no token, or a token
- * that is invalid, expired, revoked or for another audience, is a 401 (RFC 6750 §3.1). The
- * development switch lets requests without any credentials through; a token is still checked.
- * A compiled scope is reused until its client changes (a filter, write mode or reach saved on any
- * node: the registry tells) or the taxonomy does, so a saved filter applies from the next request
- * on, while a request with a known token stays two map lookups.
+ * Builds the AccessScope of an incoming request from its credential (docs/service-keys.md):
+ *   - an access token (a JWT): checked for signature, audience, expiry and revocation, and, when
+ *     bound to a certificate (RFC 8705 `cnf`), for that certificate on this connection;
+ *   - a client certificate on the mTLS listener: its key's client; a non-JWT token beside it
+ *     (conventionally `client-certificate`) is ignored;
+ *   - a static API key (`fhk_…`): its client.
+ * `; grp=<organization>` after the token makes a data broker act for that organization.
+ * No credential, or a bad one, is a 401 (RFC 6750 §3.1). The development switch lets requests
+ * without any credentials through. A compiled scope is reused until its client changes (a
+ * filter, write mode or reach saved on any node: the registry tells) or the taxonomy does.
  */
 export function createScopeResolver(o: ScopeResolverOptions): (credentials: RequestCredentials) => Promise<AccessScope> {
   const compiled = new BoundedCache<string, Compiled>(COMPILED_CACHE_SIZE);
@@ -49,16 +66,61 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     else changes.set(id, (changes.get(id) ?? 0) + 1);
   });
   const changeCount = (clientId: string) => everyChange + (changes.get(clientId) ?? 0);
-  return async ({ authorization }) => {
-    if (o.devNoAuth && authorization === undefined) return devOpenScope();
-    const claims = await o.accessTokens.verify(bearerToken(authorization));
-    const known = compiled.get(claims.jti);
-    const count = changeCount(claims.client_id);
+
+  const subjectOf = async (token: string | undefined, certificate: PresentedCertificate | undefined): Promise<CredentialSubject> => {
+    if (token !== undefined && isJwt(token)) {
+      const claims = await o.accessTokens.verify(token);
+      const bound = claims.cnf?.['x5t#S256'];
+      // RFC 8705 §3: a bound token is worth nothing without its certificate.
+      if (bound !== undefined && !(certificate?.authorized === true && certificate.thumbprint === bound)) {
+        throw invalidToken('The access token is bound to a client certificate: present it over the mTLS listener');
+      }
+      return { kind: 'token', claims };
+    }
+    if (certificate !== undefined) return { kind: 'key', ...(await o.keys.certificate(certificate)) };
+    if (token !== undefined && looksLikeStaticKey(token)) return { kind: 'key', ...(await o.keys.staticKey(token)) };
+    // Anything else is no credential we issued; verify says so in the RFC 6750 words.
+    return { kind: 'token', claims: await o.accessTokens.verify(token ?? '') };
+  };
+
+  return async ({ authorization, certificate }) => {
+    const header = parseAuthorization(authorization);
+    if (header === undefined && certificate === undefined) {
+      if (o.devNoAuth) return devOpenScope();
+      // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
+      throw new FhirkeepError('unauthorized', 'Authentication is required: send an access token or API key as Authorization: Bearer', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' },
+      });
+    }
+    const subject = await subjectOf(header?.token, certificate);
+    const clientId = subject.kind === 'token' ? subject.claims.client_id : subject.clientId;
+    const organizationId = header?.grp === undefined ? undefined : await brokerActingFor(clientId, header.grp);
+    const cacheKey = `${subject.kind === 'token' ? subject.claims.jti : `key:${subject.keyId}`}${organizationId === undefined ? '' : `|${organizationId}`}`;
+    const known = compiled.get(cacheKey);
+    const count = changeCount(clientId);
     const epoch = o.epoch();
     if (known !== undefined && known.changes === count && known.epoch === epoch) return known.scope;
     // Counted before the lookup: a change arriving meanwhile leaves this entry stale, so it is redone.
-    const scope = await o.scopeOf(claims, await o.client(claims.client_id));
-    compiled.set(claims.jti, { scope, changes: count, epoch });
+    const scope = await o.scopeOf(subject, await o.client(clientId), organizationId);
+    compiled.set(cacheKey, { scope, changes: count, epoch });
     return scope;
   };
+
+  async function brokerActingFor(clientId: string, grp: string): Promise<string> {
+    const client = await o.client(clientId);
+    if (client?.type !== 'broker') throw invalidToken('Only a data broker may act for an organization (grp)');
+    return o.actingFor(clientId, grp);
+  }
+}
+
+/** A JWS compact serialization has exactly two dots; API keys and the certificate placeholder have none. */
+function isJwt(token: string): boolean {
+  const first = token.indexOf('.');
+  return first > 0 && token.indexOf('.', first + 1) > first && token.split('.').length === 3;
+}
+
+function invalidToken(description: string): FhirkeepError {
+  return new FhirkeepError('unauthorized', description, {
+    headers: { 'WWW-Authenticate': `Bearer realm="fhirkeep", error="invalid_token", error_description="${description}"` },
+  });
 }

@@ -3,10 +3,11 @@ import type { AccessTokenClaims } from '../auth/tokens/access-token.js';
 import { parseScopeString } from '../auth/smart/scopes.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { consentRule, type ApplicationRule } from './consent-rule.js';
+import type { Principal } from './principal.js';
 import type { AccessScope } from './scope.js';
 import { compileSmartRule, type SmartDefinitions } from './smart-access.js';
 
-/** What turning a verified token into its scope needs to look up. */
+/** What turning a verified credential into its scope needs to look up. */
 export interface TokenScopeDeps {
   readonly defs: SmartDefinitions;
   /** The account's own Patient (the compartment that is theirs), if any. */
@@ -16,29 +17,37 @@ export interface TokenScopeDeps {
 }
 
 /**
- * The AccessScope of a request made with a verified access token (docs/access.md): its SMART
- * scopes, the client's access filter and write mode, and whose records its consents reach.
- * `client` is the token's client as registered now: a filter saved since the token was issued
- * applies to it at once.
+ * Who a request acts as, once its credential is verified: an access token's claims, or a service
+ * key (static or certificate), which acts as its client with the client's registered scopes.
  */
-export async function tokenScope(claims: AccessTokenClaims, client: RegisteredClient | undefined, deps: TokenScopeDeps): Promise<AccessScope> {
-  if (client === undefined || client.revoked) throw new FhirkeepError('unauthorized', 'The application this token was issued to is no longer registered');
-  const smart = compileSmartRule(parseScopeString(claims.scope), claims.patient === undefined ? {} : { patient: claims.patient }, deps.defs);
-  const patient = claims.account === undefined ? undefined : await deps.accountPatient(claims.account);
-  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: claims.account, patient });
-  return {
-    principal: {
-      kind: 'token',
-      clientId: claims.client_id,
-      accountId: claims.account,
-      grantId: claims.gid,
-      scopes: claims.scope === '' ? [] : claims.scope.split(' '),
-      patient: claims.patient,
-      fhirUser: claims.fhirUser,
-    },
-    read: rule,
-    write: rule,
-    ownerAccount: claims.account ?? null,
-    sourceApp: claims.client_id,
-  };
+export type CredentialSubject =
+  | { readonly kind: 'token'; readonly claims: AccessTokenClaims }
+  | { readonly kind: 'key'; readonly keyId: string; readonly clientId: string };
+
+/**
+ * The AccessScope of a request (docs/access.md): its SMART scopes, the client's access filter and
+ * write mode, and whose records its consents reach. `client` is the credential's client as
+ * registered now: a filter saved since the token was issued applies to it at once.
+ * `organizationId`: the organization a data broker acts for (`; grp=`), already checked.
+ */
+export async function credentialScope(
+  subject: CredentialSubject,
+  client: RegisteredClient | undefined,
+  organizationId: string | undefined,
+  deps: TokenScopeDeps,
+): Promise<AccessScope> {
+  if (client === undefined || client.revoked) throw new FhirkeepError('unauthorized', 'The application of this credential is no longer registered');
+  const claims = subject.kind === 'token' ? subject.claims : undefined;
+  // A key has no grant of its own: it acts with whatever its client is registered for now.
+  const scopes = claims === undefined ? client.scopes : claims.scope === '' ? [] : claims.scope.split(' ');
+  const smart = compileSmartRule(parseScopeString(scopes.join(' ')), claims?.patient === undefined ? {} : { patient: claims.patient }, deps.defs);
+  const account = claims?.account;
+  const patient = account === undefined ? undefined : await deps.accountPatient(account);
+  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: account, patient, organizationId });
+  const acting = organizationId === undefined ? {} : { organizationId };
+  const principal: Principal =
+    claims === undefined
+      ? { kind: 'key', clientId: client.id, keyId: subject.kind === 'key' ? subject.keyId : '', scopes, ...acting }
+      : { kind: 'token', clientId: claims.client_id, accountId: account, grantId: claims.gid, scopes, patient: claims.patient, fhirUser: claims.fhirUser, ...acting };
+  return { principal, read: rule, write: rule, ownerAccount: account ?? null, sourceApp: client.id };
 }

@@ -24,6 +24,10 @@ import { openRevocationView, type RevocationView } from './tokens/revocation-vie
 import type { RecordSecurityEvent } from './security-events.js';
 import { createAccessFilterService, type AccessFilterService } from '../access/filter/filter-service.js';
 import type { FilterContext } from '../access/filter/parse-filter.js';
+import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
+import { createServiceManagerStore } from '../storage/auth/service-manager-store.js';
+import { createKeyAuthenticator, type KeyAuthenticator } from './keys/key-authentication.js';
+import { createKeyService, type CertificateSigner, type KeyService } from './keys/key-service.js';
 
 /** Everything the authorization server is made of, opened once per node by the composition root. */
 export interface AuthServices {
@@ -40,6 +44,10 @@ export interface AuthServices {
   readonly revocations: RevocationView;
   readonly scopes: ScopeRules;
   readonly record: RecordSecurityEvent;
+  /** Services' API keys and who manages them (docs/service-keys.md). */
+  readonly serviceKeys: KeyService;
+  /** Static keys and client certificates, as request credentials. */
+  readonly keyAuthentication: KeyAuthenticator;
   /** What the token, introspection and revocation endpoints work with. */
   readonly tokenEndpoint: TokenEndpointDependencies;
   /** Browser sign-in sessions (the authorization pages, the portal and its JSON API). */
@@ -63,6 +71,10 @@ export interface AuthServiceOptions {
   readonly keyEncryptionKey: Buffer;
   /** What access filters are checked against: the content taxonomy and the R4 types. */
   readonly filterContext: FilterContext;
+  /** Fhirkeep's CA, opened on first use (signing a CSR, the mTLS listener). */
+  readonly certificateAuthority: () => Promise<CertificateSigner>;
+  /** The clock key expiry is checked against (tests move it). */
+  readonly now?: () => number;
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
@@ -116,6 +128,18 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
   const accessTokens = createAccessTokens({ issuer: () => urls().issuer, audience: () => urls().fhirBase, keys, revocations });
   const idTokens = createIdTokens({ issuer: () => urls().issuer, keys });
   const findAccount = (id: string) => accounts.find(id);
+  const keyStore = createServiceKeyStore(db.sql);
+  const clientOf = async (id: string) => (await clients.lookup(id))?.client;
+  const serviceKeys = createKeyService({
+    keys: keyStore,
+    managers: createServiceManagerStore(db.sql),
+    client: clientOf,
+    ca: options.certificateAuthority,
+    record,
+    markRevoked: (kind, id) => revocations.markRevoked(kind, id),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const keyAuthentication = createKeyAuthenticator({ store: keyStore, revocations, ...(options.now === undefined ? {} : { now: options.now }) });
   return {
     accounts,
     clients,
@@ -129,6 +153,8 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     revocations,
     scopes: SMART_SCOPE_RULES,
     record,
+    serviceKeys,
+    keyAuthentication,
     tokenEndpoint: {
       authenticateClient,
       grants: grantStore,
@@ -140,6 +166,14 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
       assertionAudiences: () => [urls().token, urls().issuer],
       fhirBase: () => urls().fhirBase,
       filterScopes: (client) => accessFilters.filterScopes(client),
+      keyRefresh: {
+        store: keyStore,
+        keys: serviceKeys,
+        client: clientOf,
+        markRevoked: (grant) => revocations.markRevoked('grant', grant),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      },
+      keyAuthentication,
     },
     sessions: createSessionService({ store: createSessionStore(db.sql), accounts, secure: () => urls().issuer.startsWith('https:') }),
     authorizationRequests: createAuthorizationRequestStore(db.sql),

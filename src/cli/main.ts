@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { registerCertCommands } from './cert.js';
 import { registerClientCommands } from './client.js';
 import { registerFilterCommands } from './filter.js';
 import { registerConsentCommands } from './consent.js';
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerFilterCommands(program, run);
   registerConsentCommands(program, run);
   registerContentCommands(program, run);
+  registerCertCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -39,6 +39,9 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
   if ((c.FHIRKEEP_TLS_CERT === undefined) !== (c.FHIRKEEP_TLS_KEY === undefined)) {
     throw new ConfigError('Invalid configuration:\n  FHIRKEEP_TLS_CERT and FHIRKEEP_TLS_KEY must be set together');
   }
+  if (c.FHIRKEEP_MTLS_BASE_URL !== undefined && c.FHIRKEEP_MTLS_PORT === undefined) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_MTLS_BASE_URL needs FHIRKEEP_MTLS_PORT');
+  }
   const scheme = c.FHIRKEEP_TLS_CERT === undefined ? 'http' : 'https';
   return {
     host: c.FHIRKEEP_HOST,
@@ -50,6 +53,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
       c.FHIRKEEP_TLS_CERT === undefined || c.FHIRKEEP_TLS_KEY === undefined
         ? undefined
         : { certFile: resolve(c.FHIRKEEP_TLS_CERT), keyFile: resolve(c.FHIRKEEP_TLS_KEY) },
+    mtls: c.FHIRKEEP_MTLS_PORT === undefined ? undefined : { port: c.FHIRKEEP_MTLS_PORT, baseUrl: c.FHIRKEEP_MTLS_BASE_URL },
     poolSize: c.FHIRKEEP_DATABASE_POOL_SIZE,
     logLevel: c.FHIRKEEP_LOG_LEVEL,
     bodyLimit: c.FHIRKEEP_BODY_LIMIT,

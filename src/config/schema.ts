@@ -32,6 +32,15 @@ export const CONFIG_SCHEMA = z
       .describe('Use this PostgreSQL (>= 14) instead of the embedded one'),
     FHIRKEEP_TLS_CERT: z.string().min(1).optional().describe('PEM certificate file: serve HTTPS (TLS 1.2 or newer only)'),
     FHIRKEEP_TLS_KEY: z.string().min(1).optional().describe('PEM private key file for FHIRKEEP_TLS_CERT'),
+    FHIRKEEP_MTLS_PORT: port
+      .optional()
+      .describe('Extra HTTPS listener that asks for client certificates (API keys of type certificate, RFC 8705 tls_client_auth); 0 = any free port'),
+    FHIRKEEP_MTLS_BASE_URL: z
+      .string()
+      .url()
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional()
+      .describe('Public URL of the mTLS listener, advertised as mtls_endpoint_aliases (default https://<host of the base URL>:<FHIRKEEP_MTLS_PORT>)'),
     FHIRKEEP_DATABASE_POOL_SIZE: positive.max(200).default(10).describe('Connections in the database pool'),
     FHIRKEEP_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -81,6 +90,11 @@ export interface FhirkeepConfig {
   readonly databaseUrl: string | undefined;
   /** Paths of the PEM certificate and key; both set or neither. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /**
+   * The mTLS listener (docs/service-keys.md): its port and public URL (undefined: derived once
+   * bound). It serves FHIRKEEP_TLS_CERT when set, else a certificate from Fhirkeep's own CA.
+   */
+  readonly mtls: { readonly port: number; readonly baseUrl: string | undefined } | undefined;
   readonly poolSize: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: number;

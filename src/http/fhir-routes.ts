@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { peerCertificate } from '../auth/mtls/peer-certificate.js';
 import { anonymousScope, type AccessScope } from '../access/scope.js';
 import type { RequestCredentials } from '../access/request-scope.js';
 import { isFhirkeepError, FhirkeepError } from '../errors/fhirkeep-error.js';
@@ -35,7 +36,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
-        scope = await resolveScope({ authorization: request.headers.authorization });
+        scope = await resolveScope({ authorization: request.headers.authorization, certificate: peerCertificate(request.raw.socket) });
       } catch (e) {
         if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
         throw e;

@@ -3,9 +3,10 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { introspect } from '../auth/oauth/introspect.js';
 import { OAuthParams } from '../auth/oauth/oauth-form.js';
 import { revoke } from '../auth/oauth/revoke.js';
-import { handleTokenRequest, type TokenEndpointDependencies } from '../auth/oauth/token-endpoint.js';
+import { connectionCertificate, handleTokenRequest, type TokenEndpointDependencies } from '../auth/oauth/token-endpoint.js';
+import { peerCertificate } from '../auth/mtls/peer-certificate.js';
 import { userinfo } from '../auth/oauth/userinfo.js';
-import { authorizationServerMetadata, authServerUrls, smartConfiguration } from '../auth/smart/discovery.js';
+import { authorizationServerMetadata, smartConfiguration, type AuthServerUrls } from '../auth/smart/discovery.js';
 import { bearerToken } from '../auth/tokens/bearer.js';
 import type { KeyRing } from '../auth/tokens/key-ring.js';
 import { NO_STORE, sendOAuthError } from './send-oauth-error.js';
@@ -13,7 +14,8 @@ import { NO_STORE, sendOAuthError } from './send-oauth-error.js';
 export interface OAuthRoutesOptions {
   readonly token: TokenEndpointDependencies;
   readonly keys: KeyRing;
-  readonly publicBase: () => string;
+  /** The authorization server's URLs (the mTLS listener's too, once it is bound). */
+  readonly urls: () => AuthServerUrls;
 }
 
 /** RFC 6749 §3.2: the token endpoint (and RFC 7009/7662's) take application/x-www-form-urlencoded bodies only. */
@@ -30,9 +32,16 @@ const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, st
 
 /** The authorization server's machine endpoints: token, introspection, revocation, userinfo, JWKS and discovery. */
 export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions): void {
-  const urls = () => authServerUrls(o.publicBase());
-  const clientOf = (request: FastifyRequest, params: OAuthParams) =>
-    o.token.authenticateClient({ authorization: request.headers.authorization, form: params, audiences: o.token.assertionAudiences() });
+  const { urls } = o;
+  const clientOf = async (request: FastifyRequest, params: OAuthParams) => {
+    const presented = peerCertificate(request.raw.socket);
+    return o.token.authenticateClient({
+      authorization: request.headers.authorization,
+      form: params,
+      audiences: o.token.assertionAudiences(),
+      certificate: presented === undefined ? undefined : await connectionCertificate(presented, o.token.keyAuthentication),
+    });
+  };
 
   /** An OAuth endpoint: its answer as JSON (none: an empty 200), every failure as an OAuth error. */
   const endpoint =
@@ -48,7 +57,9 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
 
   app.post(
     '/oauth2/token',
-    endpoint((request) => handleTokenRequest({ params: formOf(request), authorization: request.headers.authorization, ip: request.ip }, o.token)),
+    endpoint((request) =>
+      handleTokenRequest({ params: formOf(request), authorization: request.headers.authorization, ip: request.ip, certificate: peerCertificate(request.raw.socket) }, o.token),
+    ),
   );
   app.post(
     '/oauth2/introspect',

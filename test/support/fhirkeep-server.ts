@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
-import { createFhirkeep, type Fhirkeep } from '../../src/server.js';
+import { createFhirkeep, type Fhirkeep, type FhirkeepOptions } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
 import { httpClient, type HttpClient } from './http.js';
 
@@ -30,7 +30,7 @@ export const TEST_NODE_SETTINGS = {
  * Starts Fhirkeep on a free port over its own fresh database (on the server the test harness
  * runs: embedded or external PostgreSQL), so every test file drives a real server over HTTP.
  */
-export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(settings: Record<string, string> = {}, options: Pick<FhirkeepOptions, 'clock'> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = parseConfig({
     FHIRKEEP_PORT: '0',
@@ -38,7 +38,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     ...TEST_NODE_SETTINGS,
     ...settings,
   });
-  const fhirkeep = await createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const fhirkeep = await createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   const baseUrl = await fhirkeep.listen();
   return {
     fhirkeep,

@@ -19,7 +19,14 @@ export interface ClientAuthenticationInput {
    * the issuer identifier (RFC 7523 §3 ¶2.C; what OpenID clients such as openid-client send).
    */
   readonly audiences: readonly string[];
+  /**
+   * The client certificate of an mTLS connection, already matched to a service key (or why it
+   * could not be): what tls_client_auth authenticates with.
+   */
+  readonly certificate?: ConnectionCertificate | undefined;
 }
+
+export type ConnectionCertificate = { readonly clientId: string; readonly thumbprint: string } | { readonly problem: string };
 
 /** Resolves to the client and how it authenticated; throws `invalid-client` (401) or `invalid-request` (400). */
 export type AuthenticateClient = (input: ClientAuthenticationInput) => Promise<AuthenticatedClient>;
@@ -169,7 +176,12 @@ export function createClientAuthenticator(deps: ClientAuthenticationDeps): Authe
       }
       throw e;
     }
-    return { client: need(attempt.stored).client, method: need(attempt.method) };
+    const certificate = attempt.method === 'tls_client_auth' ? attempt.input.certificate : undefined;
+    return {
+      client: need(attempt.stored).client,
+      method: need(attempt.method),
+      ...(certificate !== undefined && 'thumbprint' in certificate ? { certificateThumbprint: certificate.thumbprint } : {}),
+    };
   };
 }
 
@@ -231,6 +243,13 @@ function chooseMethod(a: Attempt): void {
     a.method = 'private_key_jwt';
     a.clientId = sub;
     a.assertion = assertion;
+  } else if (a.input.certificate !== undefined && formClientId !== undefined) {
+    // RFC 8705 §2: tls_client_auth sends client_id, and the certificate must be that client's.
+    const certificate = a.input.certificate;
+    if ('problem' in certificate) throw unauthenticated(certificate.problem);
+    if (certificate.clientId !== formClientId) throw unauthenticated('The client certificate belongs to another client');
+    a.method = 'tls_client_auth';
+    a.clientId = formClientId;
   } else if (formClientId !== undefined) {
     a.method = 'none'; // a public client identifies itself only (RFC 6749 §3.2.1)
     a.clientId = formClientId;
@@ -246,6 +265,9 @@ function methodFitsClient(a: Attempt): void {
   if (method === 'none') {
     // RFC 6749 §3.2.1: a confidential client MUST authenticate at the token endpoint.
     if (!client.isPublic) throw unauthenticated('This client is confidential and must authenticate');
+  } else if (method === 'tls_client_auth') {
+    // The certificate was matched to one of this client's keys already; the key may be revoked since.
+    return;
   } else if (method === 'private_key_jwt') {
     if (client.jwks === undefined && client.jwksUri === undefined) throw unauthenticated('This client has no registered keys for private_key_jwt');
   } else if (!client.hasSecret) {

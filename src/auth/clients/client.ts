@@ -41,11 +41,14 @@ export interface RegisteredClient {
 export type ClientReach = 'consented' | 'all';
 
 /** How a client proved who it is at the token, introspection or revocation endpoint. */
-export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+/** tls_client_auth (RFC 8705 §2.1): a client certificate Fhirkeep's CA signed for one of the client's keys. */
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth';
 
 export interface AuthenticatedClient {
   readonly client: RegisteredClient;
   readonly method: ClientAuthMethod;
+  /** tls_client_auth: the certificate's `x5t#S256`, which the client's access tokens are bound to (RFC 8705 §3). */
+  readonly certificateThumbprint?: string;
 }
 
 /**

@@ -35,4 +35,6 @@ export interface Grant {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly revoked: boolean;
+  /** The refresh key whose newest token pair this grant is (grant type service_key). */
+  readonly serviceKeyId?: string;
 }

@@ -45,6 +45,8 @@ export interface KeyService {
   /** Revokes every form of the key on every node before the next request; revoking twice is harmless. */
   revoke(keyId: string, actor: KeyActor): Promise<ServiceKey>;
   signCertificate(keyId: string, csrPem: string, actor: KeyActor): Promise<SignedCertificate & { readonly caPem: string }>;
+  /** A key whose used refresh token came back (it leaked): revoked with everything issued under it. */
+  revokeLeaked(keyId: string): Promise<void>;
   managerOf(clientId: string, actor: KeyActor): Promise<ServiceManager>;
   /** Only an admin, the operator or the current manager may hand management over. */
   setManager(clientId: string, manager: Exclude<ServiceManager, { kind: 'none' }>, actor: KeyActor): Promise<ServiceManager>;
@@ -87,6 +89,15 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
     return found.key;
   };
 
+  const revokeKey = async (keyId: string, accountId: string | undefined, reason: string): Promise<ServiceKey> => {
+    const revoked = await deps.keys.revoke(keyId);
+    if (revoked === undefined) throw new FhirkeepError('not-found', `There is no key ${keyId}`);
+    deps.markRevoked('key', keyId);
+    for (const grant of revoked.revokedGrants) deps.markRevoked('grant', grant);
+    deps.record({ kind: 'key-revoke', outcome: 'success', accountId, clientId: revoked.key.clientId, detail: { key_id: keyId, type: revoked.key.type, reason } });
+    return revoked.key;
+  };
+
   return {
     async create(clientId, { type, name }, actor) {
       const client = await managedClient(clientId, actor);
@@ -121,12 +132,11 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
 
     async revoke(keyId, actor) {
       await existingKey(keyId, actor);
-      const revoked = await deps.keys.revoke(keyId);
-      if (revoked === undefined) throw new FhirkeepError('not-found', `There is no key ${keyId}`);
-      deps.markRevoked('key', keyId);
-      for (const grant of revoked.revokedGrants) deps.markRevoked('grant', grant);
-      deps.record({ kind: 'key-revoke', outcome: 'success', accountId: actor.accountId, clientId: revoked.key.clientId, detail: { key_id: keyId, type: revoked.key.type } });
-      return revoked.key;
+      return revokeKey(keyId, actor.accountId, 'revoked by its manager');
+    },
+
+    async revokeLeaked(keyId) {
+      await revokeKey(keyId, undefined, 'refresh token reused');
     },
 
     async signCertificate(keyId, csrPem, actor) {
@@ -155,12 +165,23 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
 }
 
 /**
- * A refresh key's grant and refresh token (`<id>.<secret>`, like every refresh token): the grant
- * carries the key, so a refresh knows to rotate the key's pair and a replay to revoke the key.
+ * A refresh key's refresh tokens are `fhkr_<id>.<secret>`: a refresh token like any other (the
+ * id finds the row, the secret is checked against its hash), whose prefix tells the token
+ * endpoint, before any lookup, that the token itself is the service's credential.
+ */
+const KEY_REFRESH_PREFIX = 'fhkr_';
+
+export function isKeyRefreshToken(token: string | undefined): token is string {
+  return token?.startsWith(KEY_REFRESH_PREFIX) === true;
+}
+
+/**
+ * A refresh key's grant and refresh token: the grant carries the key, so a refresh knows to
+ * rotate the key's pair and a replay to revoke the key.
  */
 export function keyGrant(client: RegisteredClient, keyId: string, at: number): { readonly grant: KeyGrant; readonly token: string } {
   const grantId = randomUUID();
-  const tokenId = randomBytes(16).toString('base64url');
+  const tokenId = `${KEY_REFRESH_PREFIX}${randomBytes(16).toString('base64url')}`;
   const secret = randomSecret();
   const expiresAt = new Date(at + KEY_LIFETIME_MS);
   return {

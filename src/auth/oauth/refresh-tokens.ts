@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { GrantStore, RefreshTokenInfo } from '../../storage/auth/grant-store.js';
 import type { Grant } from '../grants/grant.js';
-import { matchesHash, randomSecret, sha256 } from '../random-secret.js';
+import { isRandomSecret, matchesHash, randomSecret, sha256 } from '../random-secret.js';
 import { LIFETIMES } from '../tokens/lifetimes.js';
+
+/** Ids as newRefreshToken and a refresh key make them: base64url, a refresh key's with its prefix. */
+const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Refresh tokens are `<id>.<secret>`: the public id finds the row, the secret is checked
@@ -25,6 +28,9 @@ export async function findRefreshToken(grants: GrantStore, token: string): Promi
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return undefined;
   const id = token.slice(0, dot);
+  const secret = token.slice(dot + 1);
+  // Only what we issue reaches the query (a NUL or an oversized value would be a server error there).
+  if (!TOKEN_ID.test(id) || !isRandomSecret(secret)) return undefined;
   const found = await grants.findRefreshToken(id);
-  return found !== undefined && matchesHash(token.slice(dot + 1), found.secretHash) ? { ...found, id } : undefined;
+  return found !== undefined && matchesHash(secret, found.secretHash) ? { ...found, id } : undefined;
 }

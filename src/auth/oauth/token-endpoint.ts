@@ -1,13 +1,16 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { GrantStore } from '../../storage/auth/grant-store.js';
 import type { Account } from '../accounts/account.js';
-import type { AuthenticateClient } from '../clients/client-authentication.js';
+import type { AuthenticateClient, ConnectionCertificate } from '../clients/client-authentication.js';
+import { isKeyRefreshToken } from '../keys/key-service.js';
+import type { KeyAuthenticator, PresentedCertificate } from '../keys/key-authentication.js';
 import type { AuthenticatedClient, RegisteredClient } from '../clients/client.js';
 import type { RecordSecurityEvent } from '../security-events.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { IdTokens } from '../tokens/id-token.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
+import { keyRefreshGrant, type KeyRefreshDeps } from './grants/key-refresh.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { OAuthParams } from './oauth-form.js';
 import type { TokenResponse } from './token-response.js';
@@ -33,12 +36,18 @@ export interface TokenEndpointDependencies {
   readonly fhirBase: () => string;
   /** The scopes a client's access filter implies (introspection's `filter_scope`); undefined without a filter. */
   readonly filterScopes: (client: RegisteredClient) => readonly string[] | undefined;
+  /** Refresh keys' tokens (docs/service-keys.md). */
+  readonly keyRefresh: KeyRefreshDeps;
+  /** Matches an mTLS connection's certificate to a service key (tls_client_auth). */
+  readonly keyAuthentication: KeyAuthenticator;
 }
 
 export interface TokenRequest {
   readonly params: OAuthParams;
   readonly authorization: string | undefined;
   readonly ip: string;
+  /** The client certificate of an mTLS connection, if any. */
+  readonly certificate?: PresentedCertificate | undefined;
 }
 
 /** One module per grant type (RFC 6749 §4.1.3, §4.4.2, §6). */
@@ -57,11 +66,19 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
   // RFC 6749 §5.2: unsupported_grant_type, checked before the client so the answer names the real problem.
   if (handler === undefined) throw new FhirkeepError('unsupported-grant-type', `The grant type ${grantType} is not supported`);
   let client: AuthenticatedClient | undefined;
+  let keyClient: string | undefined;
   try {
+    const refreshToken = grantType === 'refresh_token' ? request.params.get('refresh_token') : undefined;
+    if (isKeyRefreshToken(refreshToken)) {
+      const { clientId, ...response } = await keyRefreshGrant(request, refreshToken, deps, deps.keyRefresh);
+      keyClient = clientId;
+      return response;
+    }
     client = await deps.authenticateClient({
       authorization: request.authorization,
       form: request.params,
       audiences: deps.assertionAudiences(),
+      certificate: request.certificate === undefined ? undefined : await connectionCertificate(request.certificate, deps.keyAuthentication),
     });
     return await handler(request, client, deps);
   } catch (e) {
@@ -69,10 +86,21 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
       kind: grantType === 'refresh_token' ? 'token-refresh' : 'token-issue',
       outcome: 'failure',
       // A failed client authentication names only the client it claimed to be (never a secret).
-      clientId: client?.client.id ?? request.params.get('client_id')?.slice(0, 128),
+      clientId: client?.client.id ?? keyClient ?? request.params.get('client_id')?.slice(0, 128),
       ip: request.ip,
       detail: { grant_type: grantType, error: e instanceof FhirkeepError ? e.code : 'internal', ...(client === undefined ? { stage: 'client authentication' } : {}) },
     });
+    throw e;
+  }
+}
+
+/** The service key an mTLS connection's certificate belongs to, or why it belongs to none. */
+export async function connectionCertificate(presented: PresentedCertificate, keys: KeyAuthenticator): Promise<ConnectionCertificate> {
+  try {
+    const key = await keys.certificate(presented);
+    return { clientId: key.clientId, thumbprint: presented.thumbprint };
+  } catch (e) {
+    if (e instanceof FhirkeepError) return { problem: e.message };
     throw e;
   }
 }

@@ -9,9 +9,11 @@ export interface AuthServerUrls {
   readonly userinfo: string;
   readonly jwks: string;
   readonly manage: string;
+  /** RFC 8705 §5: the same endpoints on the mTLS listener, when there is one. */
+  readonly mtls: { readonly token: string; readonly introspect: string; readonly revoke: string } | undefined;
 }
 
-export function authServerUrls(base: string): AuthServerUrls {
+export function authServerUrls(base: string, mtlsBase?: string): AuthServerUrls {
   return {
     issuer: base,
     fhirBase: `${base}/fhir`,
@@ -22,6 +24,19 @@ export function authServerUrls(base: string): AuthServerUrls {
     userinfo: `${base}/oauth2/userinfo`,
     jwks: `${base}/oauth2/jwks`,
     manage: `${base}/portal`,
+    mtls: mtlsBase === undefined ? undefined : { token: `${mtlsBase}/oauth2/token`, introspect: `${mtlsBase}/oauth2/introspect`, revoke: `${mtlsBase}/oauth2/revoke` },
+  };
+}
+
+/** RFC 8705 metadata: tls_client_auth and certificate-bound tokens, offered only with an mTLS listener. */
+function mtlsMetadata(u: AuthServerUrls): { methods: string[]; fields: Record<string, unknown> } {
+  if (u.mtls === undefined) return { methods: AUTH_METHODS, fields: {} };
+  return {
+    methods: [...AUTH_METHODS, 'tls_client_auth'],
+    fields: {
+      tls_client_certificate_bound_access_tokens: true,
+      mtls_endpoint_aliases: { token_endpoint: u.mtls.token, introspection_endpoint: u.mtls.introspect, revocation_endpoint: u.mtls.revoke },
+    },
   };
 }
 
@@ -34,12 +49,14 @@ const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'
 
 /** GET /fhir/.well-known/smart-configuration (SMART App Launch 2.x §"Metadata"). */
 export function smartConfiguration(u: AuthServerUrls): Record<string, unknown> {
+  const mtls = mtlsMetadata(u);
   return {
     issuer: u.issuer,
     jwks_uri: u.jwks,
     authorization_endpoint: u.authorize,
     token_endpoint: u.token,
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_methods_supported: mtls.methods,
+    ...mtls.fields,
     // SMART Backend Services: assertions signed with RS384 or ES384.
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     grant_types_supported: GRANT_TYPES,
@@ -75,6 +92,7 @@ export function smartConfiguration(u: AuthServerUrls): Record<string, unknown> {
 
 /** GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0 §3) and RFC 8414 metadata. */
 export function authorizationServerMetadata(u: AuthServerUrls): Record<string, unknown> {
+  const mtls = mtlsMetadata(u);
   return {
     issuer: u.issuer,
     authorization_endpoint: u.authorize,
@@ -89,10 +107,11 @@ export function authorizationServerMetadata(u: AuthServerUrls): Record<string, u
     grant_types_supported: GRANT_TYPES,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_methods_supported: mtls.methods,
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
-    introspection_endpoint_auth_methods_supported: AUTH_METHODS,
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: mtls.methods,
+    revocation_endpoint_auth_methods_supported: mtls.methods,
+    ...mtls.fields,
     code_challenge_methods_supported: ['S256'],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'fhirUser', 'name', 'email'],
     authorization_response_iss_parameter_supported: true,

@@ -26,12 +26,15 @@ export interface AccessTokenClaims {
   readonly patient?: string;
   readonly encounter?: string;
   readonly fhirUser?: string;
+  /** RFC 8705 §3.1: the token is bound to the client certificate with this SHA-256 thumbprint. */
+  readonly cnf?: { readonly 'x5t#S256': string };
 }
 
 export type NewAccessToken = Omit<AccessTokenClaims, 'iss' | 'aud' | 'exp' | 'iat' | 'jti'>;
 
 export interface AccessTokens {
-  issue(claims: NewAccessToken): Promise<{ readonly token: string; readonly expiresIn: number; readonly claims: AccessTokenClaims }>;
+  /** `lifetime` in seconds: LIFETIMES.accessToken unless said (a refresh key's tokens live longer). */
+  issue(claims: NewAccessToken, lifetime?: number): Promise<{ readonly token: string; readonly expiresIn: number; readonly claims: AccessTokenClaims }>;
   /**
    * The claims of a token this server issued for its FHIR API, checked for signature, issuer,
    * audience, expiry and revocation; throws `unauthorized` (RFC 6750 §3.1 invalid_token).
@@ -88,12 +91,12 @@ export function createAccessTokens(options: {
   };
 
   return {
-    async issue(claims) {
+    async issue(claims, lifetime = LIFETIMES.accessToken) {
       const { kid, key } = keys.signer('ES256');
       const iat = Math.floor(Date.now() / 1000);
-      const full: AccessTokenClaims = { ...claims, iss: options.issuer(), aud: options.audience(), iat, exp: iat + LIFETIMES.accessToken, jti: randomUUID() };
+      const full: AccessTokenClaims = { ...claims, iss: options.issuer(), aud: options.audience(), iat, exp: iat + lifetime, jti: randomUUID() };
       const token = await new SignJWT({ ...full }).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(key);
-      return { token, expiresIn: LIFETIMES.accessToken, claims: full };
+      return { token, expiresIn: lifetime, claims: full };
     },
     verify: check,
     async inspect(token) {
@@ -131,7 +134,16 @@ function claimsOf(p: JWTPayload): AccessTokenClaims {
     ...optional('patient'),
     ...optional('encounter'),
     ...optional('fhirUser'),
+    ...confirmation(p.cnf),
   };
+}
+
+/** RFC 8705 §3.1 `cnf`; a confirmation this server cannot check makes the token unusable, not unbound. */
+function confirmation(cnf: unknown): Pick<AccessTokenClaims, 'cnf'> {
+  if (cnf === undefined) return {};
+  const thumbprint = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  if (typeof thumbprint !== 'string' || thumbprint === '') throw invalid('The access token has a confirmation (cnf) this server cannot check');
+  return { cnf: { 'x5t#S256': thumbprint } };
 }
 
 function invalid(description: string): FhirkeepError {

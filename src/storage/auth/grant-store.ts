@@ -12,6 +12,7 @@ interface GrantRow {
   created_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
+  service_key_id: string | null;
 }
 
 function grantOf(r: GrantRow): Grant {
@@ -25,6 +26,7 @@ function grantOf(r: GrantRow): Grant {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     revoked: r.revoked_at !== null,
+    ...(r.service_key_id === null ? {} : { serviceKeyId: r.service_key_id }),
   };
 }
 

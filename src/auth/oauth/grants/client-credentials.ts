@@ -9,7 +9,7 @@ import { issueTokens } from './issue-tokens.js';
  * RFC 6749 §4.4 / SMART Backend Services: a confidential client's own access. The grant is
  * not stored (it lives exactly as long as its one access token); revoking the token stores it.
  */
-export const clientCredentialsGrant: GrantHandler = async (request, { client, method }, deps) => {
+export const clientCredentialsGrant: GrantHandler = async (request, { client, method, certificateThumbprint }, deps) => {
   // RFC 6749 §4.4.2: only confidential clients may use this grant.
   if (method === 'none' || client.isPublic) throw new FhirkeepError('unauthorized-client', 'Public clients may not use client_credentials');
   if (client.type === 'smart') throw new FhirkeepError('unauthorized-client', 'SMART apps sign users in with authorization_code; client_credentials is for services');
@@ -34,7 +34,8 @@ export const clientCredentialsGrant: GrantHandler = async (request, { client, me
     expiresAt: new Date(now + LIFETIMES.accessToken * 1000),
     revoked: false,
   };
-  const response = await issueTokens(deps, { grant, account: undefined, scopes, refreshToken: undefined, nonce: undefined });
-  deps.record({ kind: 'token-issue', outcome: 'success', clientId: client.id, grantId: grant.id, ip: request.ip, detail: { grant_type: 'client_credentials', method, scope: response.scope } });
+  // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
+  const response = await issueTokens(deps, { grant, account: undefined, scopes, refreshToken: undefined, nonce: undefined, boundTo: certificateThumbprint });
+  deps.record({ kind: 'token-issue', outcome: 'success', clientId: client.id, grantId: grant.id, ip: request.ip, detail: { grant_type: 'client_credentials', method, scope: response.scope, ...(certificateThumbprint === undefined ? {} : { bound: true }) } });
   return response;
 };

@@ -11,6 +11,8 @@ export interface IssueOptions {
   readonly scopes: readonly string[];
   readonly refreshToken: string | undefined;
   readonly nonce: string | undefined;
+  /** RFC 8705 §3: the `x5t#S256` of the client certificate the access token is bound to. */
+  readonly boundTo?: string | undefined;
 }
 
 /** Signs the access token (and the id_token when `openid` was granted) and assembles the response. */
@@ -27,6 +29,7 @@ export async function issueTokens(deps: TokenEndpointDependencies, o: IssueOptio
     ...(context.patient === undefined ? {} : { patient: context.patient }),
     ...(context.encounter === undefined ? {} : { encounter: context.encounter }),
     ...(fhirUser === undefined ? {} : { fhirUser }),
+    ...(o.boundTo === undefined ? {} : { cnf: { 'x5t#S256': o.boundTo } }),
   });
   const idToken =
     o.account !== undefined && o.scopes.includes('openid')

@@ -1,0 +1,35 @@
+import { createKeyService, type KeyActor, type KeyService } from '../auth/keys/key-service.js';
+import { openCertificateAuthority, type CertificateAuthority } from '../auth/mtls/certificate-authority.js';
+import { keyEncryptionKey } from '../auth/tokens/key-encryption.js';
+import { loadConfig } from '../config/load.js';
+import { createCertificateAuthorityStore } from '../storage/auth/certificate-authority-store.js';
+import { createClientStore } from '../storage/auth/client-store.js';
+import { securityEventRecorder } from '../storage/auth/security-event-store.js';
+import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
+import { createServiceManagerStore } from '../storage/auth/service-manager-store.js';
+import { withDatabase } from './with-database.js';
+
+/** The CLI is the operator: like an admin, it may manage every service's keys. */
+export const OPERATOR: KeyActor = { accountId: undefined, admin: true };
+
+/**
+ * Runs `work` with the key service and the CA on the configured database. A revocation reaches
+ * running servers by the NOTIFY its transaction sends; this process has no revocation view.
+ */
+export function withKeys<T>(work: (keys: KeyService, ca: () => Promise<CertificateAuthority>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  return withDatabase(async (db, logger) => {
+    let authority: Promise<CertificateAuthority> | undefined;
+    const ca = () => (authority ??= openCertificateAuthority({ store: createCertificateAuthorityStore(db.sql), keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) }));
+    const clients = createClientStore(db.sql);
+    const keys = createKeyService({
+      keys: createServiceKeyStore(db.sql),
+      managers: createServiceManagerStore(db.sql),
+      client: async (id) => (await clients.find(id))?.client,
+      ca,
+      record: securityEventRecorder(db.sql, logger),
+      markRevoked: () => {},
+    });
+    return work(keys, ca);
+  });
+}
