@@ -25,7 +25,7 @@ export async function tokenScope(claims: AccessTokenClaims, client: RegisteredCl
   if (client === undefined || client.revoked) throw new FhirkeepError('unauthorized', 'The application this token was issued to is no longer registered');
   const smart = compileSmartRule(parseScopeString(claims.scope), claims.patient === undefined ? {} : { patient: claims.patient }, deps.defs);
   const patient = claims.account === undefined ? undefined : await deps.accountPatient(claims.account);
-  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: claims.account, patient });
+  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: claims.account, patient, organizationId: undefined });
   return {
     principal: {
       kind: 'token',
