@@ -29,37 +29,54 @@ export function compileApplicationRule(clientId: string, filter: AccessFilter | 
   return { unfiltered: false, blocks, settableLabels: new Set([...filter.blocks.flatMap((b) => b.allowTags ?? []), ...stamped]), stampedLabels: stamped };
 }
 
-const EVERYTHING: AccessBlock = { owner: 'all', public: 'also', types: undefined };
+/** A block bounding nothing, the public pool included: all the reach allows, and the pool. */
+const REACH_AND_PUBLIC: AccessBlock = { owner: 'all', public: 'also', types: undefined };
 
-/** Who is calling through the application: a signed-in account (and their Patient), or the client itself. */
+/**
+ * Who is calling through the application: a signed-in account (and their Patient), or the client
+ * itself; a data broker on behalf of an organization, or of none.
+ */
 export interface Caller {
   readonly accountId: string | undefined;
   readonly patient: string | undefined;
+  /**
+   * The organization a broker acts for (the request's `grp`, resolved by the authentication
+   * layer, which refuses it from any other client). The SQL checks the organization's consent to
+   * the broker again on every query.
+   */
+  readonly organizationId: string | undefined;
 }
 
 /** The token's SMART scopes, the application's rule and whose records its consents reach, as one rule. */
 export function consentRule(smart: SmartRule, client: RegisteredClient, app: ApplicationRule, caller: Caller): ConsentRule {
   const reach = reachOf(client, caller);
-  const { blocks, settableLabels, stampedLabels } = app;
+  const rule = { kind: 'consented', smart, reach, writeMode: client.writeMode, stampedLabels: app.stampedLabels } as const;
   // An institution's own system without a filter: every record, the public pool included, any label.
-  if (reach.kind === 'everyone' && app.unfiltered) return { kind: 'consented', smart, blocks: [EVERYTHING], settableLabels: 'any', stampedLabels, reach, writeMode: client.writeMode };
-  return { kind: 'consented', smart, blocks, settableLabels, stampedLabels, reach, writeMode: client.writeMode };
+  if (reach.kind === 'everyone' && app.unfiltered) return { ...rule, blocks: [REACH_AND_PUBLIC], settableLabels: 'any' };
+  // A broker's key alone reaches no holder, but is still an authenticated caller: unless its filter
+  // says otherwise, it reads what every caller may, the directory and the public pool.
+  if (reach.kind === 'nobody' && client.type === 'broker' && app.unfiltered) return { ...rule, blocks: [REACH_AND_PUBLIC], settableLabels: app.settableLabels };
+  return { ...rule, blocks: app.blocks, settableLabels: app.settableLabels };
 }
 
 /**
  * A user's token reaches what their consents share with them; a client's own token what its
- * holders' consents share with it: subscriptions for a service, organizations' shares for a
- * broker. An institution's own system (reach `all`, set by an admin) reaches every record.
- * Research partners reach nothing until the research-study consents exist.
+ * holders' consents share with it: subscriptions for a service; for a broker, the shares with the
+ * one organization it acts for, so that a broker serving several organizations never mixes their
+ * holders (its key alone reaches none). An institution's own system (reach `all`, set by an
+ * admin) reaches every record. Research partners reach nothing until the research-study
+ * consents exist.
  */
 function reachOf(client: RegisteredClient, caller: Caller): Reach {
+  // Authentication refuses grp from any other client: one here is a bug there, not a request to answer.
+  if (caller.organizationId !== undefined && client.type !== 'broker') throw new Error(`Only a data broker acts for an organization, not client ${client.id} (${client.type})`);
   if (client.reach === 'all') return { kind: 'everyone' };
   if (caller.accountId !== undefined) return { kind: 'account', accountId: caller.accountId, clientId: client.id, filterVersion: client.filterVersion, patient: caller.patient };
   switch (client.type) {
     case 'service':
       return { kind: 'subscribers', clientId: client.id, filterVersion: client.filterVersion };
     case 'broker':
-      return { kind: 'broker', clientId: client.id };
+      return caller.organizationId === undefined ? { kind: 'nobody' } : { kind: 'broker', clientId: client.id, organizationId: caller.organizationId };
     default:
       return { kind: 'nobody' };
   }

@@ -63,8 +63,11 @@ export type Reach =
   | { readonly kind: 'holder'; readonly accountId: string; readonly patient: string | undefined }
   /** An external service: the account holders subscribed to it (active, current filter version). */
   | { readonly kind: 'subscribers'; readonly clientId: string; readonly filterVersion: number }
-  /** A data broker: the account holders sharing with an organization whose consent to the broker is active. */
-  | { readonly kind: 'broker'; readonly clientId: string }
+  /**
+   * A data broker acting for one organization (the request's `grp`): the account holders sharing
+   * with it, while its consent to the broker is active. A broker acting for none reaches nobody.
+   */
+  | { readonly kind: 'broker'; readonly clientId: string; readonly organizationId: string }
   | { readonly kind: 'nobody' };
 
 /**

@@ -73,7 +73,11 @@ const CONSENTS: readonly ConsentRow[] = [
   { kind: 'service', status: 'rejected', account: 'bob', client: 'svc', patient: 'pB', version: 1 },
   { kind: 'organization', status: 'active', account: 'carol', org: 'clinic', patient: 'pC' },
   { kind: 'organization', status: 'inactive', account: 'bob', org: 'clinic', patient: 'pB' },
+  { kind: 'organization', status: 'active', account: 'alice', org: 'lab', patient: 'pA' },
+  { kind: 'organization', status: 'active', account: 'bob', org: 'ward', patient: 'pB' },
   { kind: 'broker', status: 'active', org: 'clinic', client: 'broker' },
+  { kind: 'broker', status: 'active', org: 'lab', client: 'broker' },
+  { kind: 'broker', status: 'inactive', org: 'ward', client: 'broker' },
 ];
 const PATIENT_OF: Readonly<Record<string, string>> = { alice: 'pA', bob: 'pB', carol: 'pC' };
 
@@ -86,9 +90,9 @@ before(async () => {
   for (const id of ['alice', 'bob', 'carol', 'dr']) {
     await sql`insert into accounts (id, email, roles, patient_id) values (${id}, ${`${id}@example.org`}, ${id === 'dr' ? ['practitioner'] : ['patient']}, ${PATIENT_OF[id] ?? null})`;
   }
-  await sql`insert into organizations (id, name) values ('clinic', 'Clinic')`;
+  await sql`insert into organizations (id, name) values ('clinic', 'Clinic'), ('lab', 'Lab'), ('ward', 'Ward')`;
   await sql`insert into organization_members (organization_id, account_id) values ('clinic', 'dr')`;
-  for (const [id, type] of [['app', 'smart'], ['svc', 'service'], ['broker', 'broker'], ['writer', 'smart']] as const) {
+  for (const [id, type] of [['app', 'smart'], ['svc', 'service'], ['broker', 'broker'], ['broker2', 'broker'], ['writer', 'smart']] as const) {
     await sql`insert into clients (id, type, name, public) values (${id}, ${type}, ${id}, false)`;
   }
   for (const c of CONSENTS) {
@@ -111,10 +115,11 @@ function client(id: string, type: ClientType, extra: Partial<RegisteredClient> =
   return { id, type, name: id, isPublic: false, hasSecret: true, redirectUris: [], jwks: undefined, jwksUri: undefined, requirePkce: true, scopes: [], launchUri: undefined, ownerAccount: undefined, createdAt: new Date(), revoked: false, accessFilter: undefined, filterVersion: 1, writeMode: 'any', reach: 'consented', ...extra };
 }
 
-function ruleOf(c: RegisteredClient, filter: AccessFilter | undefined, account?: string, scopes = 'user/*.cruds'): ConsentRule {
-  const caller: Caller = { accountId: account, patient: account === undefined ? undefined : PATIENT_OF[account] };
+/** `organization`: the one a broker acts for (the request's grp). */
+function ruleOf(c: RegisteredClient, filter: AccessFilter | undefined, account?: string, organization?: string): ConsentRule {
+  const caller: Caller = { accountId: account, patient: account === undefined ? undefined : PATIENT_OF[account], organizationId: organization };
   const app = compileApplicationRule(c.id, filter, () => undefined);
-  return consentRule(compileSmartRule(parseScopeString(scopes), {}, defs), c, app, caller);
+  return consentRule(compileSmartRule(parseScopeString('user/*.cruds'), {}, defs), c, app, caller);
 }
 const scopeOf = (rule: ConsentRule, account?: string): AccessScope => ({ ...system, principal: { kind: 'anonymous' }, read: rule, write: rule, ownerAccount: account ?? null, sourceApp: rule.reach.kind === 'everyone' ? 'inst' : 'app' });
 const block = (b: Partial<FilterBlock>): FilterBlock => ({ owner: 'all', public: 'never', ...b });
@@ -142,6 +147,7 @@ function visible(rule: ConsentRule, m: Meta): boolean {
   const reach = rule.reach;
   const active = (c: ConsentRow) => c.status === 'active';
   if (reach.kind === 'account' && !CONSENTS.some((c) => active(c) && c.kind === 'app' && c.account === reach.accountId && c.client === reach.clientId && c.version === reach.filterVersion)) return false;
+  if (reach.kind === 'broker' && !CONSENTS.some((c) => active(c) && c.kind === 'broker' && c.org === reach.organizationId && c.client === reach.clientId)) return false;
   const reached = (owner: 'self' | 'all'): boolean => {
     if (reach.kind === 'everyone') return true;
     // Directory data is everyone's; a compartment record naming no patient is nobody's to share.
@@ -156,10 +162,8 @@ function visible(rule: ConsentRule, m: Meta): boolean {
       }
       case 'subscribers':
         return CONSENTS.some((c) => active(c) && c.kind === 'service' && c.client === reach.clientId && c.version === reach.filterVersion && c.patient === m.patient);
-      case 'broker': {
-        const orgs = CONSENTS.filter((c) => active(c) && c.kind === 'broker' && c.client === reach.clientId).map((c) => c.org);
-        return CONSENTS.some((c) => active(c) && c.kind === 'organization' && orgs.includes(c.org) && c.patient === m.patient);
-      }
+      case 'broker':
+        return CONSENTS.some((c) => active(c) && c.kind === 'organization' && c.org === reach.organizationId && c.patient === m.patient);
       case 'nobody':
         return false;
     }
@@ -187,6 +191,7 @@ async function search(scope: AccessScope, type: string, query = ''): Promise<{ m
 /** Every (application, caller) under test, named. */
 function cases(): [string, ConsentRule, string | undefined][] {
   const app = client('app', 'smart');
+  const broker = client('broker', 'broker');
   return [
     ['no filter, the holder', ruleOf(app, undefined, 'alice'), 'alice'],
     ['no filter, a holder whose consent is inactive', ruleOf(app, undefined, 'bob'), 'bob'],
@@ -202,7 +207,14 @@ function cases(): [string, ConsentRule, string | undefined][] {
     ['created before', ruleOf(app, filter({ createdBefore: between }), 'alice'), 'alice'],
     ['union of blocks', ruleOf(app, filter({ formats: ['Condition'] }, { codes: [WEIGHT] }, { formats: ['Patient'] }), 'alice'), 'alice'],
     ['service: its subscribers', ruleOf(client('svc', 'service'), filter({ formats: ['Condition', 'Observation', 'Patient'] })), undefined],
-    ['broker: holders sharing with organizations that consented to it', ruleOf(client('broker', 'broker'), undefined), undefined],
+    ['broker acting for the clinic: the holders sharing with the clinic', ruleOf(broker, undefined, undefined, 'clinic'), undefined],
+    ['broker acting for the lab: the lab’s holders, none of the clinic’s', ruleOf(broker, undefined, undefined, 'lab'), undefined],
+    ['broker acting for the clinic, public also', ruleOf(broker, filter({ public: 'also' }), undefined, 'clinic'), undefined],
+    ['broker acting for the ward, whose consent to it is inactive: nothing, not even directory data', ruleOf(broker, undefined, undefined, 'ward'), undefined],
+    ['another broker acting for the clinic, which never consented to it: nothing', ruleOf(client('broker2', 'broker'), undefined, undefined, 'clinic'), undefined],
+    ['a broker’s key alone: directory data and the public pool', ruleOf(broker, undefined), undefined],
+    ['a broker’s key alone with a filter: its public setting decides', ruleOf(broker, filter({})), undefined],
+    ['a broker’s key alone with public only', ruleOf(broker, filter({ public: 'only' })), undefined],
     ['research partner: nobody yet', ruleOf(client('res', 'research'), undefined), undefined],
     ['an institution system reaches everyone', ruleOf(client('inst', 'service', { reach: 'all' }), undefined), undefined],
   ];
@@ -255,6 +267,66 @@ describe('the access engine: each interaction returns exactly what the oracle al
         assert.deepEqual([...new Set(history.entries.map((e) => `${e.type}/${e.id}`))].sort(), observations, 'type history');
       }
     });
+  }
+});
+
+test('only a broker acts for an organization', () => {
+  assert.throws(() => ruleOf(client('svc', 'service'), undefined, undefined, 'clinic'), /Only a data broker acts for an organization/);
+  assert.throws(() => ruleOf(client('inst', 'service', { reach: 'all' }), undefined, undefined, 'clinic'), /Only a data broker/);
+});
+
+test('a broker acting for one organization never sees the holders of another it serves', async () => {
+  const observations = async (organization: string) => (await search(scopeOf(ruleOf(client('broker', 'broker'), undefined, undefined, organization)), 'Observation')).matches;
+  const [clinic, lab] = [await observations('clinic'), await observations('lab')];
+  assert.deepEqual(clinic, ['Observation/wC']);
+  assert.ok(lab.includes('Observation/wA') && lab.every((k) => !clinic.includes(k)), lab.join());
+});
+
+test('an organization withdrawing its consent to a broker, or the broker revoked, holds on the broker’s next query', async () => {
+  const { sql } = testDb.db;
+  const scope = scopeOf(ruleOf(client('broker', 'broker'), undefined, undefined, 'clinic'));
+  assert.deepEqual((await search(scope, 'Observation')).matches, ['Observation/wC']);
+  await sql`update consents set status = 'inactive' where kind = 'broker' and organization_id = 'clinic'`;
+  try {
+    assert.deepEqual((await search(scope, 'Observation')).matches, []);
+    assert.equal(await store.read(scope, 'Observation', 'wC'), undefined);
+    assert.deepEqual((await search(scope, 'Practitioner')).matches, [], 'not even directory data');
+  } finally {
+    await sql`update consents set status = 'active' where kind = 'broker' and organization_id = 'clinic'`;
+  }
+  assert.deepEqual((await search(scope, 'Observation')).matches, ['Observation/wC'], 'and again once it is active');
+  await sql`update clients set revoked_at = now() where id = 'broker'`;
+  try {
+    assert.deepEqual((await search(scope, 'Observation')).matches, [], 'a revoked broker’s consents share nothing');
+  } finally {
+    await sql`update clients set revoked_at = null where id = 'broker'`;
+  }
+});
+
+test('a broker search probes the organization’s shares after the search’s own conditions, one index probe a row', async () => {
+  const { sql } = testDb.db;
+  // Many holders sharing with the clinic, so a plan that reads them all would show.
+  await sql`insert into accounts (id, email, roles, patient_id) select 'share' || i, 'share' || i || '@example.org', '{patient}', 'ps' || i from generate_series(1, 2000) i`;
+  await sql`insert into consents (id, kind, status, account_id, organization_id, patient_id, resource)
+            select gen_random_uuid(), 'organization', 'active', 'share' || i, 'clinic', 'ps' || i, '{}' from generate_series(1, 2000) i`;
+  await sql`analyze consents`;
+  const explain = async (query: string, options: string) => {
+    const page = render(searchPageSql(scopeOf(rule), searchQuery('Observation', query, 20)));
+    return (await sql.unsafe(`explain ${options} ${page.text}`, page.params as never[])).map((r) => (r as Record<string, string>)['QUERY PLAN']).join('\n');
+  };
+  const rule = ruleOf(client('broker', 'broker'), filter({ formats: ['Observation', 'Condition'] }, { formats: ['Patient'] }), undefined, 'clinic');
+  try {
+    for (const query of ['patient=pA&code=29463-7', 'code=29463-7']) {
+      const plan = await explain(query, '');
+      assert.doesNotMatch(plan, /hashed SubPlan|Seq Scan on consents/, plan);
+      assert.match(plan, /consents_organization/, plan);
+    }
+    // Cheapest first: when the search's own index tests let no row through, no share is probed.
+    const analyzed = await explain('patient=pA&code=0000-0', '(analyze, costs off)');
+    assert.match(analyzed, /consents_organization on consents c_\d+ \(.*never executed\)/, analyzed);
+  } finally {
+    await sql`delete from consents where account_id like 'share%'`;
+    await sql`delete from accounts where id like 'share%'`;
   }
 });
 

@@ -13,7 +13,7 @@ import { smartCondition } from './smart-sql.js';
  * `known`: the types the row is already known to have (blocks for other types drop out).
  */
 export function consentReadCondition(rule: ConsentRule, alias: string, permission: SmartPermission, known: readonly string[] | undefined): SqlText | undefined {
-  return allOrNone([smartCondition(rule.smart, alias, permission, known), appConsent(rule.reach), blocksCondition(rule, alias, known, 'read')]);
+  return allOrNone([smartCondition(rule.smart, alias, permission, known), actingConsent(rule.reach), blocksCondition(rule, alias, known, 'read')]);
 }
 
 /**
@@ -24,7 +24,7 @@ export function consentReadCondition(rule: ConsentRule, alias: string, permissio
  */
 export function consentWriteCondition(rule: ConsentRule, alias: string, permission: 'c' | 'u' | 'd', type: string): SqlText | undefined {
   const reach = rule.writeMode === 'any' ? reachCondition(rule.reach, alias, 'all', [type], rule.smart.compartmentTypes) : blocksCondition(rule, alias, [type], 'write');
-  return allOrNone([smartCondition(rule.smart, alias, permission, [type]), appConsent(rule.reach), reach]);
+  return allOrNone([smartCondition(rule.smart, alias, permission, [type]), actingConsent(rule.reach), reach]);
 }
 
 function present(parts: readonly (SqlText | undefined)[]): SqlText[] {
@@ -41,13 +41,24 @@ function allOrNone(parts: readonly (SqlText | undefined)[]): SqlText | undefined
 }
 
 /**
- * A signed-in user's consent to the application, active for its current filter version. Tokens
- * die when it is withdrawn (their grants are revoked), but the check in SQL also holds while
- * that revocation travels to other nodes. Evaluated once per statement (an InitPlan).
+ * The consent without which the caller may not act at all, and sees nothing, not even directory
+ * data. A signed-in user's consent to the application, active for its current filter version:
+ * tokens die when it is withdrawn (their grants are revoked), but the check in SQL also holds
+ * while that revocation travels to other nodes. A broker's organization's consent to the broker:
+ * it holds no tokens, so this check is what makes a withdrawal hold on the next query (and, as
+ * for subscriptions, a revoked broker's consents share nothing).
+ * Evaluated once per statement (an InitPlan).
  */
-function appConsent(reach: Reach): SqlText | undefined {
-  if (reach.kind !== 'account') return undefined;
-  return q`exists (select 1 from consents c where c.account_id = ${reach.accountId} and c.kind = 'app' and c.client_id = ${reach.clientId} and c.status = 'active' and c.filter_version = ${reach.filterVersion})`;
+function actingConsent(reach: Reach): SqlText | undefined {
+  switch (reach.kind) {
+    case 'account':
+      return q`exists (select 1 from consents c where c.account_id = ${reach.accountId} and c.kind = 'app' and c.client_id = ${reach.clientId} and c.status = 'active' and c.filter_version = ${reach.filterVersion})`;
+    case 'broker':
+      return q`exists (select 1 from consents c join clients k on k.id = c.client_id
+        where c.organization_id = ${reach.organizationId} and c.kind = 'broker' and c.client_id = ${reach.clientId} and c.status = 'active' and k.revoked_at is null)`;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -153,8 +164,8 @@ function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: Sq
         where c.client_id = ${reach.clientId} and c.kind = 'service' and c.status = 'active' and c.filter_version = ${reach.filterVersion}
           and c.patient_id = ${patient} and k.revoked_at is null limit 1)`;
     case 'broker':
-      return q`(select true from consents b join consents o on o.organization_id = b.organization_id
-        where b.client_id = ${reach.clientId} and b.kind = 'broker' and b.status = 'active' and o.kind = 'organization' and o.status = 'active' and o.patient_id = ${patient} limit 1)`;
+      return q`(select true from consents c
+        where c.organization_id = ${reach.organizationId} and c.kind = 'organization' and c.status = 'active' and c.patient_id = ${patient} limit 1)`;
     case 'nobody':
       return undefined;
   }
