@@ -86,7 +86,7 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
   return async ({ authorization, certificate }) => {
     const header = parseAuthorization(authorization);
     if (header === undefined && certificate === undefined) {
-      if (o.devNoAuth) return devOpenScope();
+      if (o.devNoAuth && authorization === undefined) return devOpenScope();
       // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
       throw new FhirkeepError('unauthorized', 'Authentication is required: send an access token or API key as Authorization: Bearer', {
         headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' },
