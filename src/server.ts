@@ -195,6 +195,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     auth = await openAuthServices(core.database, logger, urls, {
       keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir),
       filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
+      certificateAuthority: () => Promise.reject(new FhirkeepError('not-implemented', 'certificate signing arrives with the CA')), // TODO(lead): CA
     });
   } catch (e) {
     await core.close();

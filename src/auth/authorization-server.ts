@@ -4,12 +4,15 @@ import { createClientStore, createAssertionJtiStore } from '../storage/auth/clie
 import { createGrantStore, type GrantStore } from '../storage/auth/grant-store.js';
 import { createRevocationFeed } from '../storage/auth/revocation-feed.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
+import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
+import { createServiceManagerStore } from '../storage/auth/service-manager-store.js';
 import { createSigningKeyStore } from '../storage/auth/signing-key-store.js';
 import { createAccountService, type AccountService } from './accounts/account-service.js';
 import { createClientAuthenticator, type AuthenticateClient } from './clients/client-authentication.js';
 import { createClientRegistry, type ClientRegistry } from './clients/client-registry.js';
 import { createJwksCache } from './clients/jwks-cache.js';
 import { createGrantService, type GrantService } from './grants/grant-service.js';
+import { createKeyService, type CertificateSigner, type KeyService } from './keys/key-service.js';
 import type { ScopeRules, TokenEndpointDependencies } from './oauth/token-endpoint.js';
 import { createSessionService, type SessionService } from './sessions/session-service.js';
 import { createAuthorizationRequestStore, type AuthorizationRequestStore } from '../storage/auth/authorization-request-store.js';
@@ -31,6 +34,8 @@ export interface AuthServices {
   readonly clients: ClientRegistry;
   /** Applications' access filters, write modes and reach (issue 5). */
   readonly accessFilters: AccessFilterService;
+  /** External services' API keys and who manages them (docs/service-keys.md). */
+  readonly serviceKeys: KeyService;
   readonly authenticateClient: AuthenticateClient;
   readonly grantStore: GrantStore;
   readonly grants: GrantService;
@@ -63,6 +68,8 @@ export interface AuthServiceOptions {
   readonly keyEncryptionKey: Buffer;
   /** What access filters are checked against: the content taxonomy and the R4 types. */
   readonly filterContext: FilterContext;
+  /** Signs certificate keys' CSRs; asked for only when one is signed. */
+  readonly certificateAuthority: () => Promise<CertificateSigner>;
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
@@ -94,6 +101,14 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     },
   };
   const accessFilters = createAccessFilterService(clients, options.filterContext);
+  const serviceKeys = createKeyService({
+    keys: createServiceKeyStore(db.sql),
+    managers: createServiceManagerStore(db.sql),
+    client: (id) => clients.find(id),
+    ca: options.certificateAuthority,
+    record,
+    markRevoked: revocations.markRevoked,
+  });
   const authenticateClient = createClientAuthenticator({
     lookup: (id) => clients.lookup(id),
     jtis: createAssertionJtiStore(db.sql),
@@ -120,6 +135,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     accounts,
     clients,
     accessFilters,
+    serviceKeys,
     authenticateClient,
     grantStore,
     grants: createGrantService(grantStore),
