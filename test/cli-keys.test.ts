@@ -37,7 +37,7 @@ test('key create prints the key id and, once, the secret (or the CN a certificat
   const staticSecret = shown[2] ?? '';
 
   const refresh = await json('key', 'create', '--client', serviceId, '--type', 'refresh');
-  assert.match(refresh.secret, /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+  assert.match(refresh.secret, /^fhkr_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
   assert.deepEqual([refresh.client_id, refresh.type, refresh.revoked, refresh.created_by], [serviceId, 'refresh', false, undefined]);
   const asJson = await json('key', 'create', '--client', serviceId, '--type', 'static');
   assert.match(asJson.secret, new RegExp(`^fhk_${asJson.key_id}_[A-Za-z0-9_-]{43}$`));

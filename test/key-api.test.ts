@@ -50,7 +50,7 @@ function refused(r: HttpResult, status: number, code: string, what: string): voi
 }
 
 const STATIC_SECRET = /^fhk_([0-9a-f]{20})_[A-Za-z0-9_-]{43}$/;
-const REFRESH_SECRET = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
+const REFRESH_SECRET = /^fhkr_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
 
 test('the developer who registers a service manages it: each key type, each secret once, lists without secrets', async () => {
   const registered = await call('dev', 'POST', '/api/clients', { type: 'service', client_name: 'Lab feed', scope: 'system/Observation.rs' });
