@@ -78,6 +78,11 @@ export interface Fhirkeep extends FhirCore {
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
+  /**
+   * The mTLS listener's public base URL (FHIRKEEP_MTLS_BASE_URL, or https://<host of the base
+   * URL>:<bound port>), known once listen() has bound it; undefined without FHIRKEEP_MTLS_PORT.
+   */
+  mtlsUrl(): string | undefined;
   /** Stops accepting requests, drains, closes the pool and, if owned, the embedded database. */
   close(): Promise<void>;
 }
@@ -361,6 +366,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       logger.info({ address, baseUrl, ...(mtlsBase === undefined ? {} : { mtls: mtlsBase }) }, 'Fhirkeep is listening');
       return baseUrl;
     },
+    mtlsUrl: () => (mtls === undefined ? undefined : mtlsBase),
     async close() {
       if (closed) return;
       closed = true;

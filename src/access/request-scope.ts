@@ -48,7 +48,8 @@ interface Compiled {
 /**
  * Builds the AccessScope of an incoming request from its credential (docs/service-keys.md):
  *   - an access token (a JWT): checked for signature, audience, expiry and revocation, and, when
- *     bound to a certificate (RFC 8705 `cnf`), for that certificate on this connection;
+ *     bound to a certificate (RFC 8705 `cnf`), for that certificate on this connection and its
+ *     key still usable;
  *   - a client certificate on the mTLS listener: its key's client; a non-JWT token beside it
  *     (conventionally `client-certificate`) is ignored;
  *   - a static API key (`fhk_…`): its client.
@@ -72,8 +73,12 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
       const claims = await o.accessTokens.verify(token);
       const bound = claims.cnf?.['x5t#S256'];
       // RFC 8705 §3: a bound token is worth nothing without its certificate.
-      if (bound !== undefined && !(certificate?.authorized === true && certificate.thumbprint === bound)) {
-        throw invalidToken('The access token is bound to a client certificate: present it over the mTLS listener');
+      if (bound !== undefined) {
+        if (!(certificate?.authorized === true && certificate.thumbprint === bound)) {
+          throw invalidToken('The access token is bound to a client certificate: present it over the mTLS listener');
+        }
+        // The token stands on the certificate's key: revoked (or the certificate past its end), it falls with it.
+        await o.keys.certificate(certificate);
       }
       return { kind: 'token', claims };
     }
