@@ -12,7 +12,6 @@ import type { SmartDefinitions } from './access/smart-access.js';
 import { credentialScope } from './access/token-scope.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import { openCertificateAuthority, type CertificateAuthority } from './auth/mtls/certificate-authority.js';
-import { peerCertificate } from './auth/mtls/peer-certificate.js';
 import { createCertificateAuthorityStore } from './storage/auth/certificate-authority-store.js';
 import { createBrokerStore } from './storage/access/broker-store.js';
 import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
