@@ -28,6 +28,7 @@ import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
+import { registerKeyApiRoutes } from './http/key-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -275,6 +276,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     return { accountId: account.id, roles: account.roles };
   };
   registerClientApiRoutes(app, { registry: auth.clients, accessFilters: auth.accessFilters, authenticate: apiCaller });
+  registerKeyApiRoutes(app, { keys: auth.serviceKeys, accounts: auth.accounts, authenticate: apiCaller, caCertificate: async () => (await ca()).certificatePem });
   registerContentApiRoutes(app, {
     taxonomy: core.taxonomy,
     admin: createTaxonomyAdmin({

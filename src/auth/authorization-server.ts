@@ -4,12 +4,15 @@ import { createClientStore, createAssertionJtiStore } from '../storage/auth/clie
 import { createGrantStore, type GrantStore } from '../storage/auth/grant-store.js';
 import { createRevocationFeed } from '../storage/auth/revocation-feed.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
+import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
+import { createServiceManagerStore } from '../storage/auth/service-manager-store.js';
 import { createSigningKeyStore } from '../storage/auth/signing-key-store.js';
 import { createAccountService, type AccountService } from './accounts/account-service.js';
 import { createClientAuthenticator, type AuthenticateClient } from './clients/client-authentication.js';
 import { createClientRegistry, type ClientRegistry } from './clients/client-registry.js';
 import { createJwksCache } from './clients/jwks-cache.js';
 import { createGrantService, type GrantService } from './grants/grant-service.js';
+import { createKeyService, type CertificateSigner, type KeyService } from './keys/key-service.js';
 import type { ScopeRules, TokenEndpointDependencies } from './oauth/token-endpoint.js';
 import { createSessionService, type SessionService } from './sessions/session-service.js';
 import { createAuthorizationRequestStore, type AuthorizationRequestStore } from '../storage/auth/authorization-request-store.js';
@@ -24,10 +27,7 @@ import { openRevocationView, type RevocationView } from './tokens/revocation-vie
 import type { RecordSecurityEvent } from './security-events.js';
 import { createAccessFilterService, type AccessFilterService } from '../access/filter/filter-service.js';
 import type { FilterContext } from '../access/filter/parse-filter.js';
-import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
-import { createServiceManagerStore } from '../storage/auth/service-manager-store.js';
 import { createKeyAuthenticator, type KeyAuthenticator } from './keys/key-authentication.js';
-import { createKeyService, type CertificateSigner, type KeyService } from './keys/key-service.js';
 
 /** Everything the authorization server is made of, opened once per node by the composition root. */
 export interface AuthServices {

@@ -35,7 +35,7 @@ export function registerCertCommands(program: Command, run: CommandRunner): void
     .description("print Fhirkeep's CA certificate (PEM): what mTLS clients trust for the listener's certificate")
     .action(() =>
       run((out) =>
-        withKeys(async (_keys, ca) => {
+        withKeys(async (_keys, { ca }) => {
           const { certificatePem } = await ca();
           out.result(certificatePem.trimEnd(), { certificate: certificatePem });
           return 0;

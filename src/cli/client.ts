@@ -24,8 +24,11 @@ interface CreateOptions {
   readonly pkce: boolean;
 }
 
-/** `fhirkeep client create|list|revoke|rotate-secret` (CONTRACT.md): registered applications. */
-export function registerClientCommands(program: Command, run: CommandRunner): void {
+/**
+ * `fhirkeep client create|list|revoke|rotate-secret` (CONTRACT.md): registered applications.
+ * Returns the `client` command, for the commands other modules add to it (`client manager`).
+ */
+export function registerClientCommands(program: Command, run: CommandRunner): Command {
   const client = program.command('client').description('registered applications (SMART apps, services, brokers, research partners)');
   client
     .command('create')
@@ -81,9 +84,10 @@ export function registerClientCommands(program: Command, run: CommandRunner): vo
         }),
       )(),
     );
+  return client;
 }
 
-const SHOWN_ONCE = 'The secret is shown only now: store it safely (Fhirkeep keeps only its hash).';
+export const SHOWN_ONCE = 'The secret is shown only now: store it safely (Fhirkeep keeps only its hash).';
 
 async function create(registry: ClientRegistry, o: CreateOptions, out: Output): Promise<number> {
   const { client, secret } = await registry.register({

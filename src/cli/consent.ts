@@ -3,12 +3,12 @@ import { CONSENT_KINDS, GRANT_STATUSES, type Consent, type ConsentKind, type Gra
 import { createConsentService, type ConsentService } from '../access/consents/consent-service.js';
 import { consentView } from '../access/consents/consent-view.js';
 import { createAccountService, type AccountService } from '../auth/accounts/account-service.js';
+import { findUser } from '../auth/accounts/find-user.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { createConsentStore } from '../storage/access/consent-store.js';
 import { createGrantStore } from '../storage/auth/grant-store.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
 import type { RunCommand } from './output.js';
-import { findUser } from './with-accounts.js';
 import { withDatabase } from './with-database.js';
 
 /** The parties a command names: the holder (account id or email), an organization, a client. */

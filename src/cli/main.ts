@@ -5,6 +5,7 @@ import { registerClientCommands } from './client.js';
 import { registerFilterCommands } from './filter.js';
 import { registerConsentCommands } from './consent.js';
 import { registerContentCommands } from './content.js';
+import { registerKeyCommands } from './key.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
@@ -41,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
   registerUserCommands(program, run);
   registerOrgCommands(program, run);
-  registerClientCommands(program, run);
+  registerKeyCommands(program, registerClientCommands(program, run), run);
   registerFilterCommands(program, run);
   registerConsentCommands(program, run);
   registerContentCommands(program, run);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { AccountService } from '../auth/accounts/account-service.js';
+import { findUser } from '../auth/accounts/find-user.js';
 import { validateMemberRole } from '../auth/accounts/organization-input.js';
 import { MEMBER_ROLES, type Organization } from '../auth/accounts/organization.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { RunCommand } from './output.js';
-import { findUser, withAccounts } from './with-accounts.js';
+import { withAccounts } from './with-accounts.js';
 
 /** `fhirkeep org create | list | team create | member add | member list` (CONTRACT.md, CLI). */
 export function registerOrgCommands(program: Command, run: RunCommand): void {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { Account } from '../auth/accounts/account.js';
+import { findUser } from '../auth/accounts/find-user.js';
 import { ROLES } from '../auth/accounts/account.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { RunCommand } from './output.js';
-import { findUser, withAccounts } from './with-accounts.js';
+import { withAccounts } from './with-accounts.js';
 
 interface CreateOptions {
   readonly email: string;

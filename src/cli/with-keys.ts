@@ -1,3 +1,4 @@
+import { createAccountService, type AccountService } from '../auth/accounts/account-service.js';
 import { createKeyService, type KeyActor, type KeyService } from '../auth/keys/key-service.js';
 import { openCertificateAuthority, type CertificateAuthority } from '../auth/mtls/certificate-authority.js';
 import { keyEncryptionKey } from '../auth/tokens/key-encryption.js';
@@ -16,20 +17,21 @@ export const OPERATOR: KeyActor = { accountId: undefined, admin: true };
  * Runs `work` with the key service and the CA on the configured database. A revocation reaches
  * running servers by the NOTIFY its transaction sends; this process has no revocation view.
  */
-export function withKeys<T>(work: (keys: KeyService, ca: () => Promise<CertificateAuthority>) => Promise<T>): Promise<T> {
+export function withKeys<T>(work: (keys: KeyService, more: { readonly ca: () => Promise<CertificateAuthority>; readonly accounts: AccountService }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   return withDatabase(async (db, logger) => {
     let authority: Promise<CertificateAuthority> | undefined;
     const ca = () => (authority ??= openCertificateAuthority({ store: createCertificateAuthorityStore(db.sql), keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) }));
     const clients = createClientStore(db.sql);
+    const record = securityEventRecorder(db.sql, logger);
     const keys = createKeyService({
       keys: createServiceKeyStore(db.sql),
       managers: createServiceManagerStore(db.sql),
       client: async (id) => (await clients.find(id))?.client,
       ca,
-      record: securityEventRecorder(db.sql, logger),
+      record,
       markRevoked: () => {},
     });
-    return work(keys, ca);
+    return work(keys, { ca, accounts: createAccountService({ db, record }) });
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { inputValue, TestBrowser, type PageResponse } from './browser.js';
 
@@ -25,6 +26,31 @@ export async function signIn(baseUrl: string, clientId: string, user: { email: s
   const callback = page.location ?? '';
   assert.ok(callback.startsWith(APP_REDIRECT), `no redirect to the app: ${page.status} ${page.text.slice(0, 300)}`);
   return oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state });
+}
+
+/**
+ * A portal session cookie (`fhirkeep_session=…`), got as a person gets one: signing in on the
+ * login page of an authorization request. `clientId` is any public SMART app that may redirect to
+ * APP_REDIRECT; the request is left at the page after the login.
+ */
+export async function portalSession(baseUrl: string, clientId: string, user: { email: string; password: string }): Promise<string> {
+  const browser = new TestBrowser(baseUrl);
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: APP_REDIRECT,
+    scope: 'openid',
+    state: 's',
+    aud: `${baseUrl}/fhir`,
+    // Never redeemed: any well-formed challenge does.
+    code_challenge: randomBytes(32).toString('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const login = await browser.follow(await browser.get(`/oauth2/authorize?${params}`));
+  const signedIn = await browser.post('/oauth2/authorize/login', { ...keys(login), ...user });
+  const session = browser.jar.get('fhirkeep_session');
+  assert.ok(session, `no session after signing in: ${signedIn.status} ${signedIn.text.slice(0, 300)}`);
+  return `fhirkeep_session=${session}`;
 }
 
 function keys(page: PageResponse) {

@@ -25,6 +25,8 @@ export type IntrospectionResponse =
       readonly patient?: string;
       readonly fhirUser?: string;
       readonly filter_scope?: string;
+      /** RFC 8705 §3.2: the certificate a bound token is confirmed by. */
+      readonly cnf?: { readonly 'x5t#S256': string };
     };
 
 const INACTIVE = { active: false } as const;
@@ -64,6 +66,7 @@ export async function introspect(
       iss: claims.iss,
       ...(claims.patient === undefined ? {} : { patient: claims.patient }),
       ...(claims.fhirUser === undefined ? {} : { fhirUser: claims.fhirUser }),
+      ...(claims.cnf === undefined ? {} : { cnf: claims.cnf }),
       ...filterScope(),
     };
   }

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
 import { createAssertionJtiStore, createClientStore, type ClientStore, type NewClient } from './client-store.js';
+import { createServiceManagerStore } from './service-manager-store.js';
 
 let testDb: TestDatabase;
 let store: ClientStore;
@@ -38,6 +39,8 @@ test('clients round-trip; list filters by owner; an unknown owner is a bad reque
   const made = await store.insert(client('c-1', { ownerAccount: 'dev-1', redirectUris: ['https://a.example/cb'], scopes: ['system/*.rs'], jwks: undefined }));
   assert.deepEqual([made.ownerAccount, made.redirectUris, made.scopes, made.hasSecret, made.revoked], ['dev-1', ['https://a.example/cb'], ['system/*.rs'], true, false]);
   await store.insert(client('c-2', { secretHash: undefined, jwks: { keys: [{ kty: 'EC', crv: 'P-384', x: 'x', y: 'y' }] } }));
+  const managers = createServiceManagerStore(testDb.db.sql);
+  assert.deepEqual([await managers.managerOf('c-1'), await managers.managerOf('c-2')], [{ kind: 'account', id: 'dev-1' }, { kind: 'none' }], 'the owner manages its keys');
   assert.deepEqual((await store.find('c-2'))?.client.jwks, { keys: [{ kty: 'EC', crv: 'P-384', x: 'x', y: 'y' }] });
   assert.deepEqual((await store.find('c-1'))?.secretHash, Buffer.alloc(32, 1));
   assert.deepEqual((await store.list({ ownerAccount: 'dev-1' })).map((c) => c.id), ['c-1']);

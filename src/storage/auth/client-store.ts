@@ -98,11 +98,12 @@ export function createClientStore(sql: Sql): ClientStore {
   return {
     async insert(c) {
       try {
+        // Whoever registers a client manages its keys until management is handed over (docs/service-keys.md).
         const [row] = await sql<ClientRow[]>`
-          insert into clients (id, type, name, public, secret_hash, redirect_uris, jwks, jwks_uri, require_pkce, scopes, launch_uri, owner_account)
+          insert into clients (id, type, name, public, secret_hash, redirect_uris, jwks, jwks_uri, require_pkce, scopes, launch_uri, owner_account, manager_account)
           values (${c.id}, ${c.type}, ${c.name}, ${c.isPublic}, ${c.secretHash ?? null}, ${sql.array([...c.redirectUris])}::text[],
                   ${jsonOrNull(c.jwks)}, ${c.jwksUri ?? null}, ${c.requirePkce}, ${sql.array([...c.scopes])}::text[],
-                  ${c.launchUri ?? null}, ${c.ownerAccount ?? null})
+                  ${c.launchUri ?? null}, ${c.ownerAccount ?? null}, ${c.ownerAccount ?? null})
           returning *`;
         return toClient(oneRow(row));
       } catch (e) {
