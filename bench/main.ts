@@ -25,7 +25,7 @@ import { baselineRow, fhirkeepRows, ingestRow, JSON_BASELINE, SQL_BASELINE, type
 
 const USAGE = `usage: npm run bench [-- --quick]
        npm run bench -- --search [--quick] [--search-resources N] [--search-parallel N]
-  --quick               1 s warm-up + 5 s per workload, one restart (about a minute); default 5 s + 25 s, three restarts (about five minutes)
+  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about eight and a half)
   --search              instead: load Synthea clones into a fresh Fhirkeep, then time FHIR searches one at a time
   --search-resources N  how many resources --search loads (default 1,000,000; 100,000 with --quick)
   --search-parallel N   transaction bundles in flight during that load (default ${DEFAULT_PARALLEL})`;
