@@ -55,7 +55,7 @@ export async function mtlsRows(server: Server, url: string, tls: ClientTls, read
   const handshake = await measureRun(() => newConnections(timing.seconds), cpu);
   server.assertRunning();
 
-  // autocannon presents the certificate once per connection, then keeps the connection.
+  // Kept connections pay the handshake once: what is left is the certificate's cost per request.
   const next = () => ({ method: 'GET' as const, path: readPath(), headers: { authorization: CERTIFICATE_AUTHORIZATION } });
   const keepAlive = await measure({ url, connections: timing.connections, tls, next }, timing.warmupSeconds, timing.seconds, cpu);
   server.assertRunning();
