@@ -1,7 +1,8 @@
 /**
  * The authorization server's workloads (issue 4): the token endpoint with a client secret and
- * with a signed assertion, and the bearer token's cost on a read (fhirkeepRows runs that row, next
- * to the unauthenticated read). The bench clients are registered with the CLI, as an operator does.
+ * with a signed assertion, and the cost on a read of a bearer token and of a static API key
+ * (issue 6; fhirkeepRows runs those rows, next to the unauthenticated read). The bench clients
+ * and their keys are made with the CLI, as an operator does.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { measure, type BenchRequest, type CpuProbe } from './load.js';
 import type { Server } from './process.js';
-import type { Row, Timing } from './workloads.js';
+import { READ_BEARER, READ_STATIC_KEY, type AuthenticatedRead, type Row, type Timing } from './workloads.js';
 
 export const TOKEN_SECRET = 'token: client_credentials (secret)';
 export const TOKEN_JWT = 'token: client_credentials (private_key_jwt ES384)';
@@ -38,7 +39,8 @@ const run = promisify(execFile);
 export interface BenchClients {
   /** Absolute URL the server names as its token endpoint: the assertions' `aud`. */
   readonly tokenEndpoint: string;
-  readonly secretClient: { readonly id: string; readonly secret: string };
+  /** Also holds a static API key (`fhk_…`), so the bearer and static-key reads act as one client. */
+  readonly secretClient: { readonly id: string; readonly secret: string; readonly staticKey: string };
   readonly keyClient: { readonly id: string; readonly privateKey: CryptoKey };
 }
 
@@ -54,13 +56,15 @@ export function assertionsNeeded(timing: Pick<Timing, 'warmupSeconds' | 'seconds
 }
 
 /**
- * Registers a secret client and a key client (ES384 JWK Set file) with `fhirkeep client create`
- * beside the running server, which shares the data directory's cluster.
+ * Registers a secret client, with a static API key, and a key client (ES384 JWK Set file) with
+ * `fhirkeep client create` beside the running server, which shares the data directory's cluster.
  */
 export async function registerBenchClients(server: Server, dataDir: string): Promise<BenchClients> {
   // The institution's own backend (reach all): the bearer read measures the token, not the consents.
   const secretClient = await createClient(dataDir, ['--name', 'bench secret'], { filter: null, reach: 'all' });
   if (typeof secretClient.client_secret !== 'string') throw new Error('client create printed no client_secret');
+  const { secret: staticKey } = await createKey(dataDir, secretClient.client_id, 'static');
+  if (staticKey === undefined) throw new Error('key create --type static printed no secret');
 
   const { publicKey, privateKey } = await generateKeyPair('ES384');
   const jwksFile = join(dirname(dataDir), 'bench-jwks.json');
@@ -74,7 +78,7 @@ export async function registerBenchClients(server: Server, dataDir: string): Pro
   if (typeof tokenEndpoint !== 'string') throw new Error('smart-configuration has no token_endpoint');
   return {
     tokenEndpoint,
-    secretClient: { id: secretClient.client_id, secret: secretClient.client_secret },
+    secretClient: { id: secretClient.client_id, secret: secretClient.client_secret, staticKey },
     keyClient: { id: keyClient.client_id, privateKey },
   };
 }
@@ -94,8 +98,19 @@ export async function createClient(dataDir: string, args: readonly string[], acc
   return { client_id: printed.client_id, ...(typeof printed.client_secret === 'string' ? { client_secret: printed.client_secret } : {}) };
 }
 
+/** `fhirkeep key create`: the key's id, its secret (static: the whole `fhk_…` token) or certificate CN. */
+export async function createKey(dataDir: string, clientId: string, type: 'static' | 'certificate'): Promise<{ keyId: string; secret?: string; certificateCn?: string }> {
+  const printed = JSON.parse(await fhirkeepCli(dataDir, ['--json', 'key', 'create', '--client', clientId, '--type', type])) as { key_id?: unknown; secret?: unknown; certificate_cn?: unknown };
+  if (typeof printed.key_id !== 'string') throw new Error(`key create printed no key_id: ${JSON.stringify(printed)}`);
+  return {
+    keyId: printed.key_id,
+    ...(typeof printed.secret === 'string' ? { secret: printed.secret } : {}),
+    ...(typeof printed.certificate_cn === 'string' ? { certificateCn: printed.certificate_cn } : {}),
+  };
+}
+
 /** The CLI beside the running server, on its data directory; resolves to what it printed. */
-async function fhirkeepCli(dataDir: string, args: readonly string[]): Promise<string> {
+export async function fhirkeepCli(dataDir: string, args: readonly string[]): Promise<string> {
   // As startServer does: the caller's FHIRKEEP_* settings must not point the CLI elsewhere.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FHIRKEEP_')));
   return (await run(process.execPath, [fhirkeepBin, ...args], { env: { ...inherited, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_LOG_LEVEL: 'warn' } })).stdout;
@@ -104,6 +119,14 @@ async function fhirkeepCli(dataDir: string, args: readonly string[]): Promise<st
 /** One access token for READ_SCOPE (client_credentials with the secret); throws unless 200. */
 export async function readToken(server: Server, clients: BenchClients): Promise<string> {
   return clientToken(server, clients.secretClient);
+}
+
+/** The read rows with the secret client's credentials: an access token (fetched just before), its static key. */
+export function authenticatedReads(server: Server, clients: BenchClients): AuthenticatedRead[] {
+  return [
+    { name: READ_BEARER, authorization: async () => `Bearer ${await readToken(server, clients)}` },
+    { name: READ_STATIC_KEY, authorization: async () => `Bearer ${clients.secretClient.staticKey}` },
+  ];
 }
 
 /** An access token for READ_SCOPE of a secret client (client_credentials); throws unless 200. */

@@ -9,9 +9,10 @@ const fhirkeepBin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url)
 
 /**
  * Fhirkeep as a user starts it: `fhirkeep serve` on the default engine (embedded PostgreSQL) in
- * `dataDir`, authorization off so the bench needs no token, quiet logs.
+ * `dataDir`, authorization off so the bench needs no token, quiet logs; with `mtlsPort`, the mTLS
+ * listener there too.
  */
-export async function startFhirkeep(dataDir: string): Promise<Server> {
+export async function startFhirkeep(dataDir: string, options: { readonly mtlsPort?: number } = {}): Promise<Server> {
   const port = await freePort();
   return startServer({
     name: 'fhirkeep serve',
@@ -22,6 +23,7 @@ export async function startFhirkeep(dataDir: string): Promise<Server> {
       FHIRKEEP_PORT: String(port),
       FHIRKEEP_DEV_NO_AUTH: '1',
       FHIRKEEP_LOG_LEVEL: 'warn',
+      ...(options.mtlsPort === undefined ? {} : { FHIRKEEP_MTLS_PORT: String(options.mtlsPort) }),
     },
     port,
     readyPath: '/readyz',

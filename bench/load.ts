@@ -10,9 +10,19 @@ export interface BenchRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A client certificate for an https `url` (the mTLS listener), and the CA that signed the server's. */
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  /** The name the server's certificate is checked for (SNI), when `url` names it by address. */
+  readonly servername: string;
+}
+
 export interface LoadSpec {
   readonly url: string;
   readonly connections: number;
+  readonly tls?: ClientTls;
   /** Builds each request; `tag` comes back to `onResponse` with that request's response. */
   readonly next: () => BenchRequest & { readonly tag?: number };
   readonly onResponse?: (status: number, headers: Readonly<Record<string, string>>, tag: number | undefined) => void;
@@ -51,7 +61,8 @@ export interface LoadResult {
   readonly otherCpuShare: number;
 }
 
-const ERROR_SAMPLES = 3;
+/** How many non-2xx responses a row keeps to show what went wrong. */
+export const ERROR_SAMPLES = 3;
 
 /** A warm-up (discarded), then the measured run; load from autocannon in this process, pipelining 1. */
 export async function measure(spec: LoadSpec, warmupSeconds: number, seconds: number, cpu: CpuProbe): Promise<LoadResult> {
@@ -103,6 +114,7 @@ async function run(spec: LoadSpec, seconds: number): Promise<RunResult> {
         pipelining: 1,
         duration: seconds,
         headers: { accept: 'application/fhir+json' },
+        ...(spec.tls === undefined ? {} : { servername: spec.tls.servername, tlsOptions: { ca: spec.tls.ca, cert: spec.tls.cert, key: spec.tls.key } }),
         requests: [
           {
             setupRequest: (req, context) => {
@@ -136,17 +148,29 @@ async function run(spec: LoadSpec, seconds: number): Promise<RunResult> {
       if (status >= 200 && status <= 299) latencies.push(ms);
     });
   });
-  const ok = latencies.length;
-  const non2xx = Object.entries(statuses).reduce((n, [s, count]) => (s.startsWith('2') ? n : n + count), 0);
-  const sorted = Float64Array.from(latencies).sort();
+  // autocannon's `errors` are connection errors, its timeouts included.
+  return runResult({ latencies, statuses, errorSamples, connectionErrors: result.errors, seconds: result.duration });
+}
+
+/** A run of single requests (ops are 2xx responses) from what was recorded of each. */
+export function runResult(run: {
+  /** ms, of the 2xx responses. */
+  readonly latencies: readonly number[];
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly errorSamples: readonly string[];
+  readonly connectionErrors: number;
+  readonly seconds: number;
+}): RunResult {
+  const ok = run.latencies.length;
+  const non2xx = Object.entries(run.statuses).reduce((n, [s, count]) => (s.startsWith('2') ? n : n + count), 0);
+  const sorted = Float64Array.from(run.latencies).sort();
   return {
     ok,
-    // autocannon's `errors` are connection errors, its timeouts included.
-    errors: non2xx + result.errors,
-    statuses,
-    errorSamples,
-    seconds: result.duration,
-    opsPerSec: ok / result.duration,
+    errors: non2xx + run.connectionErrors,
+    statuses: run.statuses,
+    errorSamples: run.errorSamples,
+    seconds: run.seconds,
+    opsPerSec: ok / run.seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
   };

@@ -11,12 +11,13 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readToken, registerBenchClients, tokenRows } from './auth-workloads.js';
+import { authenticatedReads, registerBenchClients, tokenRows } from './auth-workloads.js';
 import { BASELINE_DATABASE, seedBaseline } from './baselines/seed.js';
 import { loadDataset, loadTransactionBundles, type Dataset } from './dataset.js';
 import { clusterConnection, postmasterPid } from './embedded-cluster.js';
 import { freshDataDir, startFhirkeep } from './fhirkeep.js';
 import { busyShare, childPids, cleanUp, freePort, rssMb, startServer } from './process.js';
+import { benchCertificate, mtlsRows } from './mtls-workloads.js';
 import { judgeGoals, median, renderTable, type StartupResult } from './report.js';
 import { commit, writeResults } from './results.js';
 import { DEFAULT_PARALLEL, searchBench } from './search/run.js';
@@ -24,7 +25,7 @@ import { baselineRow, fhirkeepRows, ingestRow, JSON_BASELINE, SQL_BASELINE, type
 
 const USAGE = `usage: npm run bench [-- --quick]
        npm run bench -- --search [--quick] [--search-resources N] [--search-parallel N]
-  --quick               1 s warm-up + 5 s per workload, one restart (about a minute); default 5 s + 25 s, three restarts (about five minutes)
+  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about eight and a half)
   --search              instead: load Synthea clones into a fresh Fhirkeep, then time FHIR searches one at a time
   --search-resources N  how many resources --search loads (default 1,000,000; 100,000 with --quick)
   --search-parallel N   transaction bundles in flight during that load (default ${DEFAULT_PARALLEL})`;
@@ -104,7 +105,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const dataDir = freshDataDir();
 
-  const fhirkeep = await startFhirkeep(dataDir);
+  const mtlsPort = await freePort();
+  const fhirkeep = await startFhirkeep(dataDir, { mtlsPort });
   const firstStartMs = fhirkeep.readyMs;
   const dbPids = (): number[] => childPids(postmasterPid(dataDir) ?? -1);
   const connection = clusterConnection(dataDir);
@@ -116,13 +118,16 @@ async function main(argv: readonly string[]): Promise<number> {
   rows.push(await measureBaseline(SQL_BASELINE, 'sql-server.ts', sqlEnv, dataset, timing, dbPids));
   const fhirkeepCpu = { node: fhirkeep.pid, database: dbPids };
   const clients = await registerBenchClients(fhirkeep, dataDir);
-  rows.push(...(await fhirkeepRows(fhirkeep, dataset, timing, fhirkeepCpu, () => readToken(fhirkeep, clients))));
+  const crud = await fhirkeepRows(fhirkeep, dataset, timing, fhirkeepCpu, authenticatedReads(fhirkeep, clients));
+  rows.push(...crud.rows);
 
   // Idle: the load has stopped and in-flight work (responses, history writes) has settled.
   await sleep(2000);
   fhirkeep.assertRunning();
   const idleRssMb = rssMb(fhirkeep.pid);
   // After the idle measurement too, so the RSS goal stays the one measured after the CRUD load alone.
+  const certificate = await benchCertificate(dataDir, clients.secretClient.id);
+  rows.push(...(await mtlsRows(fhirkeep, `https://127.0.0.1:${mtlsPort}`, certificate, crud.readPath, timing, fhirkeepCpu)));
   rows.push(...(await tokenRows(fhirkeep, clients, timing, fhirkeepCpu)));
   // After the idle measurement: whole bundles in flight hold far more memory than single requests.
   rows.push(await ingestRow(fhirkeep, loadTransactionBundles(quick ? 20 : 100), fhirkeepCpu));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeGoals, median, renderTable } from './report.js';
 import { TOKEN_JWT, TOKEN_SECRET } from './auth-workloads.js';
-import { CREATE, JSON_BASELINE, READ, READ_BEARER, SQL_BASELINE, type Row } from './workloads.js';
+import { CREATE, JSON_BASELINE, READ, READ_BEARER, READ_STATIC_KEY, SQL_BASELINE, type Row } from './workloads.js';
 
 const row = (name: string, opsPerSec: number, errors = 0): Row => ({
   name,
@@ -21,9 +21,9 @@ const row = (name: string, opsPerSec: number, errors = 0): Row => ({
 });
 const startup = { firstStartMs: 3000, existingStartMs: [2100, 900, 1000], idleRssMb: 251, scopeCompile: { firstMs: 12, cachedMs: 0.002 } };
 
-const authRows = [row(READ_BEARER, 5400), row(TOKEN_SECRET, 1000), row(TOKEN_JWT, 499)];
+const authRows = [row(READ_BEARER, 5400), row(READ_STATIC_KEY, 5130), row(TOKEN_SECRET, 1000), row(TOKEN_JWT, 499)];
 
-test('goals are judged against this run: read vs baseline 2, create rate, bearer read vs read, token rates, median ready time, RSS, cached scope compilation', () => {
+test('goals are judged against this run: read vs baseline 2, create rate, bearer read vs read, static-key read vs bearer read, token rates, median ready time, RSS, cached scope compilation', () => {
   const goals = judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), ...authRows], startup);
   assert.deepEqual(
     goals.map((g) => [g.value, g.met]),
@@ -31,6 +31,7 @@ test('goals are judged against this run: read vs baseline 2, create rate, bearer
       ['60%', true],
       ['2000 res/s', true],
       ['90%', true],
+      ['95%', true],
       ['1000 req/s', true],
       ['499 req/s', false],
       ['1.00 s', true],
@@ -47,6 +48,17 @@ test('the bearer read misses its goal when either read had errors', () => {
   assert.equal(goals.find((g) => g.line === READ_BEARER)?.met, false);
 });
 
+test('the static-key read misses its goal below 95% of the bearer read, or when either had errors', () => {
+  const staticKeyGoal = (bearer: Row, staticKey: Row) =>
+    judgeGoals([row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), bearer, staticKey, row(TOKEN_SECRET, 1000), row(TOKEN_JWT, 500)], startup).find(
+      (g) => g.line === READ_STATIC_KEY,
+    );
+  assert.deepEqual(staticKeyGoal(row(READ_BEARER, 5400), row(READ_STATIC_KEY, 5129)), { line: READ_STATIC_KEY, goal: 'static-key read ≥ 95% of bearer read', value: '95%', met: false });
+  assert.equal(staticKeyGoal(row(READ_BEARER, 5400), row(READ_STATIC_KEY, 6000, 1))?.met, false);
+  assert.equal(staticKeyGoal(row(READ_BEARER, 5400, 1), row(READ_STATIC_KEY, 6000))?.met, false);
+  assert.equal(staticKeyGoal(row(READ_BEARER, 5400), row(READ_STATIC_KEY, 6000))?.met, true, 'faster than the bearer read');
+});
+
 test('a workload with errors misses its goal and is flagged in the table with what went wrong', () => {
   const rows = [row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 5000, 3), row(READ, 5999), ...authRows];
   const goals = judgeGoals(rows, startup);
@@ -58,6 +70,7 @@ test('a workload with errors misses its goal and is flagged in the table with wh
   assert.match(table, /MISSED: create/);
   assert.match(table, /read by id\s+5999\s+req\/s.*0\.60\s+0\.20/);
   assert.match(table, /read by id \(bearer token\)\s+5400\b.*met: bearer read ≥ 90% of read by id/);
+  assert.match(table, /read by id \(static API key\)\s+5130\b.*met: static-key read ≥ 95% of bearer read/);
   assert.match(table, /private_key_jwt ES384\)\s+499\b.*MISSED: token \(private_key_jwt\) ≥ 500\/s/);
   assert.match(table, /idle RSS.*MISSED: idle RSS/);
 });

@@ -1,6 +1,6 @@
 import type { ScopeCompileResult } from './scope-compile.js';
 import { TOKEN_JWT, TOKEN_SECRET } from './auth-workloads.js';
-import { CREATE, JSON_BASELINE, READ, READ_BEARER, SQL_BASELINE, type Row } from './workloads.js';
+import { CREATE, JSON_BASELINE, READ, READ_BEARER, READ_STATIC_KEY, SQL_BASELINE, type Row } from './workloads.js';
 
 export interface StartupResult {
   /** Spawn → /readyz 200 on an empty data directory (creates the cluster); for information. */
@@ -30,16 +30,18 @@ const IDLE_RSS = 'idle RSS of the Node process after load';
 const SCOPE_FIRST = 'scope compilation: first request of a token';
 const SCOPE_CACHED = 'scope compilation: each later request';
 
-/** The foundation issue's goals and the authorization issue's (4), judged on this run's numbers. */
+/** The foundation issue's goals, the authorization issue's (4) and the service keys issue's (6), judged on this run's numbers. */
 export function judgeGoals(rows: readonly Row[], startup: StartupResult): LineGoal[] {
   const sqlBase = find(rows, SQL_BASELINE);
   const read = find(rows, READ);
   const create = find(rows, CREATE);
   const readBearer = find(rows, READ_BEARER);
+  const readStaticKey = find(rows, READ_STATIC_KEY);
   const tokenSecret = find(rows, TOKEN_SECRET);
   const tokenJwt = find(rows, TOKEN_JWT);
   const readShare = read.opsPerSec / sqlBase.opsPerSec;
   const bearerShare = readBearer.opsPerSec / read.opsPerSec;
+  const staticKeyShare = readStaticKey.opsPerSec / readBearer.opsPerSec;
   const ready = median(startup.existingStartMs);
   // A workload with errors meets no goal, however fast it was.
   const rate = (row: Row, goal: string, min: number): LineGoal => ({
@@ -56,6 +58,12 @@ export function judgeGoals(rows: readonly Row[], startup: StartupResult): LineGo
       goal: 'bearer read ≥ 90% of read by id',
       value: `${(bearerShare * 100).toFixed(0)}%`,
       met: bearerShare >= 0.9 && readBearer.errors === 0 && read.errors === 0,
+    },
+    {
+      line: READ_STATIC_KEY,
+      goal: 'static-key read ≥ 95% of bearer read',
+      value: `${(staticKeyShare * 100).toFixed(0)}%`,
+      met: staticKeyShare >= 0.95 && readStaticKey.errors === 0 && readBearer.errors === 0,
     },
     rate(tokenSecret, 'token (secret) ≥ 1,000/s', 1000),
     rate(tokenJwt, 'token (private_key_jwt) ≥ 500/s', 500),

@@ -20,6 +20,19 @@ export const SQL_BASELINE = 'baseline 2: Fastify + 1 SQL PK read';
 export const CREATE = 'create (POST)';
 export const READ = 'read by id';
 export const READ_BEARER = 'read by id (bearer token)';
+export const READ_STATIC_KEY = 'read by id (static API key)';
+
+/** A read row with a credential: its name and the Authorization header it sends. */
+export interface AuthenticatedRead {
+  readonly name: string;
+  readonly authorization: () => Promise<string>;
+}
+
+export interface FhirkeepRows {
+  readonly rows: Row[];
+  /** The path of a random created resource, for reads measured later (e.g. over the mTLS listener). */
+  readonly readPath: () => string;
+}
 
 /** Both baselines serve the data set as `/baseline/{type}/b{index}`; requests pick indexes at random. */
 export async function baselineRow(server: Server, dataset: Dataset, timing: Timing, cpu: CpuProbe): Promise<Row> {
@@ -42,17 +55,17 @@ interface Created {
 
 /**
  * Fhirkeep's workloads in order: create fills the server (its warm-up too) and records the ids
- * from the Location headers; the others pick among those at random. With `bearerToken`, the read
- * runs a second time with that token, right after the unauthenticated one (same data, same cache),
- * so their ratio is the token's cost.
+ * from the Location headers; the others pick among those at random. Each of `authenticatedReads`
+ * runs the read again with its credential, right after the unauthenticated one (same data, same
+ * cache), so their ratios are the credentials' costs.
  */
 export async function fhirkeepRows(
   server: Server,
   dataset: Dataset,
   timing: Timing,
   cpu: CpuProbe,
-  bearerToken?: () => Promise<string>,
-): Promise<Row[]> {
+  authenticatedReads: readonly AuthenticatedRead[] = [],
+): Promise<FhirkeepRows> {
   const { resources } = dataset;
   const rows: Row[] = [];
   const run = async (name: string, unit: Row['unit'], spec: Omit<LoadSpec, 'url' | 'connections'>): Promise<void> => {
@@ -78,21 +91,15 @@ export async function fhirkeepRows(
   });
   if (created.length === 0) throw new Error(`create stored nothing: ${rows[0]?.errorSamples.join('\n') ?? ''}`);
   const pick = (): Created => created[Math.floor(Math.random() * created.length)] as Created;
+  const readPath = (): string => {
+    const c = pick();
+    return `/fhir/${c.type}/${c.id}`;
+  };
 
-  await run(READ, 'req/s', {
-    next: () => {
-      const c = pick();
-      return { method: 'GET', path: `/fhir/${c.type}/${c.id}` };
-    },
-  });
-  if (bearerToken !== undefined) {
-    const authorization = `Bearer ${await bearerToken()}`;
-    await run(READ_BEARER, 'req/s', {
-      next: () => {
-        const c = pick();
-        return { method: 'GET', path: `/fhir/${c.type}/${c.id}`, headers: { authorization } };
-      },
-    });
+  await run(READ, 'req/s', { next: () => ({ method: 'GET', path: readPath() }) });
+  for (const read of authenticatedReads) {
+    const headers = { authorization: await read.authorization() };
+    await run(read.name, 'req/s', { next: () => ({ method: 'GET', path: readPath(), headers }) });
   }
   await run('update (PUT)', 'req/s', {
     next: () => {
@@ -116,7 +123,7 @@ export async function fhirkeepRows(
   await run(`history: type, ${type}, page of 20`, 'req/s', {
     next: () => ({ method: 'GET', path: `/fhir/${type}/_history?_count=20` }),
   });
-  return rows;
+  return { rows, readPath };
 }
 
 function mostCommonType(created: readonly Created[]): string {
