@@ -24,9 +24,19 @@ after(async () => {
 
 test('the CA is made once: two nodes opening at once, and every later open, load the same CA', async () => {
   let inserts = 0;
+  // Each node waits until both have looked (and found nothing), so both really race to insert.
+  let looked = 0;
+  let bothLooked: () => void = () => {};
+  const barrier = new Promise<void>((resolve) => (bothLooked = resolve));
   const racing = () => {
     const store = createCertificateAuthorityStore(testDb.db.sql);
-    return openCertificateAuthority({ store: { ...store, insertIfAbsent: (ca) => (inserts++, store.insertIfAbsent(ca)) }, keyEncryptionKey: kek });
+    const load = async () => {
+      const found = await store.load();
+      if (++looked === 2) bothLooked();
+      await barrier;
+      return found;
+    };
+    return openCertificateAuthority({ store: { ...store, load, insertIfAbsent: (ca) => (inserts++, store.insertIfAbsent(ca)) }, keyEncryptionKey: kek });
   };
   const [a, b] = await Promise.all([racing(), racing()]);
   assert.equal(inserts, 2, 'both found no CA and made one');
