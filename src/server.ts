@@ -11,7 +11,7 @@ import { createConsentService, type ConsentService } from './access/consents/con
 import type { SmartDefinitions } from './access/smart-access.js';
 import { credentialScope } from './access/token-scope.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
-import { openCertificateAuthority, type CertificateAuthority } from './auth/mtls/certificate-authority.js';
+import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { createCertificateAuthorityStore } from './storage/auth/certificate-authority-store.js';
 import { createBrokerStore } from './storage/access/broker-store.js';
 import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
@@ -205,10 +205,13 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   let mtlsBase = config.mtls?.baseUrl;
   const urls = () => authServerUrls(publicBase(), mtlsBase);
   const kek = keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
-  // Opened on first use: most nodes never sign a CSR, and one without an mTLS listener needs no CA at start.
+  // Opened, and its X.509 library loaded (~20 MB), on first use: most nodes never sign a CSR, and
+  // one without an mTLS listener needs no CA at all.
   let certificateAuthority: Promise<CertificateAuthority> | undefined;
   const ca = () => {
-    certificateAuthority ??= openCertificateAuthority({ store: createCertificateAuthorityStore(core.database.sql), keyEncryptionKey: kek, ...(options.clock === undefined ? {} : { now: options.clock }) });
+    certificateAuthority ??= import('./auth/mtls/certificate-authority.js').then(({ openCertificateAuthority }) =>
+      openCertificateAuthority({ store: createCertificateAuthorityStore(core.database.sql), keyEncryptionKey: kek, ...(options.clock === undefined ? {} : { now: options.clock }) }),
+    );
     certificateAuthority.catch(() => {
       certificateAuthority = undefined;
     });

@@ -40,6 +40,8 @@ const KEY_CACHE_SIZE = 10_000;
 export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; readonly revocations: RevocationView; readonly now?: () => number }): KeyAuthenticator {
   const now = deps.now ?? Date.now;
   const rows = new BoundedCache<string, { readonly key: ServiceKey; readonly secretHash: Buffer | undefined }>(KEY_CACHE_SIZE);
+  // Whole tokens whose secret matched once, as verified JWTs are kept: a known key is not hashed again.
+  const verified = new BoundedCache<string, ServiceKey>(KEY_CACHE_SIZE);
   const certificates = new BoundedCache<string, { readonly key: ServiceKey; readonly notAfter: Date }>(KEY_CACHE_SIZE);
 
   const usable = (key: ServiceKey, what: string): void => {
@@ -49,6 +51,11 @@ export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; 
 
   return {
     async staticKey(token) {
+      const known = verified.get(token);
+      if (known !== undefined) {
+        usable(known, 'API key');
+        return { keyId: known.id, clientId: known.clientId, type: 'static' };
+      }
       const parsed = parseStaticKey(token);
       if (parsed === undefined) throw refused('The API key is malformed');
       let row = rows.get(parsed.id);
@@ -60,6 +67,7 @@ export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; 
       }
       if (row.key.type !== 'static' || row.secretHash === undefined || !matchesHash(parsed.secret, row.secretHash)) throw refused('The API key is not valid');
       usable(row.key, 'API key');
+      verified.set(token, row.key);
       return { keyId: row.key.id, clientId: row.key.clientId, type: 'static' };
     },
 
