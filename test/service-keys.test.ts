@@ -96,8 +96,13 @@ test('a revoked static key fails on its very next request, on this node and on a
       if (status === 200) await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(status, 401);
-    const events = await recentSecurityEvents(server.fhirkeep.database.sql, 50);
-    assert.ok(events.some((e) => e.kind === 'key-revoke' && (e.detail as { key_id?: string }).key_id === key.id));
+    // Security events are written beside the request, not inside it: wait for this one to land.
+    let recorded = false;
+    for (let i = 0; i < 150 && !recorded; i++) {
+      recorded = (await recentSecurityEvents(server.fhirkeep.database.sql, 50)).some((e) => e.kind === 'key-revoke' && (e.detail as { key_id?: string }).key_id === key.id);
+      if (!recorded) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(recorded, 'the revocation is a security event');
   } finally {
     await second.close();
   }
