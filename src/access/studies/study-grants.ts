@@ -63,3 +63,15 @@ export function createStudyGrants({ store, client, record }: StudyGrantsOptions)
     },
   };
 }
+
+/** A grant as the CLI's --json and the admin API show it. */
+export interface StudyGrantView {
+  readonly client_id: string;
+  readonly study_id: string;
+  readonly granted_by?: string;
+  readonly granted_at: string;
+}
+
+export function studyGrantView(g: StudyGrant): StudyGrantView {
+  return { client_id: g.clientId, study_id: g.studyId, ...(g.grantedBy === undefined ? {} : { granted_by: g.grantedBy }), granted_at: g.grantedAt.toISOString() };
+}
