@@ -30,6 +30,7 @@ import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
+import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -319,6 +320,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   const brokers = createBrokerStore(core.database.sql);
   const studies = createStudyGrants({ store: createStudyStore(core.database.sql), client: async (id) => (await auth.clients.lookup(id))?.client, record: auth.record });
+  registerStudyApiRoutes(app, { studies, authenticate: apiCaller });
   registerFhirRoutes(app, {
     router: core.router,
     resolveScope: createScopeResolver({
