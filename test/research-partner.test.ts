@@ -206,6 +206,19 @@ test('inside the study: exactly the enrolled subjects, for reads and searches, b
   assertRefused(await fhir('Patient', 'heart', `Bearer ${lungToken}`), 403, 'and not in the heart study');
 });
 
+test('a partner granted two studies sees one per request, with the same token', async () => {
+  await server.fhirkeep.studies.grant(partner.id, 'lung');
+  try {
+    assert.deepEqual(idsOf(await fhir('Patient', 'heart')), ['Patient/pA', 'Patient/pB']);
+    assert.deepEqual(idsOf(await fhir('Patient', 'lung')), ['Patient/pD']);
+    assert.deepEqual(idsOf(await fhir('Patient', HEART)), ['Patient/pA', 'Patient/pB'], 'and back');
+    assertRefused(await fhir('Patient', null), 400, 'a request naming none is still refused after the token’s scopes are known');
+  } finally {
+    await server.fhirkeep.studies.revoke(partner.id, 'lung');
+  }
+  assertRefused(await fhir('Patient', 'lung'), 403, 'revoked again');
+});
+
 test('includes, chains, _has and $everything stay inside the study', async () => {
   const included = await fhir('Observation?_include=Observation:subject');
   assert.deepEqual(idsOf(included), obs('pA', 'pB'));
