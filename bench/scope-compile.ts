@@ -65,6 +65,7 @@ export async function measureScopeCompile(): Promise<ScopeCompileResult> {
     accessTokens: { verify: async () => claims } as unknown as AccessTokens,
     keys: { staticKey: unexpected, certificate: unexpected },
     actingFor: unexpected,
+    studyFor: unexpected,
     client: async () => client,
     onClientChange: () => {},
     epoch: () => taxonomy.epoch,

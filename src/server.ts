@@ -14,6 +14,8 @@ import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { createCertificateAuthorityStore } from './storage/auth/certificate-authority-store.js';
 import { createBrokerStore } from './storage/access/broker-store.js';
+import { createStudyStore } from './storage/access/study-store.js';
+import { createStudyGrants, type StudyGrants } from './access/studies/study-grants.js';
 import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
 import { createApplicationRules } from './access/application-rules.js';
 import { readStoredFilter } from './access/filter/stored-filter.js';
@@ -28,6 +30,7 @@ import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
+import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
@@ -73,6 +76,8 @@ export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
   /** Whose data flows to whom (docs/consents.md). */
   readonly consents: ConsentService;
+  /** The research studies each research partner may query (docs/research.md). */
+  readonly studies: StudyGrants;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
@@ -314,6 +319,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     },
   });
   const brokers = createBrokerStore(core.database.sql);
+  const studies = createStudyGrants({ store: createStudyStore(core.database.sql), client: async (id) => (await auth.clients.lookup(id))?.client, record: auth.record });
+  registerStudyApiRoutes(app, { studies, authenticate: apiCaller });
   registerFhirRoutes(app, {
     router: core.router,
     resolveScope: createScopeResolver({
@@ -332,12 +339,19 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
           { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
         );
       },
-      scopeOf: (subject, client, organizationId) =>
-        credentialScope(subject, client, organizationId, {
-          defs: core.smartDefinitions,
-          accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
-          applicationRule,
-        }),
+      studyFor: (clientId, researchstudy) => studies.authorizedStudy(clientId, researchstudy),
+      scopeOf: (subject, client, organizationId, studyId) =>
+        credentialScope(
+          subject,
+          client,
+          organizationId,
+          {
+            defs: core.smartDefinitions,
+            accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
+            applicationRule,
+          },
+          studyId,
+        ),
     }),
   });
 
@@ -354,6 +368,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     ...core,
     auth,
     consents,
+    studies,
     adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });

@@ -45,6 +45,12 @@ export interface Caller {
    * the broker again on every query.
    */
   readonly organizationId: string | undefined;
+  /**
+   * The ResearchStudy a research partner's request names (`researchstudy=`, resolved and checked
+   * by the authentication layer, which refuses it from any other client). The SQL checks the
+   * partner's authorization for it again on every query.
+   */
+  readonly studyId?: string | undefined;
 }
 
 /** The token's SMART scopes, the application's rule and whose records its consents reach, as one rule. */
@@ -64,12 +70,13 @@ export function consentRule(smart: SmartRule, client: RegisteredClient, app: App
  * holders' consents share with it: subscriptions for a service; for a broker, the shares with the
  * one organization it acts for, so that a broker serving several organizations never mixes their
  * holders (its key alone reaches none). An institution's own system (reach `all`, set by an
- * admin) reaches every record. Research partners reach nothing until the research-study
- * consents exist.
+ * admin) reaches every record. A research partner reaches the subjects enrolled in the one
+ * study its request names (none named: nobody).
  */
 function reachOf(client: RegisteredClient, caller: Caller): Reach {
   // Authentication refuses grp from any other client: one here is a bug there, not a request to answer.
   if (caller.organizationId !== undefined && client.type !== 'broker') throw new Error(`Only a data broker acts for an organization, not client ${client.id} (${client.type})`);
+  if (caller.studyId !== undefined && client.type !== 'research') throw new Error(`Only a research partner names a research study, not client ${client.id} (${client.type})`);
   if (client.reach === 'all') return { kind: 'everyone' };
   if (caller.accountId !== undefined) return { kind: 'account', accountId: caller.accountId, clientId: client.id, filterVersion: client.filterVersion, patient: caller.patient };
   switch (client.type) {
@@ -77,6 +84,8 @@ function reachOf(client: RegisteredClient, caller: Caller): Reach {
       return { kind: 'subscribers', clientId: client.id, filterVersion: client.filterVersion };
     case 'broker':
       return caller.organizationId === undefined ? { kind: 'nobody' } : { kind: 'broker', clientId: client.id, organizationId: caller.organizationId };
+    case 'research':
+      return caller.studyId === undefined ? { kind: 'nobody' } : { kind: 'study', clientId: client.id, studyId: caller.studyId };
     default:
       return { kind: 'nobody' };
   }

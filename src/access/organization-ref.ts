@@ -11,3 +11,7 @@ export function parseOrganizationRef(grp: string): OrganizationRef {
   if (bar > 0 && bar < grp.length - 1) return { kind: 'identifier', system: grp.slice(0, bar), value: grp.slice(bar + 1) };
   return { kind: 'id', id: grp };
 }
+
+/** A ResearchStudy is named the same way: `researchstudy=` and `study grant --study` take its id or `system|value`. */
+export type StudyRef = OrganizationRef;
+export const parseStudyRef: (text: string) => StudyRef = parseOrganizationRef;

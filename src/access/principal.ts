@@ -21,6 +21,8 @@ export type Principal =
       readonly fhirUser: string | undefined;
       /** The organization a data broker acts for (`; grp=`). */
       readonly organizationId?: string;
+      /** The ResearchStudy (logical id) a research partner's request is about (`researchstudy=`). */
+      readonly studyId?: string;
     }
   | {
       /** A service's API key (static, or a client certificate): the client, with its registered scopes. */
@@ -29,4 +31,5 @@ export type Principal =
       readonly keyId: string;
       readonly scopes: readonly string[];
       readonly organizationId?: string;
+      readonly studyId?: string;
     };

@@ -12,6 +12,8 @@ export interface RequestCredentials {
   readonly authorization: string | undefined;
   /** The client certificate of an mTLS connection, if one was presented. */
   readonly certificate?: PresentedCertificate | undefined;
+  /** Every `researchstudy` query parameter sent (docs/research.md): a research partner sends exactly one. */
+  readonly researchStudies?: readonly string[] | undefined;
 }
 
 export interface ScopeResolverOptions {
@@ -31,8 +33,15 @@ export interface ScopeResolverOptions {
    * relationship with the broker. Asked on every request: a withdrawn relationship holds at once.
    */
   readonly actingFor: (brokerClientId: string, grp: string) => Promise<string>;
+  /**
+   * The id of the ResearchStudy a research partner's `researchstudy` names (an id or
+   * `system|value`); throws `forbidden`, in the same words, for an unknown study and for one the
+   * partner is not authorized for, so the answer tells nothing about which studies exist.
+   * Asked on every request: a revoked authorization holds at once.
+   */
+  readonly studyFor: (researchClientId: string, researchstudy: string) => Promise<string>;
   /** Compiles a verified credential into the scope its requests run in. */
-  readonly scopeOf: (subject: CredentialSubject, client: RegisteredClient | undefined, organizationId: string | undefined) => Promise<AccessScope>;
+  readonly scopeOf: (subject: CredentialSubject, client: RegisteredClient | undefined, organizationId: string | undefined, studyId?: string) => Promise<AccessScope>;
 }
 
 /** Each credential's scope, so a request with a known credential does no scope work at all. */
@@ -53,7 +62,8 @@ interface Compiled {
  *   - a client certificate on the mTLS listener: its key's client; a non-JWT token beside it
  *     (conventionally `client-certificate`) is ignored;
  *   - a static API key (`fhk_…`): its client.
- * `; grp=<organization>` after the token makes a data broker act for that organization.
+ * `; grp=<organization>` after the token makes a data broker act for that organization; a
+ * research partner names the study of each request (`researchstudy=`, exactly once).
  * No credential, or a bad one, is a 401 (RFC 6750 §3.1). The development switch lets requests
  * without any credentials through. A compiled scope is reused until its client changes (a
  * filter, write mode or reach saved on any node: the registry tells) or the taxonomy does.
@@ -88,7 +98,7 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     return { kind: 'token', claims: await o.accessTokens.verify(token ?? '') };
   };
 
-  return async ({ authorization, certificate }) => {
+  return async ({ authorization, certificate, researchStudies = [] }) => {
     const header = parseAuthorization(authorization);
     if (header === undefined && certificate === undefined) {
       if (o.devNoAuth && authorization === undefined) return devOpenScope();
@@ -100,13 +110,18 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     const subject = await subjectOf(header?.token, certificate);
     const clientId = subject.kind === 'token' ? subject.claims.client_id : subject.clientId;
     const organizationId = header?.grp === undefined ? undefined : await brokerActingFor(clientId, header.grp);
-    const cacheKey = `${subject.kind === 'token' ? subject.claims.jti : `key:${subject.keyId}`}${organizationId === undefined ? '' : `|${organizationId}`}`;
-    const known = compiled.get(cacheKey);
+    const credentialKey = `${subject.kind === 'token' ? subject.claims.jti : `key:${subject.keyId}`}${organizationId === undefined ? '' : `|${organizationId}`}`;
     const count = changeCount(clientId);
     const epoch = o.epoch();
-    if (known !== undefined && known.changes === count && known.epoch === epoch) return known.scope;
+    const fresh = (entry: Compiled | undefined): entry is Compiled => entry !== undefined && entry.changes === count && entry.epoch === epoch;
+    // A research partner's scope is never compiled without a study, so a current scope under the
+    // bare credential is another client's: no study to ask about, and the known request stays two map lookups.
+    const studyId = researchStudies.length === 0 && fresh(compiled.get(credentialKey)) ? undefined : await researchStudyOf(clientId, researchStudies);
+    const cacheKey = studyId === undefined ? credentialKey : `${credentialKey}|study:${studyId}`;
+    const known = compiled.get(cacheKey);
+    if (fresh(known)) return known.scope;
     // Counted before the lookup: a change arriving meanwhile leaves this entry stale, so it is redone.
-    const scope = await o.scopeOf(subject, await o.client(clientId), organizationId);
+    const scope = await o.scopeOf(subject, await o.client(clientId), organizationId, studyId);
     compiled.set(cacheKey, { scope, changes: count, epoch });
     return scope;
   };
@@ -115,6 +130,22 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     const client = await o.client(clientId);
     if (client?.type !== 'broker') throw invalidToken('Only a data broker may act for an organization (grp)');
     return o.actingFor(clientId, grp);
+  }
+
+  /** The study a research partner's request is about; none for any other client, which may not name one. */
+  async function researchStudyOf(clientId: string, sent: readonly string[]): Promise<string | undefined> {
+    const client = await o.client(clientId);
+    // An unknown or revoked client is refused (401) when its scope is compiled, before any study question.
+    if (client === undefined || client.revoked) return undefined;
+    if (client.type !== 'research') {
+      if (sent.length > 0) throw new FhirkeepError('bad-request', 'Only a research partner names a research study (researchstudy)');
+      return undefined;
+    }
+    const [value, ...more] = sent;
+    if (value === undefined) throw new FhirkeepError('bad-request', 'A research partner names the study of every request: researchstudy=<ResearchStudy id or system|identifier>');
+    if (more.length > 0) throw new FhirkeepError('bad-request', 'researchstudy is given more than once');
+    if (value === '') throw new FhirkeepError('bad-request', 'researchstudy is empty');
+    return o.studyFor(clientId, value);
   }
 }
 

@@ -68,6 +68,12 @@ export type Reach =
    * with it, while its consent to the broker is active. A broker acting for none reaches nobody.
    */
   | { readonly kind: 'broker'; readonly clientId: string; readonly organizationId: string }
+  /**
+   * A research partner inside one study (the request's `researchstudy`): the subjects enrolled
+   * in it (an on-study ResearchSubject whose Consent, if it names one, is active), while the
+   * partner is authorized for the study (docs/research.md).
+   */
+  | { readonly kind: 'study'; readonly clientId: string; readonly studyId: string }
   | { readonly kind: 'nobody' };
 
 /**

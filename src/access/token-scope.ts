@@ -28,13 +28,15 @@ export type CredentialSubject =
  * The AccessScope of a request (docs/access.md): its SMART scopes, the client's access filter and
  * write mode, and whose records its consents reach. `client` is the credential's client as
  * registered now: a filter saved since the token was issued applies to it at once.
- * `organizationId`: the organization a data broker acts for (`; grp=`), already checked.
+ * `organizationId`: the organization a data broker acts for (`; grp=`), already checked;
+ * `studyId`: the ResearchStudy a research partner's request names, already checked.
  */
 export async function credentialScope(
   subject: CredentialSubject,
   client: RegisteredClient | undefined,
   organizationId: string | undefined,
   deps: TokenScopeDeps,
+  studyId?: string,
 ): Promise<AccessScope> {
   if (client === undefined || client.revoked) throw new FhirkeepError('unauthorized', 'The application of this credential is no longer registered');
   const claims = subject.kind === 'token' ? subject.claims : undefined;
@@ -43,8 +45,8 @@ export async function credentialScope(
   const smart = compileSmartRule(parseScopeString(scopes.join(' ')), claims?.patient === undefined ? {} : { patient: claims.patient }, deps.defs);
   const account = claims?.account;
   const patient = account === undefined ? undefined : await deps.accountPatient(account);
-  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: account, patient, organizationId });
-  const acting = organizationId === undefined ? {} : { organizationId };
+  const rule = consentRule(smart, client, deps.applicationRule(client), { accountId: account, patient, organizationId, studyId });
+  const acting = { ...(organizationId === undefined ? {} : { organizationId }), ...(studyId === undefined ? {} : { studyId }) };
   const principal: Principal =
     claims === undefined
       ? { kind: 'key', clientId: client.id, keyId: subject.kind === 'key' ? subject.keyId : '', scopes, ...acting }

@@ -17,7 +17,9 @@ export type SecurityEventKind =
   | 'client-manager-change'
   | 'key-create'
   | 'key-revoke'
-  | 'certificate-sign';
+  | 'certificate-sign'
+  | 'study-grant'
+  | 'study-revoke';
 
 export interface SecurityEvent {
   readonly kind: SecurityEventKind;

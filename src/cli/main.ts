@@ -13,6 +13,7 @@ import { registerOrgCommands } from './org.js';
 import { reindexCommand } from './reindex.js';
 import { createOutput, type Output } from './output.js';
 import { serve } from './serve.js';
+import { registerStudyCommands } from './study.js';
 import { registerUserCommands } from './user.js';
 
 /** Runs the `fhirkeep` command line; resolves to the process exit code. */
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeyCommands(program, registerClientCommands(program, run), run);
   registerFilterCommands(program, run);
   registerConsentCommands(program, run);
+  registerStudyCommands(program, run);
   registerContentCommands(program, run);
   registerCertCommands(program, run);
 

@@ -9,6 +9,8 @@ import { mediaTypeOf, negotiate, fhirVersionOk, type ResponseType } from './nego
 import { sendOutcome } from './send-outcome.js';
 
 const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** A research partner's study (docs/research.md): a credential's companion, not a FHIR parameter. */
+const RESEARCH_STUDY = 'researchstudy';
 
 export interface FhirRoutesOptions {
   readonly router: FhirRouter;
@@ -33,10 +35,14 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
     if (contentType !== undefined && !fhirVersionOk(contentType)) {
       return sendOutcome(reply, new FhirkeepError('unsupported-media-type', `Only FHIR R4 (fhirVersion=4.0) bodies are accepted`), responseType);
     }
+    // Taken out before the router sees the query, so no search or operation mistakes it for one of
+    // its own parameters; the links the answer hands out carry it again, so paging keeps working.
+    const researchStudies = query.getAll(RESEARCH_STUDY);
+    query.delete(RESEARCH_STUDY);
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
-        scope = await resolveScope({ authorization: request.headers.authorization, certificate: peerCertificate(request.raw.socket) });
+        scope = await resolveScope({ authorization: request.headers.authorization, certificate: peerCertificate(request.raw.socket), researchStudies });
       } catch (e) {
         if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
         throw e;
@@ -57,6 +63,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
       },
       // metadata is public and reads no clinical data, so it needs no scope (SMART App Launch §2.1).
       scope: scope ?? anonymousScope(),
+      ...(researchStudies.length === 0 ? {} : { linkParams: new URLSearchParams(researchStudies.map((v) => [RESEARCH_STUDY, v])) }),
     };
     send(reply, await router.handle(fhirRequest), responseType);
   };

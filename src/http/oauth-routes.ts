@@ -27,6 +27,22 @@ function formOf(request: FastifyRequest): OAuthParams {
   return OAuthParams.of(new URLSearchParams(typeof request.body === 'string' ? request.body : ''));
 }
 
+/**
+ * The token endpoint's parameters: the form body's, or the query string's when the body has
+ * none, because research partners' documentation sends them so (docs/research.md). Never both:
+ * which place would win is a question no client should have to ask. A form-body request's
+ * query string must be empty.
+ */
+function tokenParamsOf(request: FastifyRequest): OAuthParams {
+  const url = request.raw.url ?? '';
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  if (query === '') return formOf(request);
+  if (typeof request.body === 'string' && request.body !== '') {
+    throw new FhirkeepError('invalid-request', 'Send the token request parameters in the form body or in the query string, not both');
+  }
+  return OAuthParams.of(new URLSearchParams(query));
+}
+
 const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, string> = NO_STORE) =>
   reply.headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
 
@@ -55,12 +71,12 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
       }
     };
 
-  app.post(
-    '/oauth2/token',
-    endpoint((request) =>
-      handleTokenRequest({ params: formOf(request), authorization: request.headers.authorization, ip: request.ip, certificate: peerCertificate(request.raw.socket) }, o.token),
-    ),
+  const token = endpoint((request) =>
+    handleTokenRequest({ params: tokenParamsOf(request), authorization: request.headers.authorization, ip: request.ip, certificate: peerCertificate(request.raw.socket) }, o.token),
   );
+  app.post('/oauth2/token', token);
+  // The research partners' documented address for the same endpoint (CONTRACT.md).
+  app.post('/msk-apim/external/msk-oidc/oauth2/token', token);
   app.post(
     '/oauth2/introspect',
     endpoint(async (request) => {

@@ -22,6 +22,11 @@ export interface FhirRequest {
    * references could be rewritten to it (R4 §3.1.0.11.2). Never set from HTTP.
    */
   readonly assignedId?: string;
+  /**
+   * Parameters the transport took out of the query before routing (a research partner's
+   * `researchstudy`) that every link of the answer must carry again, or following it would fail.
+   */
+  readonly linkParams?: URLSearchParams;
 }
 
 export interface FhirRequestHeaders {

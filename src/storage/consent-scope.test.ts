@@ -46,10 +46,44 @@ const obs = (id: string, patient: string | undefined, code: string, labels: read
 const patient = (id: string, family: string): FhirResource => ({ resourceType: 'Patient', id, name: [{ family }], generalPractitioner: [{ reference: 'Practitioner/dr1' }] });
 const condition = (id: string, p: string): FhirResource => ({ resourceType: 'Condition', id, subject: { reference: `Patient/${p}` }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] } });
 
+/** Who is enrolled in which study, as ResearchSubjects say (the oracle reads these same lists). */
+interface Subject {
+  readonly id: string;
+  readonly patient: string;
+  readonly study: string;
+  readonly status: string;
+  readonly consent?: string;
+}
+const SUBJECTS: readonly Subject[] = [
+  { id: 'rsA', patient: 'pA', study: 'st1', status: 'on-study' },
+  { id: 'rsB', patient: 'pB', study: 'st1', status: 'withdrawn' },
+  { id: 'rsC', patient: 'pC', study: 'st1', status: 'on-study-intervention', consent: 'kC' },
+  { id: 'rsB2', patient: 'pB', study: 'st2', status: 'follow-up', consent: 'kB' },
+  { id: 'rsA2', patient: 'pA', study: 'st2', status: 'on-study', consent: 'kC' },
+];
+/** FHIR Consent resources the subjects name: [patient, status]. */
+const STUDY_CONSENTS: Readonly<Record<string, readonly [string, string]>> = { kC: ['pC', 'active'], kB: ['pB', 'inactive'] };
+const STUDY_GRANTS: readonly (readonly [string, string])[] = [['res', 'st1'], ['res', 'st2']];
+const ENROLLED = ['on-study', 'on-study-intervention', 'on-study-observation', 'follow-up'];
+const researchData = (): FhirResource[] => [
+  { resourceType: 'ResearchStudy', id: 'st1', status: 'active', identifier: [{ system: 'urn:studies', value: 'S-1' }] },
+  { resourceType: 'ResearchStudy', id: 'st2', status: 'active' },
+  ...Object.entries(STUDY_CONSENTS).map(([id, [p, status]]): FhirResource => ({ resourceType: 'Consent', id, status, patient: { reference: `Patient/${p}` } })),
+  ...SUBJECTS.map((s): FhirResource => ({
+    resourceType: 'ResearchSubject',
+    id: s.id,
+    status: s.status,
+    study: { reference: `ResearchStudy/${s.study}` },
+    individual: { reference: `Patient/${s.patient}` },
+    ...(s.consent === undefined ? {} : { consent: { reference: `Consent/${s.consent}` } }),
+  })),
+];
+
 /** Who wrote what: [scope owner account, source app, resources]. */
 const WRITES: readonly [string | null, string | null, readonly FhirResource[]][] = [
   [null, null, [patient('pA', 'Alpha'), patient('pB', 'Beta'), patient('pC', 'Gamma'), { resourceType: 'Practitioner', id: 'dr1', name: [{ family: 'Doctor' }] }, { resourceType: 'Organization', id: 'org1', name: 'Clinic' }]],
   [null, null, [obs('wA', 'pA', '29463-7'), obs('hA', 'pA', '8867-4', [RESEARCH]), condition('cA', 'pA'), obs('wB', 'pB', '29463-7'), obs('pubB', 'pB', '8867-4', [PUBLIC_LABEL]), condition('cB', 'pB')]],
+  [null, null, researchData()],
   ['alice', 'writer', [obs('wA2', 'pA', '29463-7'), obs('loose', undefined, '8867-4')]],
   [null, null, [obs('wC', 'pC', '29463-7'), condition('cC', 'pC'), obs('roA', 'pA', '8867-4', [READ_ONLY_LABEL]), obs('relA', 'pA', '8867-4', [RELIABLE_LABEL])]],
 ];
@@ -92,9 +126,10 @@ before(async () => {
   }
   await sql`insert into organizations (id, name) values ('clinic', 'Clinic'), ('lab', 'Lab'), ('ward', 'Ward')`;
   await sql`insert into organization_members (organization_id, account_id) values ('clinic', 'dr')`;
-  for (const [id, type] of [['app', 'smart'], ['svc', 'service'], ['broker', 'broker'], ['broker2', 'broker'], ['writer', 'smart']] as const) {
+  for (const [id, type] of [['app', 'smart'], ['svc', 'service'], ['broker', 'broker'], ['broker2', 'broker'], ['writer', 'smart'], ['res', 'research'], ['res2', 'research']] as const) {
     await sql`insert into clients (id, type, name, public) values (${id}, ${type}, ${id}, false)`;
   }
+  for (const [clientId, studyId] of STUDY_GRANTS) await sql`insert into study_grants (client_id, study_id) values (${clientId}, ${studyId})`;
   for (const c of CONSENTS) {
     await sql`insert into consents (id, kind, status, account_id, organization_id, client_id, patient_id, filter_version, resource)
               values (${crypto.randomUUID()}, ${c.kind}, ${c.status}, ${c.account ?? null}, ${c.org ?? null}, ${c.client ?? null}, ${c.patient ?? null}, ${c.version ?? null}, '{}')`;
@@ -115,9 +150,9 @@ function client(id: string, type: ClientType, extra: Partial<RegisteredClient> =
   return { id, type, name: id, isPublic: false, hasSecret: true, redirectUris: [], jwks: undefined, jwksUri: undefined, requirePkce: true, scopes: [], launchUri: undefined, ownerAccount: undefined, createdAt: new Date(), revoked: false, accessFilter: undefined, filterVersion: 1, writeMode: 'any', reach: 'consented', ...extra };
 }
 
-/** `organization`: the one a broker acts for (the request's grp). */
-function ruleOf(c: RegisteredClient, filter: AccessFilter | undefined, account?: string, organization?: string): ConsentRule {
-  const caller: Caller = { accountId: account, patient: account === undefined ? undefined : PATIENT_OF[account], organizationId: organization };
+/** `organization`: the one a broker acts for (the request's grp); `study`: the one a research partner names (researchstudy). */
+function ruleOf(c: RegisteredClient, filter: AccessFilter | undefined, account?: string, organization?: string, study?: string): ConsentRule {
+  const caller: Caller = { accountId: account, patient: account === undefined ? undefined : PATIENT_OF[account], organizationId: organization, studyId: study };
   const app = compileApplicationRule(c.id, filter, () => undefined);
   return consentRule(compileSmartRule(parseScopeString('user/*.cruds'), {}, defs), c, app, caller);
 }
@@ -148,6 +183,7 @@ function visible(rule: ConsentRule, m: Meta): boolean {
   const active = (c: ConsentRow) => c.status === 'active';
   if (reach.kind === 'account' && !CONSENTS.some((c) => active(c) && c.kind === 'app' && c.account === reach.accountId && c.client === reach.clientId && c.version === reach.filterVersion)) return false;
   if (reach.kind === 'broker' && !CONSENTS.some((c) => active(c) && c.kind === 'broker' && c.org === reach.organizationId && c.client === reach.clientId)) return false;
+  if (reach.kind === 'study' && !STUDY_GRANTS.some(([c, s]) => c === reach.clientId && s === reach.studyId)) return false;
   const reached = (owner: 'self' | 'all'): boolean => {
     if (reach.kind === 'everyone') return true;
     // Directory data is everyone's; a compartment record naming no patient is nobody's to share.
@@ -164,6 +200,11 @@ function visible(rule: ConsentRule, m: Meta): boolean {
         return CONSENTS.some((c) => active(c) && c.kind === 'service' && c.client === reach.clientId && c.version === reach.filterVersion && c.patient === m.patient);
       case 'broker':
         return CONSENTS.some((c) => active(c) && c.kind === 'organization' && c.org === reach.organizationId && c.patient === m.patient);
+      case 'study':
+        return SUBJECTS.some((s) => {
+          const consent = s.consent === undefined ? undefined : STUDY_CONSENTS[s.consent];
+          return s.patient === m.patient && s.study === reach.studyId && ENROLLED.includes(s.status) && (s.consent === undefined || (consent?.[0] === m.patient && consent[1] === 'active'));
+        });
       case 'nobody':
         return false;
     }
@@ -215,7 +256,11 @@ function cases(): [string, ConsentRule, string | undefined][] {
     ['a broker’s key alone: directory data and the public pool', ruleOf(broker, undefined), undefined],
     ['a broker’s key alone with a filter: its public setting decides', ruleOf(broker, filter({})), undefined],
     ['a broker’s key alone with public only', ruleOf(broker, filter({ public: 'only' })), undefined],
-    ['research partner: nobody yet', ruleOf(client('res', 'research'), undefined), undefined],
+    ['research partner naming no study: nobody', ruleOf(client('res', 'research'), undefined), undefined],
+    ['research partner in study 1: pA, and pC whose Consent is active; not pB, who withdrew', ruleOf(client('res', 'research'), undefined, undefined, undefined, 'st1'), undefined],
+    ['research partner in study 2: nobody (pB’s Consent is inactive, pA’s names another patient’s)', ruleOf(client('res', 'research'), undefined, undefined, undefined, 'st2'), undefined],
+    ['research partner in study 1 with a filter', ruleOf(client('res', 'research'), filter({ formats: ['Observation', 'Patient'], codes: [WEIGHT] }, { formats: ['Patient'] }), undefined, undefined, 'st1'), undefined],
+    ['a research partner never granted study 1: nothing, not even directory data', ruleOf(client('res2', 'research'), undefined, undefined, undefined, 'st1'), undefined],
     ['an institution system reaches everyone', ruleOf(client('inst', 'service', { reach: 'all' }), undefined), undefined],
   ];
 }
@@ -273,6 +318,11 @@ describe('the access engine: each interaction returns exactly what the oracle al
 test('only a broker acts for an organization', () => {
   assert.throws(() => ruleOf(client('svc', 'service'), undefined, undefined, 'clinic'), /Only a data broker acts for an organization/);
   assert.throws(() => ruleOf(client('inst', 'service', { reach: 'all' }), undefined, undefined, 'clinic'), /Only a data broker/);
+});
+
+test('only a research partner names a research study', () => {
+  assert.throws(() => ruleOf(client('broker', 'broker'), undefined, undefined, undefined, 'st1'), /Only a research partner names a research study/);
+  assert.throws(() => ruleOf(client('inst', 'service', { reach: 'all' }), undefined, undefined, undefined, 'st1'), /Only a research partner/);
 });
 
 test('a broker acting for one organization never sees the holders of another it serves', async () => {

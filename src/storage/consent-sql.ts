@@ -4,6 +4,7 @@ import { PUBLIC_LABEL } from '../access/filter/access-filter.js';
 import { all, any } from '../search/sql/fragments.js';
 import { q, raw, type SqlText } from '../search/sql/sql-text.js';
 import { smartCondition } from './smart-sql.js';
+import { enrolledIn, studyGrantHeld } from './study-sql.js';
 
 /**
  * The access engine's rule as SQL on the `resources` row aliased `alias` (docs/access.md):
@@ -46,7 +47,8 @@ function allOrNone(parts: readonly (SqlText | undefined)[]): SqlText | undefined
  * tokens die when it is withdrawn (their grants are revoked), but the check in SQL also holds
  * while that revocation travels to other nodes. A broker's organization's consent to the broker:
  * it holds no tokens, so this check is what makes a withdrawal hold on the next query (and, as
- * for subscriptions, a revoked broker's consents share nothing).
+ * for subscriptions, a revoked broker's consents share nothing). A research partner's
+ * authorization for the study its request names.
  * Evaluated once per statement (an InitPlan).
  */
 function actingConsent(reach: Reach): SqlText | undefined {
@@ -56,6 +58,8 @@ function actingConsent(reach: Reach): SqlText | undefined {
     case 'broker':
       return q`exists (select 1 from consents c join clients k on k.id = c.client_id
         where c.organization_id = ${reach.organizationId} and c.kind = 'broker' and c.client_id = ${reach.clientId} and c.status = 'active' and k.revoked_at is null)`;
+    case 'study':
+      return studyGrantHeld(reach);
     default:
       return undefined;
   }
@@ -166,6 +170,8 @@ function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: Sq
     case 'broker':
       return q`(select true from consents c
         where c.organization_id = ${reach.organizationId} and c.kind = 'organization' and c.status = 'active' and c.patient_id = ${patient} limit 1)`;
+    case 'study':
+      return enrolledIn(reach, patient);
     case 'nobody':
       return undefined;
   }

@@ -23,9 +23,16 @@ export function rowValues(resource: FhirResource, classify: Classifier): RowValu
   };
 }
 
+/**
+ * Where a Patient-compartment type names its patient under another name than `subject` or
+ * `patient` (R4 CompartmentDefinition patient). A research partner reaches a study's subjects
+ * through their ResearchSubject's compartment (docs/research.md).
+ */
+const PATIENT_FIELDS: Readonly<Record<string, readonly string[]>> = { ResearchSubject: ['individual'] };
+
 function patientOf(resource: FhirResource): string | null {
   if (resource.resourceType === 'Patient') return resource.id ?? null;
-  for (const field of ['subject', 'patient']) {
+  for (const field of PATIENT_FIELDS[resource.resourceType] ?? ['subject', 'patient']) {
     const ref = (resource[field] as { reference?: unknown } | undefined)?.reference;
     if (typeof ref === 'string' && ref.startsWith('Patient/')) return ref.slice('Patient/'.length);
   }

@@ -18,6 +18,20 @@ export interface TestDatabase {
  * embedded or external PostgreSQL), so every test file has data of its own.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  const bare = await createEmptyDatabase();
+  const db = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: bare.url }), pino({ level: 'silent' }));
+  return {
+    url: bare.url,
+    db,
+    async drop() {
+      await db.close();
+      await bare.drop();
+    },
+  };
+}
+
+/** A fresh database with no schema at all (a migration test applies the migrations it wants). */
+export async function createEmptyDatabase(): Promise<{ readonly url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.FHIRKEEP_TEST_DATABASE_URL;
   if (adminUrl === undefined) {
     throw new Error('FHIRKEEP_TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts PostgreSQL');
@@ -27,15 +41,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await asAdmin(adminUrl, (sql) => sql.unsafe(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: url.toString() }), pino({ level: 'silent' }));
-  return {
-    url: url.toString(),
-    db,
-    async drop() {
-      await db.close();
-      await asAdmin(adminUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`));
-    },
-  };
+  return { url: url.toString(), drop: () => asAdmin(adminUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`)) };
 }
 
 async function asAdmin(adminUrl: string, work: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {

@@ -32,6 +32,8 @@ export interface RegisteredClient {
   readonly filterVersion: number;
   readonly writeMode: WriteMode;
   readonly reach: ClientReach;
+  /** A research partner's data-use agreement: when it was signed (the token response's `consented_on`). */
+  readonly agreementSignedAt?: Date | undefined;
 }
 
 /**

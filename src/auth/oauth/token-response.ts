@@ -17,6 +17,8 @@ export interface TokenResponse {
   readonly need_patient_banner?: boolean;
   readonly smart_style_url?: string;
   readonly intent?: string;
+  /** A research partner's token: when it signed its data-use agreement, in epoch seconds (docs/research.md). */
+  readonly consented_on?: number;
 }
 
 /** The SMART launch-context fields of a grant, as token-response members. */

@@ -7,6 +7,8 @@ export const LIFETIMES = {
   accessToken: 15 * 60,
   /** An access token a service got with a refresh key (issue 6: "valid 5 hours"); revocation covers it. */
   serviceAccessToken: 5 * 3600,
+  /** A research partner's token (issue 7: the partner documentation promises `expires_in: 3600`). */
+  researchToken: 3600,
   idToken: 15 * 60,
   /** SMART App Launch §"authorization code": the code must be short-lived; ≤ 5 min (issue 4). */
   authorizationCode: 5 * 60,

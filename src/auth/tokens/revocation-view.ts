@@ -3,7 +3,7 @@ import type { RevocationFeed, RevokedKind } from '../../storage/auth/revocation-
 import { LIFETIMES } from './lifetimes.js';
 
 /** A revoked grant is remembered as long as a token of it can still verify. */
-const LONGEST_ACCESS_TOKEN = Math.max(LIFETIMES.accessToken, LIFETIMES.serviceAccessToken);
+const LONGEST_ACCESS_TOKEN = Math.max(LIFETIMES.accessToken, LIFETIMES.serviceAccessToken, LIFETIMES.researchToken);
 
 /** What an access token names that revocation can hit. */
 export interface RevocableToken {

@@ -31,9 +31,10 @@ export async function history(ctx: RestContext, req: FhirRequest, type?: string,
   }
   const base = ctx.fhirBase();
   const path = [type, id, '_history'].filter((p) => p !== undefined).join('/');
-  const link = [{ relation: 'self', url: `${base}/${path}?${req.query.toString()}` }];
+  const linked = new URLSearchParams([...req.query, ...(req.linkParams ?? [])]);
+  const link = [{ relation: 'self', url: `${base}/${path}?${linked.toString()}` }];
   if (page.next !== undefined) {
-    const next = new URLSearchParams(req.query);
+    const next = new URLSearchParams(linked);
     next.set('_cursor', page.next);
     link.push({ relation: 'next', url: `${base}/${path}?${next.toString()}` });
   }

@@ -19,7 +19,7 @@ export async function search(ctx: RestContext, req: FhirRequest, type: string | 
   const base = ctx.fhirBase();
   return searchsetResponse(page, {
     fhirBase: base,
-    linkTo: pageLink(base, type ?? '', parsed.canonical),
+    linkTo: pageLink(base, type ?? '', parsed.canonical, req.linkParams),
     cursor: parsed.cursor,
     shape: (json, t) => subsetJson(json, t, parsed, ctx.elements),
   });

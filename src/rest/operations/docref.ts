@@ -36,7 +36,7 @@ export async function docref(ctx: RestContext, req: FhirRequest): Promise<FhirRe
   const query = ctx.parseSearch(['DocumentReference'], search, true);
   const page = await ctx.store.search(req.scope, query);
   const base = ctx.fhirBase();
-  return searchsetResponse(page, { fhirBase: base, linkTo: pageLink(base, 'DocumentReference/$docref', input), cursor: query.cursor });
+  return searchsetResponse(page, { fhirBase: base, linkTo: pageLink(base, 'DocumentReference/$docref', input, req.linkParams), cursor: query.cursor });
 }
 
 /** A POSTed Parameters resource as name → value (valueString, valueDate, valueId, valueCoding …). */

@@ -40,7 +40,7 @@ export async function everything(ctx: RestContext, req: FhirRequest, id: string)
   const params = new URLSearchParams([...req.query].filter(([k]) => k !== '_cursor'));
   return searchsetResponse(page, {
     fhirBase: base,
-    linkTo: pageLink(base, `Patient/${id}/$everything`, params),
+    linkTo: pageLink(base, `Patient/${id}/$everything`, params, req.linkParams),
     cursor,
     leading: wantsPatient ? [patient] : [],
   });

@@ -29,11 +29,12 @@ export function searchsetResponse(page: SearchPage, options: SearchsetOptions): 
   return { status: 200, headers: {}, body: { kind: 'raw', text: bundleText(head, entries) } };
 }
 
-/** `base/path?params` with `_cursor` set to a page's position. */
-export function pageLink(fhirBase: string, path: string, params: URLSearchParams): (cursor: string | undefined) => string {
+/** `base/path?params` with `_cursor` set to a page's position, and the request's link parameters (FhirRequest.linkParams). */
+export function pageLink(fhirBase: string, path: string, params: URLSearchParams, linkParams?: URLSearchParams): (cursor: string | undefined) => string {
   return (cursor) => {
     const p = new URLSearchParams(params);
     if (cursor !== undefined) p.set('_cursor', cursor);
+    for (const [name, value] of linkParams ?? []) p.append(name, value);
     const qs = p.toString();
     return `${fhirBase}/${path}${qs === '' ? '' : `?${qs}`}`;
   };

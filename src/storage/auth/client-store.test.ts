@@ -50,6 +50,14 @@ test('clients round-trip; list filters by owner; an unknown owner is a bad reque
   assert.equal(await store.revoke('c-3'), undefined);
 });
 
+test('a research partner is registered with its data-use agreement signed; other clients sign none', async () => {
+  const before = Date.now();
+  const partner = await store.insert(client('c-research', { type: 'research' }));
+  assert.ok(partner.agreementSignedAt !== undefined && partner.agreementSignedAt.getTime() >= before - 1000, String(partner.agreementSignedAt));
+  assert.deepEqual((await store.find('c-research'))?.client.agreementSignedAt, partner.agreementSignedAt);
+  assert.equal((await store.insert(client('c-service'))).agreementSignedAt, undefined);
+});
+
 test('every change is announced on fhirkeep_clients; (re)listening is announced as undefined', async () => {
   const heard: (string | undefined)[] = [];
   const stop = await store.watch((id) => heard.push(id));

@@ -91,6 +91,7 @@ interface ClientRow {
   filter_version: number;
   write_mode: WriteMode;
   reach: ClientReach;
+  agreement_signed_at: Date | null;
 }
 
 export function createClientStore(sql: Sql): ClientStore {
@@ -99,11 +100,14 @@ export function createClientStore(sql: Sql): ClientStore {
     async insert(c) {
       try {
         // Whoever registers a client manages its keys until management is handed over (docs/service-keys.md).
+        // A research partner is registered once its data-use agreement is signed (docs/research.md).
         const [row] = await sql<ClientRow[]>`
-          insert into clients (id, type, name, public, secret_hash, redirect_uris, jwks, jwks_uri, require_pkce, scopes, launch_uri, owner_account, manager_account)
+          insert into clients (id, type, name, public, secret_hash, redirect_uris, jwks, jwks_uri, require_pkce, scopes, launch_uri, owner_account, manager_account,
+                               agreement_signed_at)
           values (${c.id}, ${c.type}, ${c.name}, ${c.isPublic}, ${c.secretHash ?? null}, ${sql.array([...c.redirectUris])}::text[],
                   ${jsonOrNull(c.jwks)}, ${c.jwksUri ?? null}, ${c.requirePkce}, ${sql.array([...c.scopes])}::text[],
-                  ${c.launchUri ?? null}, ${c.ownerAccount ?? null}, ${c.ownerAccount ?? null})
+                  ${c.launchUri ?? null}, ${c.ownerAccount ?? null}, ${c.ownerAccount ?? null},
+                  case when ${c.type} = 'research' then now() end)
           returning *`;
         return toClient(oneRow(row));
       } catch (e) {
@@ -213,6 +217,7 @@ function toClient(r: ClientRow): RegisteredClient {
     filterVersion: r.filter_version,
     writeMode: r.write_mode,
     reach: r.reach,
+    ...(r.agreement_signed_at === null ? {} : { agreementSignedAt: r.agreement_signed_at }),
   };
 }
 

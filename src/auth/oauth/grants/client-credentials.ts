@@ -2,26 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import type { Grant } from '../../grants/grant.js';
 import { LIFETIMES } from '../../tokens/lifetimes.js';
-import type { GrantHandler } from '../token-endpoint.js';
+import type { RegisteredClient } from '../../clients/client.js';
+import type { GrantHandler, TokenEndpointDependencies } from '../token-endpoint.js';
 import { issueTokens } from './issue-tokens.js';
+import { researchAccess, researchResponse } from './research-partner.js';
 
 /**
  * RFC 6749 §4.4 / SMART Backend Services: a confidential client's own access. The grant is
  * not stored (it lives exactly as long as its one access token); revoking the token stores it.
+ * A research partner talks its own dialect (scope=full, docs/research.md).
  */
 export const clientCredentialsGrant: GrantHandler = async (request, { client, method, certificateThumbprint }, deps) => {
   // RFC 6749 §4.4.2: only confidential clients may use this grant.
   if (method === 'none' || client.isPublic) throw new FhirkeepError('unauthorized-client', 'Public clients may not use client_credentials');
   if (client.type === 'smart') throw new FhirkeepError('unauthorized-client', 'SMART apps sign users in with authorization_code; client_credentials is for services');
   const requested = request.params.get('scope');
-  // RFC 6749 §3.3: without a scope parameter, the client's registered scopes.
-  let scopes: readonly string[] = client.scopes;
-  if (requested !== undefined) {
-    const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), client.scopes);
-    if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes this client is not registered for: ${refused.join(' ')}`);
-    scopes = granted;
-  }
-  if (scopes.length === 0) throw new FhirkeepError('invalid-scope', 'No scope was requested and the client has none registered');
+  const research = client.type === 'research';
+  const { scopes, lifetime } = research ? researchAccess(requested) : { scopes: registeredScopes(requested, client, deps), lifetime: LIFETIMES.accessToken };
   const now = Date.now();
   const grant: Grant = {
     id: randomUUID(),
@@ -31,11 +28,24 @@ export const clientCredentialsGrant: GrantHandler = async (request, { client, me
     scopes,
     context: {},
     createdAt: new Date(now),
-    expiresAt: new Date(now + LIFETIMES.accessToken * 1000),
+    expiresAt: new Date(now + lifetime * 1000),
     revoked: false,
   };
   // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
-  const response = await issueTokens(deps, { grant, account: undefined, scopes, refreshToken: undefined, nonce: undefined, boundTo: certificateThumbprint });
+  const issued = await issueTokens(deps, { grant, account: undefined, scopes, refreshToken: undefined, nonce: undefined, boundTo: certificateThumbprint, lifetime });
+  const response = research ? researchResponse(issued, client) : issued;
   deps.record({ kind: 'token-issue', outcome: 'success', clientId: client.id, grantId: grant.id, ip: request.ip, detail: { grant_type: 'client_credentials', method, scope: response.scope, ...(certificateThumbprint === undefined ? {} : { bound: true }) } });
   return response;
 };
+
+/** RFC 6749 §3.3: the scopes asked for, within those registered; without a scope parameter, the registered ones. */
+function registeredScopes(requested: string | undefined, client: RegisteredClient, deps: TokenEndpointDependencies): readonly string[] {
+  if (requested === undefined) {
+    if (client.scopes.length === 0) throw new FhirkeepError('invalid-scope', 'No scope was requested and the client has none registered');
+    return client.scopes;
+  }
+  const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), client.scopes);
+  if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes this client is not registered for: ${refused.join(' ')}`);
+  if (granted.length === 0) throw new FhirkeepError('invalid-scope', 'No scope was requested and the client has none registered');
+  return granted;
+}

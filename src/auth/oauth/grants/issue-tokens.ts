@@ -13,6 +13,8 @@ export interface IssueOptions {
   readonly nonce: string | undefined;
   /** RFC 8705 §3: the `x5t#S256` of the client certificate the access token is bound to. */
   readonly boundTo?: string | undefined;
+  /** Seconds the access token lives: LIFETIMES.accessToken unless said. */
+  readonly lifetime?: number | undefined;
 }
 
 /** Signs the access token (and the id_token when `openid` was granted) and assembles the response. */
@@ -30,7 +32,7 @@ export async function issueTokens(deps: TokenEndpointDependencies, o: IssueOptio
     ...(context.encounter === undefined ? {} : { encounter: context.encounter }),
     ...(fhirUser === undefined ? {} : { fhirUser }),
     ...(o.boundTo === undefined ? {} : { cnf: { 'x5t#S256': o.boundTo } }),
-  });
+  }, o.lifetime);
   const idToken =
     o.account !== undefined && o.scopes.includes('openid')
       ? await deps.idTokens.issue({

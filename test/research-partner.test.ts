@@ -1,0 +1,305 @@
+/**
+ * Research partners over HTTP (docs/research.md), driven exactly as the partner documentation
+ * shows: a token from `POST /msk-apim/external/msk-oidc/oauth2/token?client_id=…&client_secret=…
+ * &grant_type=client_credentials&scope=full`, then FHIR requests that each name their study
+ * (`?researchstudy=<id or system|value>`). Inside the study the partner sees the enrolled subjects
+ * only — for reads, searches, includes, chains, `_has`, `$everything` and paging — and a subject
+ * who withdraws, or a grant revoked, holds on the next request. Every bad input is answered
+ * without data: 400 for a malformed request, 403 for a study it may not query, the same for an
+ * unknown one.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KeyActor } from '../src/auth/keys/key-service.js';
+import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
+import { institutionToken } from './support/institution.js';
+
+const OPERATOR: KeyActor = { accountId: undefined, admin: true };
+const TRIALS = 'https://clinicaltrials.gov';
+const HEART = `${TRIALS}|NCT00000001`;
+let server: TestServer;
+let seed: string;
+/** The heart study's partner, granted it (by its identifier). */
+let partner: { id: string; secret: string; signedAt: Date };
+/** Another partner, granted the lung study only. */
+let lungPartner: { id: string; secret: string };
+/** An access token of the heart partner, as the token endpoint gave it. */
+let token: string;
+const observations: Record<string, string> = {};
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly json: any;
+}
+
+async function call(method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  const res = await fetch(url, { method, ...init });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text === '' ? undefined : JSON.parse(text) };
+}
+async function seedWrite(method: string, path: string, body: object): Promise<string> {
+  const answer = await call(method, `${server.fhirBase}/${path}`, { headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  assert.ok(answer.status < 300, JSON.stringify(answer.json));
+  return answer.json.id as string;
+}
+const subject = (id: string, patient: string, study: string, status: string, consent?: string) => ({
+  resourceType: 'ResearchSubject',
+  id,
+  status,
+  study: { reference: `ResearchStudy/${study}` },
+  individual: { reference: `Patient/${patient}` },
+  ...(consent === undefined ? {} : { consent: { reference: `Consent/${consent}` } }),
+});
+const consent = (id: string, patient: string, status: string) => ({
+  resourceType: 'Consent',
+  id,
+  status,
+  scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'research' }] },
+  category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+  patient: { reference: `Patient/${patient}` },
+});
+
+before(async () => {
+  server = await startTestServer();
+  seed = await institutionToken(server.fhirkeep);
+  await seedWrite('PUT', 'Practitioner/dr1', { resourceType: 'Practitioner', id: 'dr1', name: [{ family: 'Heart' }] });
+  for (const [patient, family] of [['pA', 'Alpha'], ['pB', 'Beta'], ['pC', 'Gamma'], ['pD', 'Delta']] as const) {
+    await seedWrite('PUT', `Patient/${patient}`, { resourceType: 'Patient', id: patient, name: [{ family }], generalPractitioner: [{ reference: 'Practitioner/dr1' }] });
+    observations[patient] = await seedWrite('POST', 'Observation', { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: `Patient/${patient}` } });
+  }
+  await seedWrite('PUT', 'ResearchStudy/heart', { resourceType: 'ResearchStudy', id: 'heart', status: 'active', identifier: [{ system: TRIALS, value: 'NCT00000001' }] });
+  await seedWrite('PUT', 'ResearchStudy/lung', { resourceType: 'ResearchStudy', id: 'lung', status: 'active' });
+  await seedWrite('PUT', 'Consent/kB', consent('kB', 'pB', 'active'));
+  // pA and pB (through an active Consent) are in the heart study, pC withdrew from it, pD is in the lung study.
+  await seedWrite('PUT', 'ResearchSubject/sA', subject('sA', 'pA', 'heart', 'on-study'));
+  await seedWrite('PUT', 'ResearchSubject/sB', subject('sB', 'pB', 'heart', 'on-study-intervention', 'kB'));
+  await seedWrite('PUT', 'ResearchSubject/sC', subject('sC', 'pC', 'heart', 'withdrawn'));
+  await seedWrite('PUT', 'ResearchSubject/sD', subject('sD', 'pD', 'lung', 'on-study'));
+
+  const { clients } = server.fhirkeep.auth;
+  // Registered scopes are what the partners' API keys act with; their tokens get `full`'s.
+  const registered = await clients.register({ type: 'research', name: 'Heart lab', scopes: ['system/*.rs'] });
+  partner = { id: registered.client.id, secret: registered.secret ?? '', signedAt: registered.client.agreementSignedAt ?? assert.fail('a research partner signs its agreement at registration') };
+  const lung = await clients.register({ type: 'research', name: 'Lung lab', scopes: ['system/*.rs'] });
+  lungPartner = { id: lung.client.id, secret: lung.secret ?? '' };
+  await server.fhirkeep.studies.grant(partner.id, HEART);
+  await server.fhirkeep.studies.grant(lungPartner.id, 'lung');
+  token = (await partnerToken(partner)).json.access_token as string;
+});
+after(() => server.close());
+
+/** The token request exactly as the partner documentation shows it: parameters in the query string, no body. */
+function partnerToken(who: { id: string; secret: string }, scope = 'full', path = '/msk-apim/external/msk-oidc/oauth2/token'): Promise<Answer> {
+  const query = new URLSearchParams({ client_id: who.id, client_secret: who.secret, grant_type: 'client_credentials', scope });
+  return call('POST', `${server.baseUrl}${path}?${query.toString()}`);
+}
+/** A FHIR request of the heart partner (or with `authorization`), in the study `study` names (null: no researchstudy). */
+function fhir(path: string, study: string | null = 'heart', authorization = `Bearer ${token}`): Promise<Answer> {
+  const url = new URL(`${server.fhirBase}/${path}`);
+  if (study !== null) url.searchParams.append('researchstudy', study);
+  return call('GET', url.toString(), { headers: { authorization } });
+}
+const idsOf = (answer: Answer, mode = 'match') =>
+  (answer.json?.entry ?? []).filter((e: any) => e.search?.mode === mode).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+const obs = (...patients: string[]) => patients.map((p) => `Observation/${observations[p] ?? ''}`).sort();
+function assertRefused(answer: Answer, status: number, what: string): void {
+  assert.equal(answer.status, status, `${what}: ${JSON.stringify(answer.json)}`);
+  assert.equal(answer.json?.resourceType, 'OperationOutcome', what);
+}
+
+test('the token, as the partner documentation asks for it: query parameters, scope=full, consented_on, one hour', async () => {
+  const answer = await partnerToken(partner);
+  assert.equal(answer.status, 200, JSON.stringify(answer.json));
+  assert.deepEqual(Object.keys(answer.json).sort(), ['access_token', 'consented_on', 'expires_in', 'scope', 'token_type']);
+  assert.equal(answer.json.token_type, 'Bearer');
+  assert.equal(answer.json.scope, 'full');
+  assert.equal(answer.json.expires_in, 3600);
+  assert.equal(answer.json.consented_on, Math.floor(partner.signedAt.getTime() / 1000), 'epoch seconds of the data-use agreement');
+  assert.equal(answer.headers.get('cache-control'), 'no-store');
+  const claims = JSON.parse(Buffer.from(String(answer.json.access_token).split('.')[1] ?? '', 'base64url').toString()) as { iat: number; exp: number; scope: string; client_id: string };
+  assert.equal(claims.exp - claims.iat, 3600, 'the token dies an hour after it is issued');
+  assert.equal(claims.scope, 'system/*.rs', 'full means reading and searching');
+  assert.equal(claims.client_id, partner.id);
+});
+
+test('the same parameters as a form body, at the documented path and at /oauth2/token; never in both places', async () => {
+  const form = new URLSearchParams({ client_id: partner.id, client_secret: partner.secret, grant_type: 'client_credentials', scope: 'full' }).toString();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  for (const path of ['/msk-apim/external/msk-oidc/oauth2/token', '/oauth2/token']) {
+    const answer = await call('POST', `${server.baseUrl}${path}`, { headers, body: form });
+    assert.equal(answer.status, 200, `${path}: ${JSON.stringify(answer.json)}`);
+    assert.equal(answer.json.scope, 'full');
+    assert.equal((await partnerToken(partner, 'full', path)).status, 200, `${path} with query parameters`);
+  }
+  const both = await call('POST', `${server.baseUrl}/oauth2/token?grant_type=client_credentials`, { headers, body: form });
+  assert.equal(both.status, 400);
+  assert.equal(both.json.error, 'invalid_request');
+  const twice = await call('POST', `${server.baseUrl}/oauth2/token?${form}&scope=full`);
+  assert.equal(twice.json.error, 'invalid_request', 'a parameter twice (RFC 6749 §3.2)');
+});
+
+test('any scope but full is invalid_scope; a wrong secret is invalid_client; other clients keep their own scopes', async () => {
+  for (const scope of ['system/*.rs', 'full openid', 'FULL', 'read']) {
+    const answer = await partnerToken(partner, scope);
+    assert.equal(answer.status, 400, scope);
+    assert.equal(answer.json.error, 'invalid_scope', scope);
+  }
+  const none = await call('POST', `${server.baseUrl}/oauth2/token?${new URLSearchParams({ client_id: partner.id, client_secret: partner.secret, grant_type: 'client_credentials' }).toString()}`);
+  assert.equal(none.json.error, 'invalid_scope', 'scope is required in this dialect');
+  const wrong = await partnerToken({ id: partner.id, secret: `${partner.secret}x` });
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.json.error, 'invalid_client');
+  assert.equal(wrong.json.access_token, undefined);
+
+  const service = await server.fhirkeep.auth.clients.register({ type: 'service', name: 'Feed', scopes: ['system/*.rs'] });
+  const asService = await partnerToken({ id: service.client.id, secret: service.secret ?? '' });
+  assert.equal(asService.json.error, 'invalid_scope', 'full is not a SMART scope');
+  const own = await partnerToken({ id: service.client.id, secret: service.secret ?? '' }, 'system/Observation.rs');
+  assert.equal(own.status, 200);
+  assert.equal(own.json.scope, 'system/Observation.rs');
+  assert.equal(own.json.consented_on, undefined);
+  assert.equal(own.json.expires_in, 900);
+});
+
+test('every FHIR request names its study: none is a 400; repeated or empty too; /metadata needs none', async () => {
+  assertRefused(await fhir('Patient', null), 400, 'no researchstudy');
+  assertRefused(await fhir('Patient/pA', null), 400, 'a read without researchstudy');
+  const twice = await call('GET', `${server.fhirBase}/Patient?researchstudy=heart&researchstudy=heart`, { headers: { authorization: `Bearer ${token}` } });
+  assertRefused(twice, 400, 'repeated, even with the same value');
+  assertRefused(await fhir('Patient', ''), 400, 'empty');
+  const metadata = await call('GET', `${server.fhirBase}/metadata`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(metadata.status, 200);
+  assert.equal(metadata.json.resourceType, 'CapabilityStatement');
+});
+
+test('a study the partner is not authorized for and one that does not exist get the same 403; injection strings too, never a 500', async () => {
+  const ungranted = await fhir('Patient', 'lung');
+  const unknown = await fhir('Patient', 'no-such-study');
+  assertRefused(ungranted, 403, 'granted to another partner only');
+  assertRefused(unknown, 403, 'unknown');
+  assert.deepEqual(ungranted.json, unknown.json, 'no existence leak');
+  assertRefused(await fhir('Patient', `${TRIALS}|NCT99999999`), 403, 'an unknown identifier');
+  for (const hostile of ["heart' or '1'='1", "heart'; drop table study_grants; --", 'heart\u0000', `x|y' union select id from clients --`, '%', '../heart', 'h'.repeat(5000), '|', 'heart|', '\u202eheart']) {
+    const answer = await fhir('Patient', hostile);
+    assertRefused(answer, 403, JSON.stringify(hostile.slice(0, 40)));
+    assert.equal(answer.json.entry, undefined);
+  }
+  assert.equal((await fhir('Patient')).status, 200, 'the study grants are intact');
+});
+
+test('inside the study: exactly the enrolled subjects, for reads and searches, by the study’s id or identifier', async () => {
+  for (const study of ['heart', HEART]) {
+    const patients = await fhir('Patient', study);
+    assert.equal(patients.status, 200, JSON.stringify(patients.json));
+    assert.deepEqual(idsOf(patients), ['Patient/pA', 'Patient/pB'], `${study}: pA on study, pB through an active Consent; not pC (withdrawn) nor pD (another study)`);
+  }
+  assert.deepEqual(idsOf(await fhir('Observation')), obs('pA', 'pB'));
+  assert.equal((await fhir('Patient/pA')).status, 200);
+  assert.equal((await fhir('Patient/pC')).status, 404, 'a withdrawn subject reads as missing');
+  assert.equal((await fhir(`Observation/${observations['pD'] ?? ''}`)).status, 404, 'another study’s subject reads as missing');
+  assert.deepEqual(idsOf(await fhir('ResearchSubject')), ['ResearchSubject/sA', 'ResearchSubject/sB']);
+  assert.deepEqual(idsOf(await fhir('Practitioner')), ['Practitioner/dr1'], 'directory data');
+
+  const lungToken = (await partnerToken(lungPartner)).json.access_token as string;
+  assert.deepEqual(idsOf(await fhir('Patient', 'lung', `Bearer ${lungToken}`)), ['Patient/pD'], 'the other partner, in its own study');
+  assertRefused(await fhir('Patient', 'heart', `Bearer ${lungToken}`), 403, 'and not in the heart study');
+});
+
+test('a partner granted two studies sees one per request, with the same token', async () => {
+  await server.fhirkeep.studies.grant(partner.id, 'lung');
+  try {
+    assert.deepEqual(idsOf(await fhir('Patient', 'heart')), ['Patient/pA', 'Patient/pB']);
+    assert.deepEqual(idsOf(await fhir('Patient', 'lung')), ['Patient/pD']);
+    assert.deepEqual(idsOf(await fhir('Patient', HEART)), ['Patient/pA', 'Patient/pB'], 'and back');
+    assertRefused(await fhir('Patient', null), 400, 'a request naming none is still refused after the token’s scopes are known');
+  } finally {
+    await server.fhirkeep.studies.revoke(partner.id, 'lung');
+  }
+  assertRefused(await fhir('Patient', 'lung'), 403, 'revoked again');
+});
+
+test('includes, chains, _has and $everything stay inside the study', async () => {
+  const included = await fhir('Observation?_include=Observation:subject');
+  assert.deepEqual(idsOf(included), obs('pA', 'pB'));
+  assert.deepEqual(idsOf(included, 'include'), ['Patient/pA', 'Patient/pB']);
+  const revincluded = await fhir('Patient?_revinclude=Observation:subject&_revinclude=ResearchSubject:individual');
+  assert.deepEqual(idsOf(revincluded, 'include'), [...obs('pA', 'pB'), 'ResearchSubject/sA', 'ResearchSubject/sB'].sort());
+  assert.deepEqual(idsOf(await fhir('Observation?subject:Patient.family=Alpha')), obs('pA'));
+  assert.deepEqual(idsOf(await fhir('Observation?subject:Patient.family=Gamma')), [], 'a chain through a withdrawn subject finds nothing');
+  assert.deepEqual(idsOf(await fhir('Observation?subject:Patient.general-practitioner:Practitioner.family=Heart')), obs('pA', 'pB'), 'a two-link chain');
+  assert.deepEqual(idsOf(await fhir('Patient?_has:Observation:subject:code=29463-7')), ['Patient/pA', 'Patient/pB']);
+  assert.deepEqual(idsOf(await fhir('Patient?_has:ResearchSubject:individual:status=withdrawn')), [], 'the withdrawn subject’s ResearchSubject is outside the study too');
+  const everything = await fhir('Patient/pA/$everything');
+  assert.equal(everything.status, 200);
+  assert.ok(idsOf(everything).includes(`Observation/${observations['pA'] ?? ''}`), JSON.stringify(idsOf(everything)));
+  assert.equal((await fhir('Patient/pC/$everything')).status, 404);
+});
+
+test('paging links carry researchstudy, so following them works', async () => {
+  const first = await fhir('Observation?_count=1', HEART);
+  const next = (first.json.link as { relation: string; url: string }[]).find((l) => l.relation === 'next')?.url;
+  assert.ok(next !== undefined, JSON.stringify(first.json.link));
+  assert.equal(new URL(next).searchParams.getAll('researchstudy').join(), HEART);
+  const second = await call('GET', next, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(second.status, 200, JSON.stringify(second.json));
+  assert.deepEqual([...idsOf(first), ...idsOf(second)].sort(), obs('pA', 'pB'));
+  const history = await fhir('Observation/_history');
+  assert.equal(new URL(history.json.link[0].url).searchParams.get('researchstudy'), 'heart');
+});
+
+test('a subject who withdraws, or whose Consent stops being active, is gone from the next query', async () => {
+  await seedWrite('PUT', 'ResearchSubject/sA', subject('sA', 'pA', 'heart', 'withdrawn'));
+  try {
+    assert.deepEqual(idsOf(await fhir('Patient')), ['Patient/pB']);
+    assert.equal((await fhir(`Observation/${observations['pA'] ?? ''}`)).status, 404);
+  } finally {
+    await seedWrite('PUT', 'ResearchSubject/sA', subject('sA', 'pA', 'heart', 'on-study'));
+  }
+  await seedWrite('PUT', 'Consent/kB', consent('kB', 'pB', 'inactive'));
+  try {
+    assert.deepEqual(idsOf(await fhir('Observation')), obs('pA'));
+  } finally {
+    await seedWrite('PUT', 'Consent/kB', consent('kB', 'pB', 'active'));
+  }
+  assert.deepEqual(idsOf(await fhir('Patient')), ['Patient/pA', 'Patient/pB'], 'and back when they return');
+});
+
+test('revoking the study grant refuses the next request (403); granting it again restores it', async () => {
+  await server.fhirkeep.studies.revoke(partner.id, 'heart');
+  try {
+    assertRefused(await fhir('Patient'), 403, 'revoked');
+    assertRefused(await fhir('Patient', HEART), 403, 'by its identifier too');
+  } finally {
+    await server.fhirkeep.studies.grant(partner.id, 'heart');
+  }
+  assert.deepEqual(idsOf(await fhir('Patient')), ['Patient/pA', 'Patient/pB']);
+});
+
+test('credentials of the wrong dialect: another client’s key or a user’s token with researchstudy, grp from a partner, the token as X-Auth-Token', async () => {
+  const service = (await server.fhirkeep.auth.clients.register({ type: 'service', name: 'Feed', scopes: ['system/*.rs'] })).client.id;
+  const serviceKey = (await server.fhirkeep.auth.serviceKeys.create(service, { type: 'static' }, OPERATOR)).secret ?? '';
+  assertRefused(await fhir('Patient', 'heart', `Bearer ${serviceKey}`), 400, 'a service’s static key naming a study');
+  const app = (await server.fhirkeep.auth.clients.register({ type: 'smart', name: 'App', redirectUris: ['https://app.example/cb'], scopes: ['user/*.rs'] })).client.id;
+  const account = (await server.fhirkeep.auth.accounts.create({ email: 'dr@example.org', password: 'correct horse battery staple', roles: ['practitioner'], practitionerId: 'dr1' })).id;
+  const userToken = (await server.fhirkeep.auth.accessTokens.issue({ sub: account, client_id: app, account, scope: 'user/*.rs', gid: crypto.randomUUID() })).token;
+  assertRefused(await fhir('Patient', 'heart', `Bearer ${userToken}`), 400, 'a SMART user token naming a study');
+  assertRefused(await fhir('Patient', 'heart', `Bearer ${token}; grp=some-organization`), 401, 'a partner acting for an organization');
+  const asXAuth = await call('GET', `${server.fhirBase}/Patient?researchstudy=heart`, { headers: { 'x-auth-token': token } });
+  assertRefused(asXAuth, 401, 'the partner token in another dialect’s header is no credential here');
+
+  // A partner's own static key speaks the dialect as its tokens do; another partner's key stays in its own study.
+  const partnerKey = (await server.fhirkeep.auth.serviceKeys.create(partner.id, { type: 'static' }, OPERATOR)).secret ?? '';
+  assertRefused(await fhir('Patient', null, `Bearer ${partnerKey}`), 400, 'the key without a study');
+  assert.deepEqual(idsOf(await fhir('Patient', HEART, `Bearer ${partnerKey}`)), ['Patient/pA', 'Patient/pB'], 'the key in its study');
+  const lungKey = (await server.fhirkeep.auth.serviceKeys.create(lungPartner.id, { type: 'static' }, OPERATOR)).secret ?? '';
+  assertRefused(await fhir('Patient', 'heart', `Bearer ${lungKey}`), 403, 'another partner’s key in a study it was not granted');
+});
+
+test('full reads and searches, nothing more: writes are refused', async () => {
+  const write = await call('POST', `${server.fhirBase}/Observation?researchstudy=heart`, {
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/pA' } }),
+  });
+  assertRefused(write, 403, 'a write with a read-only token');
+});
