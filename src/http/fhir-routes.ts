@@ -63,7 +63,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
       },
       // metadata is public and reads no clinical data, so it needs no scope (SMART App Launch §2.1).
       scope: scope ?? anonymousScope(),
-      ...(researchStudies.length === 0 ? {} : { linkParams: new URLSearchParams(researchStudies.map((v) => [RESEARCH_STUDY, v])) }),
+      ...(researchStudies.length === 0 ? {} : { linkParams: new URLSearchParams(researchStudies.map((v): [string, string] => [RESEARCH_STUDY, v])) }),
     };
     send(reply, await router.handle(fhirRequest), responseType);
   };
