@@ -17,7 +17,11 @@ export type SecurityEventKind =
   | 'client-manager-change'
   | 'key-create'
   | 'key-revoke'
-  | 'certificate-sign';
+  | 'certificate-sign'
+  // The HIE login dialect (docs/hie.md): organizations' API tokens, and users' profiles, groups and activation.
+  | 'hie-client-create'
+  | 'hie-client-revoke'
+  | 'hie-account-change';
 
 export interface SecurityEvent {
   readonly kind: SecurityEventKind;

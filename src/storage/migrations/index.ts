@@ -4,7 +4,8 @@ import { authorization } from './003-authorization.js';
 import { patientCompartment } from './004-patient-compartment.js';
 import { accessEngine } from './005-access-engine.js';
 import { serviceKeys } from './006-service-keys.js';
+import { hie } from './008-hie.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization, patientCompartment, accessEngine, serviceKeys];
+export const MIGRATIONS: readonly Migration[] = [resources, searchIndex, authorization, patientCompartment, accessEngine, serviceKeys, hie];
