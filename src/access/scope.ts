@@ -68,7 +68,23 @@ export type Reach =
    * with it, while its consent to the broker is active. A broker acting for none reaches nobody.
    */
   | { readonly kind: 'broker'; readonly clientId: string; readonly organizationId: string }
+  | CatchmentReach
   | { readonly kind: 'nobody' };
+
+/**
+ * An HIE user (docs/hie.md): the compartments of their patient profiles' Patients, and of the
+ * Patients whose address area code starts with one of their catchments (area codes are
+ * hierarchical). Confidential encounters are hidden from providers and facilities.
+ */
+export interface CatchmentReach {
+  readonly kind: 'catchment';
+  /** Patient ids: the user's own records. */
+  readonly patients: readonly string[];
+  /** Area code prefixes, none inside another (src/fhir/area-code.ts). */
+  readonly areaPrefixes: readonly string[];
+  /** Encounters labelled Restricted or Very restricted are hidden, but in `patients`' compartments. */
+  readonly hideConfidential: boolean;
+}
 
 /**
  * A token's SMART scopes as the resource server applies them (src/access/smart-access.ts

@@ -166,6 +166,8 @@ function visible(rule: ConsentRule, m: Meta): boolean {
         return CONSENTS.some((c) => active(c) && c.kind === 'organization' && c.org === reach.organizationId && c.patient === m.patient);
       case 'nobody':
         return false;
+      case 'catchment':
+        throw new Error('catchment reaches have their own oracle: src/storage/catchment-scope.test.ts');
     }
   };
   const isPublic = m.security.includes(PUBLIC_LABEL);
