@@ -6,6 +6,10 @@ import { seedTaxonomy } from './access/content/seed-taxonomy.js';
 import { createTaxonomyAdmin } from './access/content/taxonomy-admin.js';
 import { openTaxonomy, type LiveTaxonomy } from './access/content/taxonomy-store.js';
 import { createScopeResolver } from './access/request-scope.js';
+import { hieScope } from './access/hie-scope.js';
+import { publicReads } from './access/public-reads.js';
+import { createHieService, type HieService } from './auth/dialects/hie/hie-service.js';
+import { registerHieRoutes } from './http/hie-routes.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
@@ -73,6 +77,8 @@ export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
   /** Whose data flows to whom (docs/consents.md). */
   readonly consents: ConsentService;
+  /** The HIE login dialect (docs/hie.md). */
+  readonly hie: HieService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
@@ -313,9 +319,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       };
     },
   });
+  const hie = createHieService({ db: core.database, accounts: auth.accounts, record: auth.record });
+  registerHieRoutes(app, { hie });
   const brokers = createBrokerStore(core.database.sql);
   registerFhirRoutes(app, {
     router: core.router,
+    publicRead: publicReads(core.smartDefinitions),
     resolveScope: createScopeResolver({
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
@@ -332,6 +341,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
           { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
         );
       },
+      hie: async (clientId, token) => hieScope(await hie.sessions.caller(clientId, token), core.smartDefinitions),
       scopeOf: (subject, client, organizationId) =>
         credentialScope(subject, client, organizationId, {
           defs: core.smartDefinitions,
@@ -354,6 +364,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     ...core,
     auth,
     consents,
+    hie,
     adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });

@@ -3,7 +3,7 @@ import type { KeyAuthenticator, PresentedCertificate } from '../auth/keys/key-au
 import { looksLikeStaticKey } from '../auth/keys/service-key.js';
 import type { AccessTokens } from '../auth/tokens/access-token.js';
 import { BoundedCache } from '../bounded-cache.js';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseAuthorization } from './authorization-header.js';
 import { devOpenScope, type AccessScope } from './scope.js';
 import type { CredentialSubject } from './token-scope.js';
@@ -12,6 +12,9 @@ export interface RequestCredentials {
   readonly authorization: string | undefined;
   /** The client certificate of an mTLS connection, if one was presented. */
   readonly certificate?: PresentedCertificate | undefined;
+  /** The HIE dialect's headers (docs/hie.md): a user's access token and the client that signed it in. */
+  readonly xAuthToken?: string | undefined;
+  readonly clientId?: string | undefined;
 }
 
 export interface ScopeResolverOptions {
@@ -31,6 +34,12 @@ export interface ScopeResolverOptions {
    * relationship with the broker. Asked on every request: a withdrawn relationship holds at once.
    */
   readonly actingFor: (brokerClientId: string, grp: string) => Promise<string>;
+  /**
+   * The scope of an HIE user's request (`X-Auth-Token` + `client_id`, without Authorization);
+   * throws `unauthorized` for anything but a live session of that client and an enabled,
+   * activated account. Absent: the dialect is off and such requests are refused.
+   */
+  readonly hie?: (clientIdHeader: string | undefined, accessToken: string) => Promise<AccessScope>;
   /** Compiles a verified credential into the scope its requests run in. */
   readonly scopeOf: (subject: CredentialSubject, client: RegisteredClient | undefined, organizationId: string | undefined) => Promise<AccessScope>;
 }
@@ -54,6 +63,7 @@ interface Compiled {
  *     (conventionally `client-certificate`) is ignored;
  *   - a static API key (`fhk_…`): its client.
  * `; grp=<organization>` after the token makes a data broker act for that organization.
+ * Without Authorization and a certificate, an `X-Auth-Token` is an HIE user's (docs/hie.md).
  * No credential, or a bad one, is a 401 (RFC 6750 §3.1). The development switch lets requests
  * without any credentials through. A compiled scope is reused until its client changes (a
  * filter, write mode or reach saved on any node: the registry tells) or the taxonomy does.
@@ -88,7 +98,11 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     return { kind: 'token', claims: await o.accessTokens.verify(token ?? '') };
   };
 
-  return async ({ authorization, certificate }) => {
+  return async ({ authorization, certificate, xAuthToken, clientId: clientIdHeader }) => {
+    if (authorization === undefined && certificate === undefined && xAuthToken !== undefined) {
+      if (o.hie === undefined) throw invalidToken('X-Auth-Token is not accepted here');
+      return hieUserScope(o.hie, clientIdHeader, xAuthToken);
+    }
     const header = parseAuthorization(authorization);
     if (header === undefined && certificate === undefined) {
       if (o.devNoAuth && authorization === undefined) return devOpenScope();
@@ -115,6 +129,16 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     const client = await o.client(clientId);
     if (client?.type !== 'broker') throw invalidToken('Only a data broker may act for an organization (grp)');
     return o.actingFor(clientId, grp);
+  }
+}
+
+/** RFC 9110 §11.6.1: a 401 names a scheme the resource accepts; the HIE token has none of its own. */
+async function hieUserScope(hie: NonNullable<ScopeResolverOptions['hie']>, clientId: string | undefined, token: string): Promise<AccessScope> {
+  try {
+    return await hie(clientId, token);
+  } catch (e) {
+    if (!isFhirkeepError(e) || e.code !== 'unauthorized') throw e;
+    throw new FhirkeepError('unauthorized', e.message, { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' }, cause: e });
   }
 }
 
