@@ -10,6 +10,7 @@ import { hieScope } from './access/hie-scope.js';
 import { publicReads } from './access/public-reads.js';
 import { createHieService, type HieService } from './auth/dialects/hie/hie-service.js';
 import { registerHieRoutes } from './http/hie-routes.js';
+import { registerHieApiRoutes } from './http/hie-api-routes.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
@@ -321,6 +322,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   const hie = createHieService({ db: core.database, accounts: auth.accounts, record: auth.record });
   registerHieRoutes(app, { hie });
+  registerHieApiRoutes(app, { hie, authenticate: apiCaller });
   const brokers = createBrokerStore(core.database.sql);
   registerFhirRoutes(app, {
     router: core.router,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { hieClientView } from '../auth/dialects/hie/admin-views.js';
 import type { HieClient } from '../auth/dialects/hie/hie-client.js';
 import type { RunCommand } from './output.js';
 import { withHie } from './with-hie.js';
@@ -17,7 +18,7 @@ export function registerHieCommands(program: Command, run: RunCommand): void {
         withHie(async (hie) => {
           const { client, token: secret } = await hie.clients.create(o.org);
           out.result([`Created HIE credentials for organization ${client.organizationId}`, `client_id: ${client.id}`, `X-Auth-Token: ${secret}`, SHOWN_ONCE].join('\n'), {
-            ...view(client),
+            ...hieClientView(client),
             x_auth_token: secret,
           });
           return 0;
@@ -31,7 +32,7 @@ export function registerHieCommands(program: Command, run: RunCommand): void {
       run((out) =>
         withHie(async (hie) => {
           const list = await hie.clients.list();
-          out.result(list.length === 0 ? 'No HIE credentials' : list.map(line).join('\n'), { clients: list.map(view) });
+          out.result(list.length === 0 ? 'No HIE credentials' : list.map(line).join('\n'), { clients: list.map(hieClientView) });
           return 0;
         }),
       )(),
@@ -44,15 +45,11 @@ export function registerHieCommands(program: Command, run: RunCommand): void {
       run((out) =>
         withHie(async (hie) => {
           const revoked = await hie.clients.revoke(id);
-          out.result(`Revoked HIE client_id ${revoked.id} of organization ${revoked.organizationId}`, view(revoked));
+          out.result(`Revoked HIE client_id ${revoked.id} of organization ${revoked.organizationId}`, hieClientView(revoked));
           return 0;
         }),
       )(),
     );
-}
-
-function view(c: HieClient): Record<string, unknown> {
-  return { client_id: c.id, organization_id: c.organizationId, created_at: c.createdAt.toISOString(), revoked: c.revokedAt !== undefined };
 }
 
 function line(c: HieClient): string {

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { hieAccountView } from '../auth/dialects/hie/admin-views.js';
 import type { HieService } from '../auth/dialects/hie/hie-service.js';
 import { PROFILE_TYPES } from '../auth/dialects/hie/profile.js';
 import type { HieAccount } from '../storage/auth/hie-account-store.js';
@@ -14,7 +15,7 @@ export function registerHieUserCommands(user: Command, run: RunCommand): void {
     run((out) =>
       withHie(async (hie) => {
         const account = await apply(hie);
-        out.result(describe(account), view(account));
+        out.result(describe(account), hieAccountView(account));
         return 0;
       }),
     )();
@@ -70,16 +71,6 @@ export function registerHieUserCommands(user: Command, run: RunCommand): void {
 function profiles(a: HieAccount): string {
   if (a.profiles.length === 0) return 'profiles: -';
   return a.profiles.map((p) => `  ${p.type} ${p.id}${p.catchments.length === 0 ? '' : `  catchment ${p.catchments.join(', ')}`}`).join('\n');
-}
-
-function view(a: HieAccount): Record<string, unknown> {
-  return {
-    id: a.id,
-    email: a.email,
-    activated: a.activatedAt !== undefined,
-    groups: a.groups,
-    profiles: a.profiles.map((p) => ({ type: p.type, id: p.id, catchment: p.catchments })),
-  };
 }
 
 function collect(value: string, previous: string[]): string[] {
