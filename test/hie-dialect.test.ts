@@ -61,6 +61,7 @@ before(async () => {
     await put({ resourceType: 'Encounter', id: `e-${p}`, status: 'finished', class: { code: 'AMB' }, subject: { reference: `Patient/${p}` } });
   }
   await put({ resourceType: 'Encounter', id: 'eSecret', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/pIn' }, meta: { security: [CONFIDENTIAL] } });
+  await put({ resourceType: 'Observation', id: 'oSecret', status: 'final', code: { text: 'viral load' }, subject: { reference: 'Patient/pIn' }, encounter: { reference: 'Encounter/eSecret' } });
   await put({ resourceType: 'Encounter', id: 'eOwnSecret', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/pOwn' }, meta: { security: [CONFIDENTIAL] } });
   await put({ resourceType: 'ValueSet', id: 'vs1', status: 'active', url: 'http://example.org/vs1' });
 });
@@ -252,8 +253,14 @@ describe('FHIR with an HIE user token', () => {
     const provider = await signIn('provider@example.org');
     assert.equal((await fhir('Encounter/eSecret', provider)).status, 404);
     assert.deepEqual(ids((await fhir('Encounter?subject=Patient/pIn', provider)).body), ['Encounter/e-pIn']);
+    // What was recorded in it goes with it.
+    assert.equal((await fhir('Observation/oSecret', provider)).status, 404);
+    assert.deepEqual(ids((await fhir('Observation?subject=Patient/pIn', provider)).body), ['Observation/o-pIn']);
+    const everything = ((await fhir('Patient/pIn/$everything', provider)).body.entry as { resource: { resourceType: string; id: string } }[]).map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+    assert.ok(everything.includes('Observation/o-pIn') && !everything.some((k) => k.includes('Secret')), everything.join());
     const admin = await signIn('admin@example.org');
     assert.equal((await fhir('Encounter/eSecret', admin)).status, 200);
+    assert.equal((await fhir('Observation/oSecret', admin)).status, 200);
     assert.deepEqual(ids((await fhir('Encounter?subject=Patient/pIn', admin)).body), ['Encounter/e-pIn', 'Encounter/eSecret']);
     const facility = await signIn('facility@example.org');
     assert.deepEqual(ids((await fhir('Patient', facility)).body), ['Patient/pNext']);

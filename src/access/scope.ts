@@ -74,7 +74,8 @@ export type Reach =
 /**
  * An HIE user (docs/hie.md): the compartments of their patient profiles' Patients, and of the
  * Patients whose address area code starts with one of their catchments (area codes are
- * hierarchical). Confidential encounters are hidden from providers and facilities.
+ * hierarchical). Confidential encounters (and what was recorded in them) are hidden from
+ * providers and facilities.
  */
 export interface CatchmentReach {
   readonly kind: 'catchment';
@@ -82,7 +83,7 @@ export interface CatchmentReach {
   readonly patients: readonly string[];
   /** Area code prefixes, none inside another (src/fhir/area-code.ts). */
   readonly areaPrefixes: readonly string[];
-  /** Encounters labelled Restricted or Very restricted are hidden, but in `patients`' compartments. */
+  /** Encounters labelled Restricted or Very restricted, and the records made in them, are hidden, but in `patients`' compartments. */
   readonly hideConfidential: boolean;
 }
 

@@ -32,14 +32,16 @@ const [RESTRICTED, VERY_RESTRICTED] = CONFIDENTIAL_LABELS as [string, string];
 const label = (l: string) => ({ system: l.slice(0, l.indexOf('|')), code: l.slice(l.indexOf('|') + 1) });
 const coded = (code: string) => ({ extension: [{ url: AREA_CODE_EXTENSION, valueCode: code }] });
 const patient = (id: string, family: string, addresses: readonly object[]): FhirResource => ({ resourceType: 'Patient', id, name: [{ family }], address: [...addresses] });
-const obs = (id: string, p: string | undefined, labels: readonly string[] = []): FhirResource => ({
+const obs = (id: string, p: string | undefined, labels: readonly string[] = [], encounterId?: string): FhirResource => ({
   resourceType: 'Observation',
   id,
   status: 'final',
   code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
   ...(p === undefined ? {} : { subject: { reference: `Patient/${p}` } }),
+  ...(encounterId === undefined ? {} : { encounter: { reference: `Encounter/${encounterId}` } }),
   ...(labels.length === 0 ? {} : { meta: { security: labels.map(label) } }),
 });
+const condition = (id: string, p: string, encounterId: string): FhirResource => ({ resourceType: 'Condition', id, subject: { reference: `Patient/${p}` }, encounter: { reference: `Encounter/${encounterId}` }, code: { text: 'x' } });
 const encounter = (id: string, p: string, labels: readonly string[] = []): FhirResource => ({
   resourceType: 'Encounter',
   id,
@@ -70,6 +72,12 @@ const DATA: readonly FhirResource[] = [
   encounter('eNextR', 'pNext', [RESTRICTED]),
   encounter('eOwnR', 'pOwn', [RESTRICTED]),
   encounter('eOwn', 'pOwn'),
+  // Records made in an encounter: hidden with it when it is confidential.
+  obs('o-eIn', 'pIn', [], 'eIn'),
+  obs('o-eInR', 'pIn', [], 'eInR'),
+  condition('c-eDistrictV', 'pDistrict', 'eDistrictV'),
+  condition('c-eIn', 'pIn', 'eIn'),
+  obs('o-eOwnR', 'pOwn', [], 'eOwnR'),
 ];
 
 before(async () => {
@@ -92,23 +100,33 @@ interface Meta {
   readonly type: string;
   readonly patient: string | null;
   readonly security: string[];
+  /** The Encounter it was made in (`encounter.reference`), if any. */
+  readonly encounter: string | undefined;
 }
-async function metadata(): Promise<{ rows: Meta[]; areas: Map<string, string[]> }> {
+interface Rows {
+  readonly rows: Meta[];
+  readonly areas: ReadonlyMap<string, readonly string[]>;
+}
+async function metadata(): Promise<Rows> {
   const rows = await testDb.db.sql<{ type: string; id: string; patient_id: string | null; security: string[]; content: string }[]>`
     select type, id, patient_id, security, content from resources where not deleted`;
   const areas = new Map(rows.filter((r) => r.type === 'Patient').map((r) => [r.id, patientAreaCodes(JSON.parse(r.content))]));
-  return { rows: rows.map((r) => ({ key: `${r.type}/${r.id}`, type: r.type, patient: r.patient_id, security: r.security })), areas };
+  return {
+    rows: rows.map((r) => ({ key: `${r.type}/${r.id}`, type: r.type, patient: r.patient_id, security: r.security, encounter: (JSON.parse(r.content) as { encounter?: { reference?: string } }).encounter?.reference })),
+    areas,
+  };
 }
 
 /** The oracle: docs/hie.md, row by row. */
-function visible(reach: CatchmentReach, m: Meta, areas: ReadonlyMap<string, readonly string[]>): boolean {
+function visible(reach: CatchmentReach, m: Meta, { rows, areas }: Rows): boolean {
   if (m.security.includes(PUBLIC_LABEL)) return false;
   if (m.patient === null) return !defs.compartmentTypes.has(m.type);
   const mine = reach.patients.includes(m.patient);
   const inArea = (areas.get(m.patient) ?? []).some((code) => reach.areaPrefixes.some((prefix) => code.startsWith(prefix)));
   if (!mine && !inArea) return false;
-  const confidential = m.type === 'Encounter' && m.security.some((l) => CONFIDENTIAL_LABELS.includes(l));
-  return !(reach.hideConfidential && confidential && !mine);
+  const confidential = (e: Meta | undefined) => e?.type === 'Encounter' && e.security.some((l) => CONFIDENTIAL_LABELS.includes(l));
+  const hidden = confidential(m) || confidential(rows.find((e) => e.key === m.encounter));
+  return !(reach.hideConfidential && hidden && !mine);
 }
 
 const keys = (versions: readonly StoredVersion[]): string[] => versions.map((v) => `${v.type}/${v.id}`).sort();
@@ -134,10 +152,11 @@ describe('HIE catchments: each interaction returns exactly what the oracle allow
     test(name, async () => {
       const scope = scopeOf(profiles);
       const reach = catchmentReach(profiles);
-      const { rows, areas } = await metadata();
-      const allowed = new Set(rows.filter((m) => visible(reach, m, areas)).map((m) => m.key));
+      const all = await metadata();
+      const { rows } = all;
+      const allowed = new Set(rows.filter((m) => visible(reach, m, all)).map((m) => m.key));
       const ofType = (t: string) => [...allowed].filter((k) => k.startsWith(`${t}/`)).sort();
-      for (const type of ['Patient', 'Observation', 'Encounter', 'Practitioner', 'Organization']) {
+      for (const type of ['Patient', 'Observation', 'Condition', 'Encounter', 'Practitioner', 'Organization']) {
         assert.deepEqual((await search(scope, type)).matches, ofType(type), `search ${type}`);
       }
       for (const m of rows) {
@@ -165,12 +184,16 @@ describe('HIE catchments: each interaction returns exactly what the oracle allow
 });
 
 test('the oracle is no tautology: the expected sets are what docs/hie.md says', async () => {
-  const { rows, areas } = await metadata();
-  const seen = (profiles: readonly HieProfile[], type: string) => rows.filter((m) => m.type === type && visible(catchmentReach(profiles), m, areas)).map((m) => m.key.split('/')[1]).sort();
+  const all = await metadata();
+  const seen = (profiles: readonly HieProfile[], type: string) => all.rows.filter((m) => m.type === type && visible(catchmentReach(profiles), m, all)).map((m) => m.key.split('/')[1]).sort();
   assert.deepEqual(seen([provider('302618')], 'Patient'), ['pDistrict', 'pIn', 'pTwo']);
   assert.deepEqual(seen([provider('302618')], 'Encounter'), ['eIn']);
   assert.deepEqual(seen([admin('302618')], 'Encounter'), ['eDistrictV', 'eIn', 'eInR']);
   assert.deepEqual(seen([own('pOwn')], 'Encounter'), ['eOwn', 'eOwnR']);
+  assert.deepEqual(seen([provider('302618')], 'Observation'), ['o-eIn', 'o-pDistrict', 'o-pIn', 'o-pTwo']);
+  assert.deepEqual(seen([provider('302618')], 'Condition'), ['c-eIn']);
+  assert.deepEqual(seen([admin('302618')], 'Condition'), ['c-eDistrictV', 'c-eIn']);
+  assert.deepEqual(seen([provider('3026'), own('pOwn')], 'Observation').filter((id) => id?.includes('Own')), ['o-eOwnR', 'o-pOwn']);
   assert.deepEqual(seen([provider('99')], 'Patient'), ['pNine']);
   assert.deepEqual(seen([], 'Patient'), []);
 });
@@ -191,7 +214,7 @@ test('an HIE scope writes nothing', async () => {
   await assert.rejects(store.create(scopeOf([admin('30')]), obs('new', 'pIn')), /may not write/);
 });
 
-test("a catchment search probes the patient's area codes after the search's own conditions, by index, never a hash of the area", async () => {
+test("a provider's search probes the patient's area codes and the record's encounter after the search's own conditions, by index, never a hash or a scan", async () => {
   const { sql } = testDb.db;
   // Many patients in and out of the area, each with observations, so a plan reading them all would show.
   await sql`insert into resources (type, id, version_id, last_updated, content, patient_id, created_at)
@@ -201,8 +224,12 @@ test("a catchment search probes the patient's area codes after the search's own 
             from resources where id like 'many%'`;
   await sql`insert into resources (type, id, version_id, last_updated, content, patient_id, created_at)
             select 'Observation', 'mo' || i, 1, now(), '{}', 'many' || (i % 3000 + 1), now() from generate_series(1, 9000) i`;
+  // Each made in an encounter, so a plan reading every encounter reference of a type would show.
+  await sql`insert into search_reference (rid, param, target_type, target_id)
+            select rid, ${r4ParamRegistry().forType('Observation')?.get('encounter')?.key ?? 0}, 'Encounter', 'me' || (rid % 500) from resources where id like 'mo%'`;
   await sql`analyze resources`;
   await sql`analyze search_token`;
+  await sql`analyze search_reference`;
   const explain = async (query: string, options: string) => {
     const page = render(searchPageSql(scopeOf([provider('302618')]), searchQuery('Observation', query, 20)));
     return (await sql.unsafe(`explain ${options} ${page.text}`, page.params as never[])).map((r) => (r as Record<string, string>)['QUERY PLAN']).join('\n');
@@ -211,14 +238,17 @@ test("a catchment search probes the patient's area codes after the search's own 
     for (const query of ['patient=pIn&code=29463-7', 'code=29463-7', '']) {
       const plan = await explain(query, '');
       assert.doesNotMatch(plan, /hashed SubPlan|Seq Scan on search_token/, plan);
-      assert.match(plan, /resources_tenant_type_id on resources p/, plan);
-      assert.match(plan, /search_token_rid on search_token t/, plan);
+      assert.match(plan, /resources_tenant_type_id on resources ap/, plan);
+      assert.match(plan, /search_token_rid on search_token at/, plan);
+      assert.match(plan, /search_reference_rid on search_reference cx/, plan);
+      assert.doesNotMatch(plan, /Seq Scan on search_reference/, plan);
     }
     // Cheapest first: when the search's own index tests let no row through, no area code is probed.
     const analyzed = await explain('patient=pIn&code=0000-0', '(analyze, costs off)');
-    assert.match(analyzed, /resources_tenant_type_id on resources p.*never executed/, analyzed);
+    assert.match(analyzed, /resources_tenant_type_id on resources ap.*never executed/, analyzed);
   } finally {
     await sql`delete from search_token where rid in (select rid from resources where id like 'many%')`;
+    await sql`delete from search_reference where rid in (select rid from resources where id like 'mo%')`;
     await sql`delete from resources where id like 'many%' or id like 'mo%'`;
   }
 });
