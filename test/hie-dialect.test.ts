@@ -131,6 +131,10 @@ describe('sign-in', () => {
       assert.equal(res.body.code, 401);
       assert.equal(res.body.access_token, undefined);
     }
+    // A user's access token is no organization's API token.
+    const userToken = await signIn('provider@example.org');
+    assert.equal((await call('POST', sso('signin'), { client_id: clinic.clientId, 'X-Auth-Token': userToken }, body())).status, 401);
+    assert.equal((await call('GET', sso(`token/${userToken}`), { client_id: clinic.clientId, 'X-Auth-Token': userToken })).status, 401);
     const revoked = await server.fhirkeep.hie.clients.create((await server.fhirkeep.auth.accounts.createOrganization({ name: 'Closed clinic' })).id);
     const credentials = { clientId: revoked.client.id, token: revoked.token };
     const token = await signIn('provider@example.org', credentials);
