@@ -6,6 +6,11 @@ import { seedTaxonomy } from './access/content/seed-taxonomy.js';
 import { createTaxonomyAdmin } from './access/content/taxonomy-admin.js';
 import { openTaxonomy, type LiveTaxonomy } from './access/content/taxonomy-store.js';
 import { createScopeResolver } from './access/request-scope.js';
+import { hieScope } from './access/hie-scope.js';
+import { publicReads } from './access/public-reads.js';
+import { createHieService, type HieService } from './auth/dialects/hie/hie-service.js';
+import { registerHieRoutes } from './http/hie-routes.js';
+import { registerHieApiRoutes } from './http/hie-api-routes.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
@@ -78,6 +83,8 @@ export interface Fhirkeep extends FhirCore {
   readonly consents: ConsentService;
   /** The research studies each research partner may query (docs/research.md). */
   readonly studies: StudyGrants;
+  /** The HIE login dialect (docs/hie.md). */
+  readonly hie: HieService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
@@ -318,11 +325,15 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       };
     },
   });
+  const hie = createHieService({ db: core.database, accounts: auth.accounts, record: auth.record });
+  registerHieRoutes(app, { hie });
+  registerHieApiRoutes(app, { hie, authenticate: apiCaller });
   const brokers = createBrokerStore(core.database.sql);
   const studies = createStudyGrants({ store: createStudyStore(core.database.sql), client: async (id) => (await auth.clients.lookup(id))?.client, record: auth.record });
   registerStudyApiRoutes(app, { studies, authenticate: apiCaller });
   registerFhirRoutes(app, {
     router: core.router,
+    publicRead: publicReads(core.smartDefinitions),
     resolveScope: createScopeResolver({
       devNoAuth: config.devNoAuth,
       accessTokens: auth.accessTokens,
@@ -339,6 +350,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
           { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
         );
       },
+      hie: async (clientId, token) => hieScope(await hie.sessions.caller(clientId, token), core.smartDefinitions),
       studyFor: (clientId, researchstudy) => studies.authorizedStudy(clientId, researchstudy),
       scopeOf: (subject, client, organizationId, studyId) =>
         credentialScope(
@@ -369,6 +381,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     auth,
     consents,
     studies,
+    hie,
     adminBootstrap,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });

@@ -1,6 +1,6 @@
 /**
  * Who is calling. Built by authentication; the access engine turns it into an AccessScope.
- * More kinds (HIE) arrive with the issues that add those logins.
+ * More kinds arrive with the issues that add their logins.
  */
 export type Principal =
   | { readonly kind: 'system'; readonly reason: string }
@@ -23,6 +23,12 @@ export type Principal =
       readonly organizationId?: string;
       /** The ResearchStudy (logical id) a research partner's request is about (`researchstudy=`). */
       readonly studyId?: string;
+    }
+  | {
+      /** An HIE user's access token (docs/hie.md), sent by the organization's client that signed it in. */
+      readonly kind: 'hie';
+      readonly accountId: string;
+      readonly clientId: string;
     }
   | {
       /** A service's API key (static, or a client certificate): the client, with its registered scopes. */

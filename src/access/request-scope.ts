@@ -3,7 +3,7 @@ import type { KeyAuthenticator, PresentedCertificate } from '../auth/keys/key-au
 import { looksLikeStaticKey } from '../auth/keys/service-key.js';
 import type { AccessTokens } from '../auth/tokens/access-token.js';
 import { BoundedCache } from '../bounded-cache.js';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseAuthorization } from './authorization-header.js';
 import { devOpenScope, type AccessScope } from './scope.js';
 import type { CredentialSubject } from './token-scope.js';
@@ -14,6 +14,9 @@ export interface RequestCredentials {
   readonly certificate?: PresentedCertificate | undefined;
   /** Every `researchstudy` query parameter sent (docs/research.md): a research partner sends exactly one. */
   readonly researchStudies?: readonly string[] | undefined;
+  /** The HIE dialect's headers (docs/hie.md): a user's access token and the client that signed it in. */
+  readonly xAuthToken?: string | undefined;
+  readonly clientId?: string | undefined;
 }
 
 export interface ScopeResolverOptions {
@@ -40,6 +43,12 @@ export interface ScopeResolverOptions {
    * Asked on every request: a revoked authorization holds at once.
    */
   readonly studyFor: (researchClientId: string, researchstudy: string) => Promise<string>;
+  /**
+   * The scope of an HIE user's request (`X-Auth-Token` + `client_id`, without Authorization);
+   * throws `unauthorized` for anything but a live session of that client and an enabled,
+   * activated account. Absent: the dialect is off and such requests are refused.
+   */
+  readonly hie?: (clientIdHeader: string | undefined, accessToken: string) => Promise<AccessScope>;
   /** Compiles a verified credential into the scope its requests run in. */
   readonly scopeOf: (subject: CredentialSubject, client: RegisteredClient | undefined, organizationId: string | undefined, studyId?: string) => Promise<AccessScope>;
 }
@@ -64,6 +73,7 @@ interface Compiled {
  *   - a static API key (`fhk_…`): its client.
  * `; grp=<organization>` after the token makes a data broker act for that organization; a
  * research partner names the study of each request (`researchstudy=`, exactly once).
+ * Without Authorization and a certificate, an `X-Auth-Token` is an HIE user's (docs/hie.md).
  * No credential, or a bad one, is a 401 (RFC 6750 §3.1). The development switch lets requests
  * without any credentials through. A compiled scope is reused until its client changes (a
  * filter, write mode or reach saved on any node: the registry tells) or the taxonomy does.
@@ -98,7 +108,11 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     return { kind: 'token', claims: await o.accessTokens.verify(token ?? '') };
   };
 
-  return async ({ authorization, certificate, researchStudies = [] }) => {
+  return async ({ authorization, certificate, researchStudies = [], xAuthToken, clientId: clientIdHeader }) => {
+    if (authorization === undefined && certificate === undefined && xAuthToken !== undefined) {
+      if (o.hie === undefined) throw invalidToken('X-Auth-Token is not accepted here');
+      return hieUserScope(o.hie, clientIdHeader, xAuthToken);
+    }
     const header = parseAuthorization(authorization);
     if (header === undefined && certificate === undefined) {
       if (o.devNoAuth && authorization === undefined) return devOpenScope();
@@ -146,6 +160,16 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     if (more.length > 0) throw new FhirkeepError('bad-request', 'researchstudy is given more than once');
     if (value === '') throw new FhirkeepError('bad-request', 'researchstudy is empty');
     return o.studyFor(clientId, value);
+  }
+}
+
+/** RFC 9110 §11.6.1: a 401 names a scheme the resource accepts; the HIE token has none of its own. */
+async function hieUserScope(hie: NonNullable<ScopeResolverOptions['hie']>, clientId: string | undefined, token: string): Promise<AccessScope> {
+  try {
+    return await hie(clientId, token);
+  } catch (e) {
+    if (!isFhirkeepError(e) || e.code !== 'unauthorized') throw e;
+    throw new FhirkeepError('unauthorized', e.message, { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' }, cause: e });
   }
 }
 

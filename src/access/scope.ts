@@ -74,7 +74,24 @@ export type Reach =
    * partner is authorized for the study (docs/research.md).
    */
   | { readonly kind: 'study'; readonly clientId: string; readonly studyId: string }
+  | CatchmentReach
   | { readonly kind: 'nobody' };
+
+/**
+ * An HIE user (docs/hie.md): the compartments of their patient profiles' Patients, and of the
+ * Patients whose address area code starts with one of their catchments (area codes are
+ * hierarchical). Confidential encounters (and what was recorded in them) are hidden from
+ * providers and facilities.
+ */
+export interface CatchmentReach {
+  readonly kind: 'catchment';
+  /** Patient ids: the user's own records. */
+  readonly patients: readonly string[];
+  /** Area code prefixes, none inside another (src/fhir/area-code.ts). */
+  readonly areaPrefixes: readonly string[];
+  /** Encounters labelled Restricted or Very restricted, and the records made in them, are hidden, but in `patients`' compartments. */
+  readonly hideConfidential: boolean;
+}
 
 /**
  * A token's SMART scopes as the resource server applies them (src/access/smart-access.ts

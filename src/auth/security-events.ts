@@ -19,7 +19,11 @@ export type SecurityEventKind =
   | 'key-revoke'
   | 'certificate-sign'
   | 'study-grant'
-  | 'study-revoke';
+  | 'study-revoke'
+  // The HIE login dialect (docs/hie.md): organizations' API tokens, and users' profiles, groups and activation.
+  | 'hie-client-create'
+  | 'hie-client-revoke'
+  | 'hie-account-change';
 
 export interface SecurityEvent {
   readonly kind: SecurityEventKind;

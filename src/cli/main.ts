@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { registerCertCommands } from './cert.js';
 import { registerClientCommands } from './client.js';
 import { registerFilterCommands } from './filter.js';
+import { registerHieCommands } from './hie.js';
 import { registerConsentCommands } from './consent.js';
 import { registerContentCommands } from './content.js';
 import { registerKeyCommands } from './key.js';
@@ -15,6 +16,7 @@ import { createOutput, type Output } from './output.js';
 import { serve } from './serve.js';
 import { registerStudyCommands } from './study.js';
 import { registerUserCommands } from './user.js';
+import { registerHieUserCommands } from './user-hie.js';
 
 /** Runs the `fhirkeep` command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -41,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<paths...>', 'files or folders (searched recursively)')
     .option('--parallel <n>', 'files loaded at once', '2')
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
-  registerUserCommands(program, run);
+  registerHieUserCommands(registerUserCommands(program, run), run);
   registerOrgCommands(program, run);
   registerKeyCommands(program, registerClientCommands(program, run), run);
   registerFilterCommands(program, run);
@@ -49,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerStudyCommands(program, run);
   registerContentCommands(program, run);
   registerCertCommands(program, run);
+  registerHieCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -15,8 +15,8 @@ interface CreateOptions {
   readonly name?: string;
 }
 
-/** `fhirkeep user create | list | disable` (CONTRACT.md, CLI). */
-export function registerUserCommands(program: Command, run: RunCommand): void {
+/** `fhirkeep user create | list | disable` (CONTRACT.md, CLI); returns `user` for the dialects' subcommands. */
+export function registerUserCommands(program: Command, run: RunCommand): Command {
   const user = program.command('user').description('accounts: people who sign in');
   user
     .command('create')
@@ -65,6 +65,7 @@ export function registerUserCommands(program: Command, run: RunCommand): void {
         return 0;
       })(),
     );
+  return user;
 }
 
 function describe(a: Account): string {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { sendOutcome } from './send-outcome.js';
@@ -19,6 +19,15 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
   FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
   FST_ERR_BAD_URL: 'bad-request',
 };
+
+/** A route whose path carries a secret (a token) names the path to log instead, in its `config.logPath`. */
+export interface LoggedRouteConfig {
+  readonly logPath?: string;
+}
+
+function loggedPath(request: FastifyRequest): string | undefined {
+  return (request.routeOptions.config as LoggedRouteConfig | undefined)?.logPath ?? request.url.split('?')[0];
+}
 
 /**
  * The HTTP shell: bodies arrive as text (the router parses them, so every transport gets the
@@ -53,7 +62,7 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
   if (logger.isLevelEnabled('info')) {
     app.addHook('onResponse', (request, reply, done) => {
       request.log.info(
-        { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        { method: request.method, path: loggedPath(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         'request',
       );
       done();

@@ -15,10 +15,12 @@ const RESEARCH_STUDY = 'researchstudy';
 export interface FhirRoutesOptions {
   readonly router: FhirRouter;
   readonly resolveScope: (credentials: RequestCredentials) => Promise<AccessScope>;
+  /** The scope of a request without any credentials that needs none (terminology reads), if any. */
+  readonly publicRead?: (method: string, path: string) => AccessScope | undefined;
 }
 
 /** The Fastify adapter for the FHIR router: negotiation and transport only, no FHIR logic. */
-export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope }: FhirRoutesOptions): void {
+export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope, publicRead }: FhirRoutesOptions): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
@@ -42,7 +44,15 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope 
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
-        scope = await resolveScope({ authorization: request.headers.authorization, certificate: peerCertificate(request.raw.socket), researchStudies });
+        const credentials: RequestCredentials = {
+          authorization: request.headers.authorization,
+          certificate: peerCertificate(request.raw.socket),
+          xAuthToken: text(request.headers['x-auth-token']),
+          clientId: text(request.headers['client_id']),
+          researchStudies,
+        };
+        const none = credentials.authorization === undefined && credentials.certificate === undefined && credentials.xAuthToken === undefined;
+        scope = (none ? publicRead?.(request.method, path) : undefined) ?? (await resolveScope(credentials));
       } catch (e) {
         if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
         throw e;
@@ -80,9 +90,13 @@ function decodePath(raw: string): string | undefined {
 }
 
 function header<K extends string>(request: FastifyRequest, name: string, key: K): Partial<Record<K, string>> {
-  const value = request.headers[name];
-  const text = Array.isArray(value) ? value.join(', ') : value;
-  return text === undefined ? {} : ({ [key]: text } as Record<K, string>);
+  const value = text(request.headers[name]);
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** A header's value as one string (repeated headers joined, as HTTP folds them). */
+function text(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function send(reply: FastifyReply, res: FhirResponse, type: ResponseType): void {

@@ -207,6 +207,8 @@ function visible(rule: ConsentRule, m: Meta): boolean {
         });
       case 'nobody':
         return false;
+      case 'catchment':
+        throw new Error('catchment reaches have their own oracle: src/storage/catchment-scope.test.ts');
     }
   };
   const isPublic = m.security.includes(PUBLIC_LABEL);

@@ -3,6 +3,7 @@ import type { AccessBlock, ConsentRule, Reach } from '../access/scope.js';
 import { PUBLIC_LABEL } from '../access/filter/access-filter.js';
 import { all, any } from '../search/sql/fragments.js';
 import { q, raw, type SqlText } from '../search/sql/sql-text.js';
+import { catchmentPatients, confidentialityCondition } from './catchment-sql.js';
 import { smartCondition } from './smart-sql.js';
 import { enrolledIn, studyGrantHeld } from './study-sql.js';
 
@@ -134,6 +135,12 @@ function ownerAndPublic(b: AccessBlock, alias: string, use: 'read' | 'write', re
  */
 function reachCondition(reach: Reach, alias: string, owner: 'self' | 'all', known: readonly string[] | undefined, compartment: ReadonlySet<string>): SqlText | undefined {
   if (reach.kind === 'everyone') return undefined;
+  const rows = reachedRows(reach, alias, owner, known, compartment);
+  // An HIE user's reach also hides what is confidential from them, wherever it lies.
+  return reach.kind === 'catchment' ? allOrNone([rows, confidentialityCondition(reach, alias, known)]) : rows;
+}
+
+function reachedRows(reach: Exclude<Reach, { kind: 'everyone' }>, alias: string, owner: 'self' | 'all', known: readonly string[] | undefined, compartment: ReadonlySet<string>): SqlText {
   const a = (name: string) => raw(`${alias}.${name}`);
   const shared = sharedPatients(reach, a('patient_id'), owner);
   const directory = q`${a('patient_id')} is null`;
@@ -172,6 +179,8 @@ function sharedPatients(reach: Exclude<Reach, { kind: 'everyone' }>, patient: Sq
         where c.organization_id = ${reach.organizationId} and c.kind = 'organization' and c.status = 'active' and c.patient_id = ${patient} limit 1)`;
     case 'study':
       return enrolledIn(reach, patient);
+    case 'catchment':
+      return catchmentPatients(reach, patient, owner);
     case 'nobody':
       return undefined;
   }

@@ -6,7 +6,7 @@ import { emptyIndexRows, extractIndexRows, type IndexRows } from './extract-rows
  * The indexer's version: raise it whenever a change alters the rows of already stored
  * resources; the next start (or `fhirkeep reindex`) then rebuilds them.
  */
-export const INDEXER_VERSION = 1;
+export const INDEXER_VERSION = 2;
 
 /** Derives a resource's search index rows. */
 export type Indexer = (resource: FhirResource) => IndexRows;

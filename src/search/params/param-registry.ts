@@ -1,6 +1,7 @@
 import { loadDefinitions, type R4Definitions, type SearchParameterDefinition } from '../../fhir/definitions.js';
 import { compilePathAccessor } from '../extract/path-accessor.js';
 import { fhirpathAccessor, type Accessor } from '../extract/fhirpath-r4.js';
+import { fhirkeepParams } from './fhirkeep-params.js';
 import { paramKey } from './param-key.js';
 import type { CompositeDefinition, SearchParam } from './search-param.js';
 
@@ -51,7 +52,15 @@ export function buildParamRegistry(definitions: R4Definitions, engine: Expressio
       keys.set(param.key, `${type}.${d.code}`);
       params.set(d.code, param);
     }
-    registry.set(type, withAliases(params, byUrl, type));
+    // After the aliases: Fhirkeep's own parameters are no union of R4's, nor R4's of them.
+    const withOwn = withAliases(params, byUrl, type);
+    for (const own of fhirkeepParams(type)) {
+      const clash = keys.get(own.key) ?? (withOwn.has(own.code) ? `R4's ${type}.${own.code}` : undefined);
+      if (clash !== undefined) throw new Error(`Search parameter keys collide: ${clash} and Fhirkeep's ${type}.${own.code}`);
+      keys.set(own.key, `${type}.${own.code}`);
+      withOwn.set(own.code, own);
+    }
+    registry.set(type, withOwn);
   }
   return { forType: (type) => registry.get(type), resourceTypes: types, stats };
 }
