@@ -347,9 +347,21 @@ test('a bound token dies with its certificate’s key', async () => {
   const issued = await tokenRequest({ grant_type: 'client_credentials', client_id: feed.id }, { identity: doomed });
   const token = String(issued.json.access_token);
   assert.equal((await overMtls('Observation', doomed, `Bearer ${token}`)).status, 200);
+  const introspect = async () => {
+    const res = await fetch(`${server.baseUrl}/oauth2/introspect`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${feed.id}:${feed.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    return (await res.json()) as { active: boolean; cnf?: { 'x5t#S256': string } };
+  };
+  const live = await introspect();
+  assert.equal(live.active, true);
+  assert.equal(live.cnf?.['x5t#S256'], x5tS256(doomed.cert), 'RFC 8705 §3.2: introspection names the certificate');
   await server.fhirkeep.auth.serviceKeys.revoke(doomed.keyId, OPERATOR);
   // "Revoking a key kills every form on the next request": the token is worth nothing without a usable certificate.
   assertRefused(await overMtls('Observation', doomed, `Bearer ${token}`), /revoked/, 'the bound token after its key was revoked');
+  assert.deepEqual(await introspect(), { active: false }, 'and introspection says so');
 });
 
 test('a token from the secret flow is not bound: it works on both listeners, whatever certificate comes with it', async () => {

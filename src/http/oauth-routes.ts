@@ -46,6 +46,17 @@ function tokenParamsOf(request: FastifyRequest): OAuthParams {
 const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, string> = NO_STORE) =>
   reply.headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
 
+/** The certificate was verified when the token was bound; what can change since is its key (revoked) or its end. */
+async function boundKeyStands(thumbprint: string, keys: TokenEndpointDependencies['keyAuthentication']): Promise<boolean> {
+  try {
+    await keys.certificate({ thumbprint, authorized: true, problem: undefined });
+    return true;
+  } catch (e) {
+    if (e instanceof FhirkeepError) return false;
+    throw e;
+  }
+}
+
 /** The authorization server's machine endpoints: token, introspection, revocation, userinfo, JWKS and discovery. */
 export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions): void {
   const { urls } = o;
@@ -81,7 +92,12 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
     '/oauth2/introspect',
     endpoint(async (request) => {
       const params = formOf(request);
-      return introspect(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants, filterScopes: o.token.filterScopes });
+      return introspect(params, await clientOf(request, params), {
+        accessTokens: o.token.accessTokens,
+        grants: o.token.grants,
+        filterScopes: o.token.filterScopes,
+        boundKeyStands: (thumbprint) => boundKeyStands(thumbprint, o.token.keyAuthentication),
+      });
     }),
   );
   app.post(

@@ -43,6 +43,8 @@ export async function introspect(
     readonly accessTokens: AccessTokens;
     readonly grants: GrantStore;
     readonly filterScopes: (client: RegisteredClient) => readonly string[] | undefined;
+    /** Whether the key a bound token's certificate was signed for still stands (a revoked key ends its tokens). */
+    readonly boundKeyStands: (thumbprint: string) => Promise<boolean>;
   },
 ): Promise<IntrospectionResponse> {
   const found = await resolvePresentedToken(params.require('token'), deps);
@@ -54,6 +56,8 @@ export async function introspect(
   if (found.kind === 'access') {
     const { claims } = found;
     if (claims.client_id !== client.id) return INACTIVE;
+    // RFC 8705 §3: a bound token is as good as its certificate, which its key's revocation ends.
+    if (claims.cnf !== undefined && !(await deps.boundKeyStands(claims.cnf['x5t#S256']))) return INACTIVE;
     return {
       active: true,
       scope: claims.scope,
