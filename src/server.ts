@@ -59,6 +59,7 @@ import { reindexIfStale } from './storage/reindex.js';
 import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
+import { demoWanted, loadDemo, type LoadedDemo } from './demo/load-demo.js';
 
 /** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
 export interface FhirCore {
@@ -94,6 +95,11 @@ export interface Fhirkeep extends FhirCore {
    * URL>:<bound port>), known once listen() has bound it; undefined without FHIRKEEP_MTLS_PORT.
    */
   mtlsUrl(): string | undefined;
+  /**
+   * What the demo made, once listen() has loaded it into a fresh embedded database (serve prints
+   * its secrets once); undefined otherwise (docs: README, "Try the demo").
+   */
+  demo(): LoadedDemo | undefined;
   /** Stops accepting requests, drains, closes the pool and, if owned, the embedded database. */
   close(): Promise<void>;
 }
@@ -375,6 +381,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     return listenMtls(app, { host: config.host, port, ca: authority.certificatePem, ...('certPem' in own ? { cert: own.certPem, key: own.keyPem } : own) });
   };
 
+  let demo: LoadedDemo | undefined;
   let closed = false;
   return {
     ...core,
@@ -393,10 +400,16 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
         mtls = await listenMutualTls(config.mtls.port, config.host);
         mtlsBase ??= `https://${new URL(baseUrl).hostname}:${mtls.port}`;
       }
+      // Here, not beside the admin bootstrap: a FHIR write needs the base URL, known only now.
+      if (demoWanted(config)) {
+        demo = await loadDemo({ handle: (req) => core.router.handle(req), accounts: auth.accounts, clients: auth.clients, serviceKeys: auth.serviceKeys, consents });
+        if (demo !== undefined) logger.info({ patients: demo.patients, app: demo.app.clientId, service: demo.service.clientId }, 'loaded the demo');
+      }
       logger.info({ address, baseUrl, ...(mtlsBase === undefined ? {} : { mtls: mtlsBase }) }, 'Fhirkeep is listening');
       return baseUrl;
     },
     mtlsUrl: () => (mtls === undefined ? undefined : mtlsBase),
+    demo: () => demo,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import { createFhirkeep } from '../server.js';
 import { adminNotice } from './admin-notice.js';
+import { demoNotice } from './demo-notice.js';
 import type { Output } from './output.js';
 
 /** `fhirkeep serve`: run until SIGINT/SIGTERM, then close cleanly (the embedded database too). */
@@ -19,6 +20,7 @@ export async function serve(out: Output): Promise<number> {
     throw e;
   }
   const admin = adminNotice(fhirkeep.adminBootstrap);
+  const demo = demoNotice(fhirkeep.demo(), `${baseUrl}/fhir`);
   out.result(
     [
       `Fhirkeep is serving FHIR R4 at ${baseUrl}/fhir`,
@@ -27,11 +29,14 @@ export async function serve(out: Output): Promise<number> {
       `  sign-in and consent:  ${baseUrl}/oauth2/authorize (apps send users there)`,
       `  health:               ${baseUrl}/healthz, ${baseUrl}/readyz`,
       ...admin.lines,
+      ...demo.lines,
       config.devNoAuth
         ? '  WARNING: FHIRKEEP_DEV_NO_AUTH=1 — requests without a token may read and write everything'
         : '  The FHIR API requires an access token (register an app: fhirkeep client create …)',
     ].join('\n'),
-    { baseUrl, fhir: `${baseUrl}/fhir`, devNoAuth: config.devNoAuth, ...(admin.json === undefined ? {} : { admin: admin.json }) },
+    { baseUrl, fhir: `${baseUrl}/fhir`, devNoAuth: config.devNoAuth, ...(admin.json === undefined ? {} : { admin: admin.json }),
+      ...(demo.json === undefined ? {} : { demo: demo.json }),
+    },
   );
   const signal = await stopped;
   fhirkeep.logger.info({ signal }, 'shutting down');

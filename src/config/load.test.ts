@@ -14,6 +14,7 @@ test('defaults follow CONTRACT.md', () => {
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.devNoAuth, false);
+  assert.equal(c.demo, true);
   assert.equal(c.tls, undefined);
   assert.deepEqual(c.admin, { email: 'admin@localhost', password: undefined });
 });
@@ -36,6 +37,7 @@ test('environment values are typed and the base URL loses its trailing slash', (
   assert.equal(c.port, 9090);
   assert.equal(c.baseUrl, 'https://fhir.example.org');
   assert.equal(c.devNoAuth, true);
+  assert.equal(loadConfig({ FHIRKEEP_DEMO: '0' }).demo, false);
 });
 
 test('port 0 leaves the base URL to be derived from the bound port', () => {

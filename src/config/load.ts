@@ -62,6 +62,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
     maxBundleEntries: c.FHIRKEEP_MAX_BUNDLE_ENTRIES,
     maxChainDepth: c.FHIRKEEP_MAX_CHAIN_DEPTH,
     devNoAuth: c.FHIRKEEP_DEV_NO_AUTH,
+    demo: c.FHIRKEEP_DEMO,
     contentAutoRegister: c.FHIRKEEP_CONTENT_AUTO_REGISTER,
     keyEncryptionKey: c.FHIRKEEP_KEY_ENCRYPTION_KEY,
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },

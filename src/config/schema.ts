@@ -73,6 +73,9 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_CONTENT_AUTO_REGISTER: flag
       .default('0')
       .describe('Register a content type (e.g. loinc/1234-5, in group "dynamic") for a record whose code no content type claims, instead of giving it its resource type as content'),
+    FHIRKEEP_DEMO: flag
+      .default('1')
+      .describe('On first start with the embedded database, load a small demo (synthetic patients, a SMART app, an external service) and print its logins; 0 = none. Never with FHIRKEEP_DATABASE_URL'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -105,6 +108,8 @@ export interface FhirkeepConfig {
   /** Encrypts the signing keys at rest; undefined: a key file in the data directory. */
   readonly keyEncryptionKey: Buffer | undefined;
   readonly devNoAuth: boolean;
+  /** Load the demo into a fresh embedded database (src/demo/load-demo.ts). */
+  readonly demo: boolean;
   /** An unknown code gets a content type of its own (docs/access.md). */
   readonly contentAutoRegister: boolean;
   /** The bootstrap admin (used only while no admin account exists). */
