@@ -32,12 +32,14 @@ after(() => {
 interface Running {
   readonly child: ChildProcess;
   readonly baseUrl: string;
+  /** The `demo` member of serve's --json document: present on the start that loaded it. */
+  readonly demo: { readonly patients: string[]; readonly service: { readonly apiKey: string } } | undefined;
   readonly exited: Promise<number | null>;
 }
 
-async function startServe(env: Record<string, string> = {}): Promise<Running> {
+async function startServe(env: Record<string, string> = {}, dir = dataDir): Promise<Running> {
   const child = spawn(process.execPath, [bin, '--json', 'serve'], {
-    env: { ...process.env, FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_PORT: '0', FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, FHIRKEEP_DATA_DIR: dir, FHIRKEEP_PORT: '0', FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -52,8 +54,8 @@ async function startServe(env: Record<string, string> = {}): Promise<Running> {
     });
     void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  const { baseUrl } = JSON.parse(first) as { baseUrl: string };
-  return { child, baseUrl, exited };
+  const { baseUrl, demo } = JSON.parse(first) as Pick<Running, 'baseUrl' | 'demo'>;
+  return { child, baseUrl, demo, exited };
 }
 
 function postmasterPid(): number | undefined {
@@ -77,6 +79,10 @@ function alive(pid: number): boolean {
 test('serve runs on the embedded database, keeps data across restarts and stops its cluster on SIGTERM', async () => {
   const first = await startServe();
   assert.equal((await fetch(`${first.baseUrl}/readyz`)).status, 200);
+  // The first start loads the demo, and its printed key reads its one subscriber's records at once.
+  assert.deepEqual(first.demo?.patients, ['demo-alice', 'demo-bob', 'demo-carol']);
+  const demoRead = await fetch(`${first.baseUrl}/fhir/Observation`, { headers: { authorization: `Bearer ${first.demo?.service.apiKey ?? ''}` } });
+  assert.equal(((await demoRead.json()) as { entry?: unknown[] }).entry?.length, 3, "Alice's three observations");
   const created = await fetch(`${first.baseUrl}/fhir/Patient`, {
     method: 'POST',
     headers: { 'content-type': 'application/fhir+json' },
@@ -94,6 +100,7 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   const started = Date.now();
   const second = await startServe();
   const readyMs = Date.now() - started;
+  assert.equal(second.demo, undefined, 'a restart loads and prints no demo');
   assert.equal((await fetch(`${second.baseUrl}/fhir/Patient/${id}`)).status, 200, 'data survives a restart');
   assert.ok(readyMs < 10_000, `ready in ${readyMs} ms`);
 
@@ -104,6 +111,19 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   assert.equal((await fetch(`${third.baseUrl}/fhir/Patient/${id}`)).status, 200, 'recovered after kill -9');
   third.child.kill('SIGINT');
   assert.equal(await third.exited, 0);
+});
+
+test('FHIRKEEP_DEMO=0 starts a fresh data directory without the demo', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fhirkeep-cli-nodemo-'));
+  chmodSync(dir, 0o755);
+  try {
+    const server = await startServe({ FHIRKEEP_DEMO: '0' }, dir);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    assert.equal(server.demo, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('migrate beside a running server uses its cluster and leaves it running', async () => {
