@@ -22,6 +22,8 @@ export async function startFhirkeep(dataDir: string, options: { readonly mtlsPor
       FHIRKEEP_HOST: '127.0.0.1',
       FHIRKEEP_PORT: String(port),
       FHIRKEEP_DEV_NO_AUTH: '1',
+      // The servers compared must hold the same records: no demo patients on top of the workload.
+      FHIRKEEP_DEMO: '0',
       FHIRKEEP_LOG_LEVEL: 'warn',
       ...(options.mtlsPort === undefined ? {} : { FHIRKEEP_MTLS_PORT: String(options.mtlsPort) }),
     },
