@@ -18,7 +18,7 @@ import { FhirkeepError } from '../src/errors/fhirkeep-error.js';
 import { fromPem, memoryAuthorityStore, toPem, webCsr } from './support/certificate-requests.js';
 import { runCli } from './support/cli.js';
 import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
-import { institutionToken } from './support/institution.js';
+import { seedHolders } from './support/holders.js';
 import { certificateKey, httpsRequest, keepAliveAgent, OPERATOR, type CertificateKey, type ClientIdentity, type HttpsAnswer } from './support/mtls-client.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -43,17 +43,7 @@ before(async () => {
   const { accounts, clients } = server.fhirkeep.auth;
   const alice = await accounts.create({ email: 'alice@example.org', password: 'correct horse battery staple', roles: ['patient'], patientId: 'pA' });
   const bob = await accounts.create({ email: 'bob@example.org', password: 'correct horse battery staple', roles: ['patient'], patientId: 'pB' });
-  const seed = await institutionToken(server.fhirkeep);
-  for (const patient of ['pA', 'pB']) {
-    const put = await fetch(`${server.fhirBase}/Patient/${patient}`, { method: 'PUT', headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: patient }) });
-    assert.ok(put.ok);
-    const res = await fetch(`${server.fhirBase}/Observation`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${patient}` } }),
-    });
-    observations[patient] = ((await res.json()) as { id: string }).id;
-  }
+  Object.assign(observations, await seedHolders(server, ['pA', 'pB']));
   const service = async (name: string) => {
     const made = await clients.register({ type: 'service', name, scopes: ['system/*.rs'] });
     return { id: made.client.id, secret: made.secret ?? '' };

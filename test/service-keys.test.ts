@@ -13,7 +13,7 @@ import { parseConfig } from '../src/config/load.js';
 import { createFhirkeep } from '../src/server.js';
 import { recentSecurityEvents } from '../src/storage/auth/security-event-store.js';
 import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
-import { institutionToken } from './support/institution.js';
+import { seedHolders } from './support/holders.js';
 
 const OPERATOR: KeyActor = { accountId: undefined, admin: true };
 const DAY = 24 * 3600 * 1000;
@@ -30,17 +30,7 @@ before(async () => {
   const { accounts, clients } = server.fhirkeep.auth;
   alice = (await accounts.create({ email: 'alice@example.org', password: 'correct horse battery staple', roles: ['patient'], patientId: 'pA' })).id;
   await accounts.create({ email: 'bob@example.org', password: 'correct horse battery staple', roles: ['patient'], patientId: 'pB' });
-  const seed = await institutionToken(server.fhirkeep);
-  for (const patient of ['pA', 'pB']) {
-    const put = await fetch(`${server.fhirBase}/Patient/${patient}`, { method: 'PUT', headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: patient }) });
-    assert.ok(put.ok);
-    const res = await fetch(`${server.fhirBase}/Observation`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${patient}` } }),
-    });
-    observations[patient] = ((await res.json()) as { id: string }).id;
-  }
+  Object.assign(observations, await seedHolders(server, ['pA', 'pB']));
   feed = (await clients.register({ type: 'service', name: 'Feed', scopes: ['system/*.rs'] })).client.id;
   otherFeed = (await clients.register({ type: 'service', name: 'Other feed', scopes: ['system/*.rs'] })).client.id;
   await server.fhirkeep.consents.grant({ accountId: alice, clientId: feed });
