@@ -70,9 +70,10 @@ export interface ServiceKeyStore {
   revoke(id: string): Promise<{ readonly key: ServiceKey; readonly revokedGrants: string[] } | undefined>;
   /**
    * A refresh: the key's next grant and refresh token; every other grant of the key is revoked
-   * (only the newest pair works) and announced. Returns the revoked grant ids.
+   * (only the newest pair works) and announced. Returns the revoked grant ids; undefined, and
+   * nothing written, when the key has been revoked meanwhile.
    */
-  rotate(keyId: string, next: KeyGrant): Promise<string[]>;
+  rotate(keyId: string, next: KeyGrant): Promise<string[] | undefined>;
   insertCertificate(certificate: NewKeyCertificate): Promise<void>;
   /** The key a certificate was signed for, by the SHA-256 of its DER. */
   certificateKey(thumbprint: Buffer): Promise<{ readonly key: ServiceKey; readonly notAfter: Date } | undefined>;
@@ -123,6 +124,10 @@ export function createServiceKeyStore(sql: Sql): ServiceKeyStore {
 
     rotate(keyId, next) {
       return sql.begin(async (tx) => {
+        // Locked and checked here, not only before: a revocation committing in between must not
+        // be outlived by the grant this inserts (revoke takes the same row lock first).
+        const [live] = await tx`select 1 from service_keys where id = ${keyId} and revoked_at is null for update`;
+        if (live === undefined) return undefined;
         const older = await tx<{ id: string }[]>`
           update grants set revoked_at = now() where service_key_id = ${keyId} and revoked_at is null returning id`;
         await insertKeyGrant(tx as unknown as Sql, keyId, next);

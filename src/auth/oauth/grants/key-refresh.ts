@@ -55,7 +55,9 @@ export async function keyRefreshGrant(request: TokenRequest, token: string, deps
   // A concurrent request used it between the read and now: a replay too.
   if (used.reused) throw await leaked();
   const next = keyGrant(client, keyId, now);
-  for (const grant of await k.store.rotate(keyId, next.grant)) k.markRevoked(grant);
+  const rotated = await k.store.rotate(keyId, next.grant);
+  if (rotated === undefined) throw new FhirkeepError('invalid-grant', 'The API key has been revoked');
+  for (const grant of rotated) k.markRevoked(grant);
   const { token: accessToken, expiresIn } = await deps.accessTokens.issue(
     { sub: client.id, client_id: client.id, scope: scopes.join(' '), gid: next.grant.grant.id },
     LIFETIMES.serviceAccessToken,
