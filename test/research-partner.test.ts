@@ -153,9 +153,21 @@ test('any scope but full is invalid_scope; a wrong secret is invalid_client; oth
   assert.equal(wrong.json.access_token, undefined);
 
   const service = await server.fhirkeep.auth.clients.register({ type: 'service', name: 'Feed', scopes: ['system/*.rs'] });
-  const asService = await partnerToken({ id: service.client.id, secret: service.secret ?? '' });
+  // Other clients send their parameters in the body (RFC 6749 §3.2): a secret in a URL ends up in proxies' logs.
+  const serviceForm = (scope: string) =>
+    call('POST', `${server.baseUrl}/oauth2/token`, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: service.client.id, client_secret: service.secret ?? '', grant_type: 'client_credentials', scope }).toString(),
+    });
+  const inQuery = await partnerToken({ id: service.client.id, secret: service.secret ?? '' }, 'system/Observation.rs', '/oauth2/token');
+  assert.equal(inQuery.status, 400);
+  assert.equal(inQuery.json.error, 'invalid_request', 'only research partners may send the query string');
+  assert.equal(inQuery.json.access_token, undefined);
+  const refreshInQuery = await call('POST', `${server.baseUrl}/oauth2/token?grant_type=refresh_token&refresh_token=fhkr_x.y`);
+  assert.equal(refreshInQuery.json.error, 'invalid_request', 'no grant but a partner’s client_credentials in a URL');
+  const asService = await serviceForm('full');
   assert.equal(asService.json.error, 'invalid_scope', 'full is not a SMART scope');
-  const own = await partnerToken({ id: service.client.id, secret: service.secret ?? '' }, 'system/Observation.rs');
+  const own = await serviceForm('system/Observation.rs');
   assert.equal(own.status, 200);
   assert.equal(own.json.scope, 'system/Observation.rs');
   assert.equal(own.json.consented_on, undefined);

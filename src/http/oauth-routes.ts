@@ -29,18 +29,18 @@ function formOf(request: FastifyRequest): OAuthParams {
 
 /**
  * The token endpoint's parameters: the form body's, or the query string's when the body has
- * none, because research partners' documentation sends them so (docs/research.md). Never both:
- * which place would win is a question no client should have to ask. A form-body request's
- * query string must be empty.
+ * none, because research partners' documentation sends them so (docs/research.md; the token
+ * endpoint refuses the query string from anyone else). Never both: which place would win is a
+ * question no client should have to ask. A form-body request's query string must be empty.
  */
-function tokenParamsOf(request: FastifyRequest): OAuthParams {
+function tokenParamsOf(request: FastifyRequest): { readonly params: OAuthParams; readonly inQuery: boolean } {
   const url = request.raw.url ?? '';
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-  if (query === '') return formOf(request);
+  if (query === '') return { params: formOf(request), inQuery: false };
   if (typeof request.body === 'string' && request.body !== '') {
     throw new FhirkeepError('invalid-request', 'Send the token request parameters in the form body or in the query string, not both');
   }
-  return OAuthParams.of(new URLSearchParams(query));
+  return { params: OAuthParams.of(new URLSearchParams(query)), inQuery: true };
 }
 
 const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, string> = NO_STORE) =>
@@ -82,9 +82,13 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
       }
     };
 
-  const token = endpoint((request) =>
-    handleTokenRequest({ params: tokenParamsOf(request), authorization: request.headers.authorization, ip: request.ip, certificate: peerCertificate(request.raw.socket) }, o.token),
-  );
+  const token = endpoint((request) => {
+    const { params, inQuery } = tokenParamsOf(request);
+    return handleTokenRequest(
+      { params, paramsInQuery: inQuery, authorization: request.headers.authorization, ip: request.ip, certificate: peerCertificate(request.raw.socket) },
+      o.token,
+    );
+  });
   app.post('/oauth2/token', token);
   // The research partners' documented address for the same endpoint (CONTRACT.md).
   app.post('/msk-apim/external/msk-oidc/oauth2/token', token);

@@ -48,6 +48,12 @@ export interface TokenRequest {
   readonly ip: string;
   /** The client certificate of an mTLS connection, if any. */
   readonly certificate?: PresentedCertificate | undefined;
+  /**
+   * The parameters came in the query string (research partners' documented form). Allowed only
+   * for their client_credentials request: anyone else's secret, code or refresh token in a URL
+   * would end up in every proxy's access log (RFC 6749 §3.2: parameters go in the body).
+   */
+  readonly paramsInQuery?: boolean;
 }
 
 /** One module per grant type (RFC 6749 §4.1.3, §4.4.2, §6). */
@@ -68,6 +74,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
   let client: AuthenticatedClient | undefined;
   let keyClient: string | undefined;
   try {
+    if (request.paramsInQuery === true && grantType !== 'client_credentials') throw queryRefused();
     const refreshToken = grantType === 'refresh_token' ? request.params.get('refresh_token') : undefined;
     if (isKeyRefreshToken(refreshToken)) {
       const { clientId, ...response } = await keyRefreshGrant(request, refreshToken, deps, deps.keyRefresh);
@@ -80,6 +87,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
       audiences: deps.assertionAudiences(),
       certificate: request.certificate === undefined ? undefined : await connectionCertificate(request.certificate, deps.keyAuthentication),
     });
+    if (request.paramsInQuery === true && client.client.type !== 'research') throw queryRefused();
     return await handler(request, client, deps);
   } catch (e) {
     deps.record({
@@ -92,6 +100,10 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenEndpo
     });
     throw e;
   }
+}
+
+function queryRefused(): FhirkeepError {
+  return new FhirkeepError('invalid-request', 'Send the token request parameters in an application/x-www-form-urlencoded body (only research partners may use the query string)');
 }
 
 /** The service key an mTLS connection's certificate belongs to, or why it belongs to none. */
