@@ -20,13 +20,24 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
   FST_ERR_BAD_URL: 'bad-request',
 };
 
-/** A route whose path carries a secret (a token) names the path to log instead, in its `config.logPath`. */
-export interface LoggedRouteConfig {
-  readonly logPath?: string;
+/** Per app: path prefixes whose next segment is a secret (a token), logged as `{token}` instead. */
+const secretSegments = new WeakMap<FastifyInstance, string[]>();
+
+/**
+ * Marks `prefix` + one path segment as a secret for the request log. Matched on the raw path, not
+ * the route: a request that matches no route (a GET to a POST-only path, a 404) carries the
+ * token just the same.
+ */
+export function logWithoutSecretSegment(app: FastifyInstance, prefix: string): void {
+  const prefixes = secretSegments.get(app) ?? [];
+  prefixes.push(prefix);
+  secretSegments.set(app, prefixes);
 }
 
-function loggedPath(request: FastifyRequest): string | undefined {
-  return (request.routeOptions.config as LoggedRouteConfig | undefined)?.logPath ?? request.url.split('?')[0];
+function loggedPath(request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? '';
+  const prefix = secretSegments.get(request.server)?.find((p) => path.startsWith(p));
+  return prefix === undefined ? path : `${prefix}{token}${path.slice(prefix.length).replace(/^[^/]*/, '')}`;
 }
 
 /**

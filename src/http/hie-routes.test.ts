@@ -26,6 +26,9 @@ test('the request log never shows the user token that sign-out and token info ca
   try {
     assert.equal((await app.inject({ method: 'GET', url: `/api/1.0/sso/token/${token}` })).statusCode, 200);
     assert.equal((await app.inject({ method: 'POST', url: `/api/1.0/sso/signout/${token}` })).statusCode, 200);
+    // A partner calling sign-out with GET, or with a trailing segment, matches no route: still no token in the log.
+    assert.equal((await app.inject({ method: 'GET', url: `/api/1.0/sso/signout/${token}` })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/1.0/sso/token/${token}/x?y=1` })).statusCode, 404);
   } finally {
     await app.close();
   }
@@ -33,4 +36,5 @@ test('the request log never shows the user token that sign-out and token info ca
   assert.ok(!logged.includes(token), logged);
   assert.match(logged, /"path":"\/api\/1\.0\/sso\/token\/\{token\}"/);
   assert.match(logged, /"path":"\/api\/1\.0\/sso\/signout\/\{token\}"/);
+  assert.match(logged, /"path":"\/api\/1\.0\/sso\/token\/\{token\}\/x"/);
 });

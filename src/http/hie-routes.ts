@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HieClient } from '../auth/dialects/hie/hie-client.js';
 import type { HieService } from '../auth/dialects/hie/hie-service.js';
 import { isFhirkeepError } from '../errors/fhirkeep-error.js';
-import type { LoggedRouteConfig } from './fastify-app.js';
+import { logWithoutSecretSegment } from './fastify-app.js';
 
 /**
  * The HIE login dialect's API (docs/hie.md), as the partners' clients call it: every call
@@ -39,9 +39,10 @@ export function registerHieRoutes(app: FastifyInstance, { hie }: { readonly hie:
   });
 
   // The user's token is in these paths: the request log shows the pattern instead.
-  const secretPath = (path: string): { config: LoggedRouteConfig } => ({ config: { logPath: path.replace(':token', '{token}') } });
+  // The user token is in these paths: the request log must not show it, whichever route answers.
+  for (const path of [HIE_PATHS.signOut, HIE_PATHS.tokenInfo]) logWithoutSecretSegment(app, path.replace(':token', ''));
 
-  app.post<{ Params: { token: string } }>(HIE_PATHS.signOut, secretPath(HIE_PATHS.signOut), async (request, reply) => {
+  app.post<{ Params: { token: string } }>(HIE_PATHS.signOut, async (request, reply) => {
     const client = await organization(request, reply);
     if (client === undefined) return reply;
     return sessionCall(reply, async () => {
@@ -50,7 +51,7 @@ export function registerHieRoutes(app: FastifyInstance, { hie }: { readonly hie:
     });
   });
 
-  app.get<{ Params: { token: string } }>(HIE_PATHS.tokenInfo, secretPath(HIE_PATHS.tokenInfo), async (request, reply) => {
+  app.get<{ Params: { token: string } }>(HIE_PATHS.tokenInfo, async (request, reply) => {
     const client = await organization(request, reply);
     if (client === undefined) return reply;
     return sessionCall(reply, () => hie.sessions.tokenInfo(client, request.params.token));
