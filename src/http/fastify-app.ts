@@ -70,6 +70,17 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     reply.header('X-Request-Id', request.id);
     done();
   });
+  // A NUL that a path parameter decoded to (`%00`) can never name a stored row (text columns
+  // cannot hold it), and in a query PostgreSQL refuses it with an error: answer it here, once for
+  // every route, instead of a guard in each store. The FHIR routes decode their own path.
+  app.addHook('preValidation', (request, reply, done) => {
+    const params = request.params as Record<string, unknown> | undefined;
+    if (params !== undefined && request.url.startsWith('/api/') && Object.values(params).some((v) => typeof v === 'string' && v.includes('\0'))) {
+      sendOutcome(reply, new FhirkeepError('bad-request', 'A path segment holds a NUL character'), 'application/json');
+      return;
+    }
+    done();
+  });
   if (logger.isLevelEnabled('info')) {
     app.addHook('onResponse', (request, reply, done) => {
       request.log.info(

@@ -78,3 +78,15 @@ test('only admins: 403 for other accounts, 401 without a session', async () => {
     assert.equal((await call(undefined, method, path)).status, 401, path);
   }
 });
+
+test('a NUL decoded from a path parameter is a 400, never a database error', async () => {
+  for (const [method, path] of [
+    ['DELETE', '/api/hie/clients/a%00b'],
+    ['GET', '/api/users/d%00r/hie'],
+    ['DELETE', '/api/users/dr/hie/groups/x%00'],
+    ['DELETE', '/api/users/dr/hie/profiles/provider/p%00'],
+  ] as const) {
+    const answer = await call(ADMIN, method, path);
+    assert.equal(answer.status, 400, `${method} ${path}`);
+  }
+});
