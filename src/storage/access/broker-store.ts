@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
 import type { OrganizationRef } from '../../access/organization-ref.js';
+import { storable } from '../storable.js';
 
 /** The organization a broker may act for, or why it may not: no such organization, or no active consent of it to the broker. */
 export type ActingFor = { readonly organizationId: string } | { readonly problem: 'unknown-organization' | 'no-relationship' };
@@ -8,9 +9,6 @@ export interface BrokerStore {
   /** Whether `brokerClientId` may act for the organization `ref` names: its `broker` consent to the broker is active. */
   actingFor(brokerClientId: string, ref: OrganizationRef): Promise<ActingFor>;
 }
-
-/** A text column cannot hold NUL, so no row has such a value (and the query would fail). */
-const storable = (s: string): boolean => !s.includes('\0');
 
 export function createBrokerStore(sql: Sql): BrokerStore {
   return {

@@ -4,6 +4,7 @@ import type { ClientType } from '../../auth/clients/client.js';
 import { FILTERED_KINDS, type Consent, type ConsentKind, type ConsentStatus } from '../../access/consents/consent.js';
 import { consentResource } from '../../access/consents/consent-resource.js';
 import { oneRow } from '../one-row.js';
+import { storable } from '../storable.js';
 
 /** The one consent of a pair of parties (unique index consents_pair). */
 export interface ConsentPair {
@@ -77,8 +78,6 @@ interface ConsentRow {
 
 /** consents.id is a uuid: anything else names no consent (and would be a type error in SQL). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A text column cannot hold NUL, so no row has such an id (and the query would fail). */
-const storable = (id: string | undefined): boolean => id === undefined || !id.includes('\0');
 
 export function createConsentStore(sql: Sql): ConsentStore {
   // Each consent with its client's current filter version (app/service: outdated when they differ).

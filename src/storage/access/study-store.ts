@@ -2,6 +2,7 @@ import type { Sql } from 'postgres';
 import type { StudyRef } from '../../access/organization-ref.js';
 import { paramKey } from '../../search/params/param-key.js';
 import { oneRow } from '../one-row.js';
+import { storable } from '../storable.js';
 
 /** A research partner's authorization for one study (docs/research.md). */
 export interface StudyGrant {
@@ -32,8 +33,6 @@ export interface StudyStore {
 /** ResearchStudy.identifier, as the search index holds it (a token row: system, code = value). */
 const STUDY_IDENTIFIER = paramKey('ResearchStudy', 'identifier');
 
-/** A text column cannot hold NUL, so no row has such a value (and the query would fail). */
-const storable = (s: string): boolean => !s.includes('\0');
 const storableRef = (ref: StudyRef): boolean => (ref.kind === 'id' ? [ref.id] : [ref.system, ref.value]).every(storable);
 
 interface GrantRow {
@@ -67,13 +66,12 @@ export function createStudyStore(sql: Sql): StudyStore {
     },
 
     async grant(clientId, studyId, grantedBy) {
-      const [row] = await sql<GrantRow[]>`
-        with added as (
-          insert into study_grants (client_id, study_id, granted_by) values (${clientId}, ${studyId}, ${grantedBy ?? null})
-          on conflict (client_id, study_id) do nothing returning *)
-        select * from added
-        union all
-        select * from study_grants where client_id = ${clientId} and study_id = ${studyId} and not exists (select 1 from added)`;
+      // Two statements: a select in the insert's statement would not see the row of a concurrent
+      // identical grant that committed while this insert waited on it.
+      await sql`
+        insert into study_grants (client_id, study_id, granted_by) values (${clientId}, ${studyId}, ${grantedBy ?? null})
+        on conflict (client_id, study_id) do nothing`;
+      const [row] = await sql<GrantRow[]>`select * from study_grants where client_id = ${clientId} and study_id = ${studyId}`;
       return toGrant(oneRow(row));
     },
 

@@ -5,6 +5,7 @@ import type { ClientReach, ClientType, RegisteredClient } from '../../auth/clien
 import type { WriteMode } from '../../access/filter/access-filter.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { oneRow } from '../one-row.js';
+import { storable } from '../storable.js';
 
 /** A client row with the one thing that never leaves the authorization server: its secret's hash. */
 export interface StoredClient {
@@ -119,13 +120,13 @@ export function createClientStore(sql: Sql): ClientStore {
     },
 
     async unknown(ids) {
-      const known = new Set((await sql<{ id: string }[]>`select id from clients where id = any(${ids.filter((id) => !id.includes('\0')) as string[]}::text[])`).map((r) => r.id));
+      const known = new Set((await sql<{ id: string }[]>`select id from clients where id = any(${ids.filter(storable) as string[]}::text[])`).map((r) => r.id));
       return ids.filter((id) => !known.has(id));
     },
 
     async find(id) {
       // A text column cannot hold NUL, so no client has such an id (and the query would fail).
-      if (id.includes('\0')) return undefined;
+      if (!storable(id)) return undefined;
       const [row] = await sql<ClientRow[]>`select * from clients where id = ${id}`;
       return row === undefined ? undefined : { client: toClient(row), secretHash: row.secret_hash ?? undefined };
     },
