@@ -17,7 +17,7 @@ import type { SmartDefinitions } from './access/smart-access.js';
 import { credentialScope } from './access/token-scope.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
-import { createCertificateAuthorityStore } from './storage/auth/certificate-authority-store.js';
+import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
 import { createBrokerStore } from './storage/access/broker-store.js';
 import { createStudyStore } from './storage/access/study-store.js';
 import { createStudyGrants, type StudyGrants } from './access/studies/study-grants.js';
@@ -223,18 +223,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   let mtlsBase = config.mtls?.baseUrl;
   const urls = () => authServerUrls(publicBase(), mtlsBase);
   const kek = keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
-  // Opened, and its X.509 library loaded (~20 MB), on first use: most nodes never sign a CSR, and
-  // one without an mTLS listener needs no CA at all.
-  let certificateAuthority: Promise<CertificateAuthority> | undefined;
-  const ca = () => {
-    certificateAuthority ??= import('./auth/mtls/certificate-authority.js').then(({ openCertificateAuthority }) =>
-      openCertificateAuthority({ store: createCertificateAuthorityStore(core.database.sql), keyEncryptionKey: kek, ...(options.clock === undefined ? {} : { now: options.clock }) }),
-    );
-    certificateAuthority.catch(() => {
-      certificateAuthority = undefined;
-    });
-    return certificateAuthority;
-  };
+  const ca = lazyCertificateAuthority(core.database.sql, kek, options.clock);
   let auth: AuthServices;
   try {
     auth = await openAuthServices(core.database, logger, urls, {

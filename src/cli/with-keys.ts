@@ -1,9 +1,9 @@
 import { createAccountService, type AccountService } from '../auth/accounts/account-service.js';
 import { createKeyService, type KeyActor, type KeyService } from '../auth/keys/key-service.js';
-import { openCertificateAuthority, type CertificateAuthority } from '../auth/mtls/certificate-authority.js';
+import type { CertificateAuthority } from '../auth/mtls/certificate-authority.js';
+import { lazyCertificateAuthority } from '../auth/mtls/lazy-authority.js';
 import { keyEncryptionKey } from '../auth/tokens/key-encryption.js';
 import { loadConfig } from '../config/load.js';
-import { createCertificateAuthorityStore } from '../storage/auth/certificate-authority-store.js';
 import { createClientStore } from '../storage/auth/client-store.js';
 import { securityEventRecorder } from '../storage/auth/security-event-store.js';
 import { createServiceKeyStore } from '../storage/auth/service-key-store.js';
@@ -20,8 +20,7 @@ export const OPERATOR: KeyActor = { accountId: undefined, admin: true };
 export function withKeys<T>(work: (keys: KeyService, more: { readonly ca: () => Promise<CertificateAuthority>; readonly accounts: AccountService }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   return withDatabase(async (db, logger) => {
-    let authority: Promise<CertificateAuthority> | undefined;
-    const ca = () => (authority ??= openCertificateAuthority({ store: createCertificateAuthorityStore(db.sql), keyEncryptionKey: keyEncryptionKey(config.keyEncryptionKey, config.dataDir) }));
+    const ca = lazyCertificateAuthority(db.sql, keyEncryptionKey(config.keyEncryptionKey, config.dataDir));
     const clients = createClientStore(db.sql);
     const record = securityEventRecorder(db.sql, logger);
     const keys = createKeyService({
