@@ -4,7 +4,8 @@ import { looksLikeStaticKey } from '../auth/keys/service-key.js';
 import type { AccessTokens } from '../auth/tokens/access-token.js';
 import { BoundedCache } from '../bounded-cache.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
-import { parseAuthorization } from './authorization-header.js';
+import { parseAuthorization } from '../auth/tokens/authorization-header.js';
+import { credentialsRequired } from '../auth/tokens/bearer.js';
 import { devOpenScope, type AccessScope } from './scope.js';
 import type { CredentialSubject } from './token-scope.js';
 
@@ -116,10 +117,7 @@ export function createScopeResolver(o: ScopeResolverOptions): (credentials: Requ
     const header = parseAuthorization(authorization);
     if (header === undefined && certificate === undefined) {
       if (o.devNoAuth && authorization === undefined) return devOpenScope();
-      // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
-      throw new FhirkeepError('unauthorized', 'Authentication is required: send an access token or API key as Authorization: Bearer', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep"' },
-      });
+      throw credentialsRequired('Authentication is required: send an access token or API key as Authorization: Bearer');
     }
     const subject = await subjectOf(header?.token, certificate);
     const clientId = subject.kind === 'token' ? subject.claims.client_id : subject.clientId;

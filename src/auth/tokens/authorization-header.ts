@@ -1,4 +1,4 @@
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 
 /** A request's credentials: its bearer token and, for a data broker, the organization it acts for. */
 export interface Authorization {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { parseAuthorization } from './authorization-header.js';
 
 const CHALLENGE = 'Bearer realm="fhirkeep", error="invalid_request"';
