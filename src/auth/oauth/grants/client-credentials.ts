@@ -39,7 +39,7 @@ export const clientCredentialsGrant: GrantHandler = async (request, { client, me
 };
 
 /** RFC 6749 §3.3: the scopes asked for, within those registered; without a scope parameter, the registered ones. */
-function registeredScopes(requested: string | undefined, client: RegisteredClient, deps: TokenEndpointDependencies): readonly string[] {
+export function registeredScopes(requested: string | undefined, client: RegisteredClient, deps: TokenEndpointDependencies): readonly string[] {
   if (requested === undefined) {
     if (client.scopes.length === 0) throw new FhirkeepError('invalid-scope', 'No scope was requested and the client has none registered');
     return client.scopes;

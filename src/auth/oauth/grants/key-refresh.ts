@@ -3,6 +3,7 @@ import type { ServiceKeyStore } from '../../../storage/auth/service-key-store.js
 import type { RegisteredClient } from '../../clients/client.js';
 import { keyGrant, type KeyService } from '../../keys/key-service.js';
 import { LIFETIMES } from '../../tokens/lifetimes.js';
+import { registeredScopes } from './client-credentials.js';
 import { findRefreshToken } from '../refresh-tokens.js';
 import type { TokenEndpointDependencies, TokenRequest } from '../token-endpoint.js';
 import type { TokenResponse } from '../token-response.js';
@@ -42,14 +43,7 @@ export async function keyRefreshGrant(request: TokenRequest, token: string, deps
   const now = (k.now ?? Date.now)();
   if (found.expiresAt.getTime() <= now) throw new FhirkeepError('invalid-grant', 'The refresh token has expired');
   // The client's scopes as registered now: a narrowed registration narrows the key at its next refresh.
-  const requested = request.params.get('scope');
-  let scopes = client.scopes;
-  if (requested !== undefined) {
-    const { granted, refused } = deps.scopes.narrow(deps.scopes.parse(requested), client.scopes);
-    if (refused.length > 0) throw new FhirkeepError('invalid-scope', `Scopes this client is not registered for: ${refused.join(' ')}`);
-    scopes = granted;
-  }
-  if (scopes.length === 0) throw new FhirkeepError('invalid-scope', 'The client has no scope registered');
+  const scopes = registeredScopes(request.params.get('scope'), client, deps);
   const used = await deps.grants.useRefreshToken(found.id);
   if (used === undefined) throw new FhirkeepError('invalid-grant', 'The refresh token is not valid');
   // A concurrent request used it between the read and now: a replay too.
