@@ -12,3 +12,8 @@ export function clientFaultOf(error: unknown): FhirkeepError | undefined {
   if (code.startsWith('54')) return new FhirkeepError('unprocessable', 'A value in this request exceeds what the database can index', { cause: error });
   return undefined;
 }
+
+/** SQLSTATE unique_violation: a row with the same key exists. */
+export const UNIQUE_VIOLATION = '23505';
+/** SQLSTATE foreign_key_violation: a referenced row does not exist. */
+export const FOREIGN_KEY_VIOLATION = '23503';

@@ -3,6 +3,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { Account, Role } from '../../auth/accounts/account.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { REVOCATION_CHANNEL } from './revocation-feed.js';
+import { UNIQUE_VIOLATION } from '../database-errors.js';
 
 /** What creating an account stores; the password arrives already hashed. */
 export interface NewAccount {
@@ -51,9 +52,7 @@ export interface AccountRow {
 }
 
 /** Any constant both nodes agree on: the advisory-lock key serialising the first-admin insert. */
-const FIRST_ADMIN_LOCK = 0x46_4b_41_44; // "FKAD"
-const UNIQUE_VIOLATION = '23505';
-
+const FIRST_ADMIN_LOCK = 0x46_4b_41_44; 
 export function createAccountStore(sql: Sql): AccountStore {
   const columns = sql`id, email, roles, display_name, patient_id, practitioner_id, disabled_at`;
 

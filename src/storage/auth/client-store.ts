@@ -6,6 +6,7 @@ import type { WriteMode } from '../../access/filter/access-filter.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { oneRow } from '../one-row.js';
 import { storable } from '../storable.js';
+import { FOREIGN_KEY_VIOLATION } from '../database-errors.js';
 
 /** A client row with the one thing that never leaves the authorization server: its secret's hash. */
 export interface StoredClient {
@@ -69,9 +70,6 @@ export interface ClientStore {
 
 /** Every change to a client is announced here, in the changing transaction (delivered on commit). */
 const CHANGES_CHANNEL = 'fhirkeep_clients';
-
-/** PostgreSQL SQLSTATE foreign_key_violation: the owner account does not exist. */
-const FOREIGN_KEY_VIOLATION = '23503';
 
 interface ClientRow {
   id: string;
@@ -196,7 +194,6 @@ export function createClientStore(sql: Sql): ClientStore {
     },
   };
 }
-
 
 function toClient(r: ClientRow): RegisteredClient {
   return {

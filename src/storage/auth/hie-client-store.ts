@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import type { HieClient } from '../../auth/dialects/hie/hie-client.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { FOREIGN_KEY_VIOLATION } from '../database-errors.js';
 
 interface ClientRow {
   id: string;
@@ -21,8 +22,6 @@ export interface HieClientStore {
   /** Every client, oldest first. */
   list(): Promise<HieClient[]>;
 }
-
-const FOREIGN_KEY_VIOLATION = '23503';
 
 export function createHieClientStore(sql: Sql): HieClientStore {
   const columns = sql`id, organization_id, created_at, revoked_at`;

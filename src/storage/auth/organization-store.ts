@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import type { Member, MemberRole, Membership, Organization, OrganizationIdentifier, OrganizationKind } from '../../auth/accounts/organization.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { toAccount, type AccountRow } from './account-store.js';
+import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION } from '../database-errors.js';
 
 export interface NewOrganization {
   readonly name: string;
@@ -31,9 +32,6 @@ interface OrganizationRow {
   identifier_system: string | null;
   identifier_value: string | null;
 }
-
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
 
 export function createOrganizationStore(sql: Sql): OrganizationStore {
   const columns = sql`o.id, o.kind, o.parent_id, o.name, o.identifier_system, o.identifier_value`;

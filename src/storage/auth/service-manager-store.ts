@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { FOREIGN_KEY_VIOLATION } from '../database-errors.js';
 
 /** Who manages a service's keys: one account, or the members of one organization or team. */
 export type ServiceManager = { readonly kind: 'account'; readonly id: string } | { readonly kind: 'organization'; readonly id: string } | { readonly kind: 'none' };
@@ -12,8 +13,6 @@ export interface ServiceManagerStore {
   /** Whether the account may act as `manager`: it is that account, or a member of that organization or team. */
   isManager(accountId: string, manager: ServiceManager): Promise<boolean>;
 }
-
-const FOREIGN_KEY_VIOLATION = '23503';
 
 export function createServiceManagerStore(sql: Sql): ServiceManagerStore {
   return {

@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { TAXONOMY_CHANNEL } from './taxonomy-tables.js';
+import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION } from '../database-errors.js';
 
 export interface CodeRow {
   readonly system: string;
@@ -36,10 +37,6 @@ export interface TaxonomySeedRows {
   readonly groups: readonly GroupRow[];
   readonly contentTypes: readonly ContentTypeRow[];
 }
-
-/** PostgreSQL SQLSTATEs a racing admin edit can meet after its checks passed. */
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
 
 type Tx = Sql | TransactionSql;
 
