@@ -65,7 +65,7 @@ type Handler = (request: FastifyRequest<{ Params: { id?: string } }>, caller: Ap
  * `/api/clients`: the JSON admin/developer API for applications (docs/authorization.md). Admins
  * see and manage every client; developers only those they own; anyone else gets 403. Another
  * developer's client is answered as missing (404), so ids cannot be probed. Errors are
- * `{"error": code, "error_description": message}` with the error table's status.
+ * OperationOutcomes (sendApiError) with the error table's status.
  */
 export function registerClientApiRoutes(app: FastifyInstance, { registry, accessFilters, authenticate }: ClientApiOptions): void {
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {

@@ -7,6 +7,7 @@ import type { FhirMethod, FhirRequest, FhirResponse } from '../rest/fhir-request
 import type { FhirRouter } from '../rest/router.js';
 import { mediaTypeOf, negotiate, fhirVersionOk, type ResponseType } from './negotiation.js';
 import { sendOutcome } from './send-outcome.js';
+import { headerText } from './header-text.js';
 
 const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** A research partner's study (docs/research.md): a credential's companion, not a FHIR parameter. */
@@ -47,8 +48,8 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
         const credentials: RequestCredentials = {
           authorization: request.headers.authorization,
           certificate: peerCertificate(request.raw.socket),
-          xAuthToken: text(request.headers['x-auth-token']),
-          clientId: text(request.headers['client_id']),
+          xAuthToken: headerText(request, 'x-auth-token'),
+          clientId: headerText(request, 'client_id'),
           researchStudies,
         };
         const none = credentials.authorization === undefined && credentials.certificate === undefined && credentials.xAuthToken === undefined;
@@ -90,13 +91,8 @@ function decodePath(raw: string): string | undefined {
 }
 
 function header<K extends string>(request: FastifyRequest, name: string, key: K): Partial<Record<K, string>> {
-  const value = text(request.headers[name]);
+  const value = headerText(request, name);
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-/** A header's value as one string (repeated headers joined, as HTTP folds them). */
-function text(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function send(reply: FastifyReply, res: FhirResponse, type: ResponseType): void {

@@ -3,6 +3,7 @@ import type { HieClient } from '../auth/dialects/hie/hie-client.js';
 import type { HieService } from '../auth/dialects/hie/hie-service.js';
 import { isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { logWithoutSecretSegment } from './fastify-app.js';
+import { headerText } from './header-text.js';
 
 /**
  * The HIE login dialect's API (docs/hie.md), as the partners' clients call it: every call
@@ -88,10 +89,6 @@ function hieError(reply: FastifyReply, status: number, message: string, code = s
   return answer(reply, status, { error: true, message, code }, headers);
 }
 
-function headerText(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
 
 /**
  * `email` and `password` from a form body, URL-encoded or multipart (the partners' examples use

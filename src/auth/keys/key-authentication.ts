@@ -3,6 +3,7 @@ import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import type { ServiceKeyStore } from '../../storage/auth/service-key-store.js';
 import { matchesHash } from '../random-secret.js';
 import type { RevocationView } from '../tokens/revocation-view.js';
+import type { PeerCertificate } from '../mtls/peer-certificate.js';
 import { parseStaticKey, type ServiceKey } from './service-key.js';
 
 /** A service key that proved itself: the request acts as its client. */
@@ -12,15 +13,8 @@ export interface AuthenticatedKey {
   readonly type: 'static' | 'certificate';
 }
 
-/** A client certificate as the TLS layer saw it (src/auth/mtls/peer-certificate.ts). */
-export interface PresentedCertificate {
-  /** RFC 8705 `x5t#S256`: base64url SHA-256 of the DER. */
-  readonly thumbprint: string;
-  /** It chains to Fhirkeep's CA and is within its validity, by the TLS layer's check. */
-  readonly authorized: boolean;
-  /** Why it is not authorized, in words. */
-  readonly problem: string | undefined;
-}
+/** A client certificate as the TLS layer saw it; its DER is not needed once the thumbprint is known. */
+export type PresentedCertificate = Omit<PeerCertificate, 'der'>;
 
 export interface KeyAuthenticator {
   /** `Authorization: Bearer fhk_…`; throws `unauthorized` (401). */
