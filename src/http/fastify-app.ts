@@ -70,13 +70,14 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     reply.header('X-Request-Id', request.id);
     done();
   });
-  // A NUL that a path parameter decoded to (`%00`) can never name a stored row (text columns
-  // cannot hold it), and in a query PostgreSQL refuses it with an error: answer it here, once for
-  // every route, instead of a guard in each store. The FHIR routes decode their own path.
+  // A NUL that a path parameter decoded to (`%00`) can name nothing stored (text columns cannot
+  // hold it), and in a query PostgreSQL refuses it with an error: answered here as the 404 of a
+  // path that names nothing, once for every /api route, instead of a guard in each store. The
+  // FHIR routes decode their own path.
   app.addHook('preValidation', (request, reply, done) => {
     const params = request.params as Record<string, unknown> | undefined;
     if (params !== undefined && request.url.startsWith('/api/') && Object.values(params).some((v) => typeof v === 'string' && v.includes('\0'))) {
-      sendOutcome(reply, new FhirkeepError('bad-request', 'A path segment holds a NUL character'), 'application/json');
+      sendOutcome(reply, new FhirkeepError('not-found', `Nothing at ${request.method} ${request.url.split('?')[0] ?? ''}: a path segment holds a NUL character`), 'application/json');
       return;
     }
     done();

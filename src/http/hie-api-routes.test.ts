@@ -79,7 +79,7 @@ test('only admins: 403 for other accounts, 401 without a session', async () => {
   }
 });
 
-test('a NUL decoded from a path parameter is a 400, never a database error', async () => {
+test('a NUL decoded from a path parameter names nothing: a 404, never a database error', async () => {
   for (const [method, path] of [
     ['DELETE', '/api/hie/clients/a%00b'],
     ['GET', '/api/users/d%00r/hie'],
@@ -87,6 +87,6 @@ test('a NUL decoded from a path parameter is a 400, never a database error', asy
     ['DELETE', '/api/users/dr/hie/profiles/provider/p%00'],
   ] as const) {
     const answer = await call(ADMIN, method, path);
-    assert.equal(answer.status, 400, `${method} ${path}`);
+    assert.equal(answer.status, 404, `${method} ${path}`);
   }
 });
