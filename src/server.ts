@@ -424,6 +424,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       actingFor,
       studyFor,
       hie: async (accountId, clientId) => {
+        // Revoking an organization's client ends its sessions at once; its users' queued exports end with them.
+        const hieClient = await hie.clients.find(clientId);
+        if (hieClient === undefined || hieClient.revokedAt !== undefined) throw new FhirkeepError('unauthorized', 'The HIE client this export was asked through has been revoked');
         const account = await hie.accounts.find(accountId);
         if (account.disabled || account.activatedAt === undefined) throw new FhirkeepError('unauthorized', 'The HIE account this export was asked for is disabled or not activated');
         return hieScope({ accountId, clientId, profiles: account.profiles }, core.smartDefinitions);
