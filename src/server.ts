@@ -14,7 +14,10 @@ import { registerHieApiRoutes } from './http/hie-api-routes.js';
 import { appConsents } from './access/consents/app-consents.js';
 import { createConsentService, type ConsentService } from './access/consents/consent-service.js';
 import type { SmartDefinitions } from './access/smart-access.js';
-import { credentialScope } from './access/token-scope.js';
+import { credentialScope, type ScopeSubject } from './access/token-scope.js';
+import { principalScope } from './access/principal-scope.js';
+import type { RegisteredClient } from './auth/clients/client.js';
+import { registerBulkRoutes } from './http/bulk-routes.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -60,6 +63,13 @@ import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
 import { SOFTWARE_VERSION } from './version.js';
 import { demoWanted, loadDemo, type LoadedDemo } from './demo/load-demo.js';
+import { createBulkExport, type BulkExportService } from './bulk/export-service.js';
+import { exportFiles } from './bulk/export-files.js';
+import { startExportWorker, type ExportWorker } from './bulk/export-worker.js';
+import { createExportJobStore } from './storage/bulk/export-job-store.js';
+import { typeFilterClauses } from './rest/operations/export.js';
+import type { Principal } from './access/principal.js';
+import type { AccessScope } from './access/scope.js';
 
 /** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
 export interface FhirCore {
@@ -72,6 +82,13 @@ export interface FhirCore {
   readonly taxonomy: LiveTaxonomy;
   /** What SMART scopes compile against: the types, the Patient compartment, the search parser. */
   readonly smartDefinitions: SmartDefinitions;
+  /** Bulk Data export: status, cancel and files (kick-off goes through the router). */
+  readonly bulkExport: BulkExportService;
+  /**
+   * Starts this node's export worker (none with FHIRKEEP_EXPORT_WORKERS=0), running each job in
+   * the scope `scopeOf` compiles for its requester when it runs.
+   */
+  startExports(scopeOf: (principal: Principal) => Promise<AccessScope>): ExportWorker | undefined;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   /** Closes the pool and, if owned, the embedded database. */
@@ -152,11 +169,24 @@ export async function createFhirCore(
   };
   preloadValidators();
   const startedAt = new Date();
+  const compartmentTypes = new Set(Object.keys(definitions.patientCompartment));
+  const exportJobs = createExportJobStore(db.sql);
+  const files = exportFiles(config.dataDir);
+  let nudgeExports: (() => void) | undefined;
+  const bulkExport = createBulkExport({
+    jobs: exportJobs,
+    files,
+    fhirBase: () => `${options.publicBase()}/fhir`,
+    pollSeconds: config.export.pollSeconds,
+    maxActivePerClient: config.export.maxPerClient,
+    nudge: () => nudgeExports?.(),
+  });
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
     store: createResourceStore(db, indexer, classify),
     fhirBase: () => `${options.publicBase()}/fhir`,
     resourceTypes: definitions.resourceTypes,
+    compartmentTypes,
     validate: validateResource,
     capabilityStatement: () => {
       const base = `${options.publicBase()}/fhir`;
@@ -185,14 +215,34 @@ export async function createFhirCore(
       parseSearch({ registry: params, resourceTypes: definitions.resourceTypes, limits: searchLimits, fhirBase: `${options.publicBase()}/fhir`, strict }, types, query),
     elements: definitions.elements,
     compartmentQuery: (patientId, opts) => compartmentQuery(params, definitions.patientCompartment, searchLimits, patientId, opts),
+    bulkExport,
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
   const smartDefinitions: SmartDefinitions = {
     resourceTypes: definitions.resourceTypes,
-    compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
+    compartmentTypes,
     parseSearch: ctx.parseSearch,
+  };
+  const startExports = (scopeOf: (principal: Principal) => Promise<AccessScope>): ExportWorker | undefined => {
+    if (config.export.workers === 0) return undefined;
+    const worker = startExportWorker({
+      logger,
+      store: ctx.store,
+      jobs: exportJobs,
+      files,
+      leaseSeconds: config.export.leaseSeconds,
+      fileLines: config.export.fileLines,
+      keepSeconds: config.export.keepSeconds,
+      filterClauses: (type, query) => typeFilterClauses(ctx, type, query),
+      scopeOf: (job) => scopeOf(job.principal),
+      concurrency: config.export.workers,
+      pollMs: 1000,
+      maxAttempts: 3,
+    });
+    nudgeExports = worker.nudge;
+    return worker;
   };
   return {
     config,
@@ -201,6 +251,8 @@ export async function createFhirCore(
     database: db,
     taxonomy,
     smartDefinitions,
+    bulkExport,
+    startExports,
     ping: () => db.ping(),
     async close() {
       await taxonomy.close();
@@ -326,41 +378,59 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const brokers = createBrokerStore(core.database.sql);
   const studies = createStudyGrants({ store: createStudyStore(core.database.sql), client: async (id) => (await auth.clients.lookup(id))?.client, record: auth.record });
   registerStudyApiRoutes(app, { studies, authenticate: apiCaller });
-  registerFhirRoutes(app, {
-    router: core.router,
-    publicRead: publicReads(core.smartDefinitions),
-    resolveScope: createScopeResolver({
-      devNoAuth: config.devNoAuth,
-      accessTokens: auth.accessTokens,
-      keys: auth.keyAuthentication,
-      client: async (id) => (await auth.clients.lookup(id))?.client,
-      onClientChange: (listener) => auth.clients.onChange(listener),
-      epoch: () => taxonomy.epoch,
-      actingFor: async (brokerId, grp) => {
-        const found = await brokers.actingFor(brokerId, parseOrganizationRef(grp));
-        if ('organizationId' in found) return found.organizationId;
-        throw new FhirkeepError(
-          'unauthorized',
-          found.problem === 'unknown-organization' ? 'There is no organization ' + grp : 'The organization ' + grp + ' has no active relationship with this broker',
-          { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
-        );
+  const actingFor = async (brokerId: string, grp: string) => {
+    const found = await brokers.actingFor(brokerId, parseOrganizationRef(grp));
+    if ('organizationId' in found) return found.organizationId;
+    throw new FhirkeepError(
+      'unauthorized',
+      found.problem === 'unknown-organization' ? 'There is no organization ' + grp : 'The organization ' + grp + ' has no active relationship with this broker',
+      { headers: { 'WWW-Authenticate': 'Bearer realm="fhirkeep", error="invalid_token"' } },
+    );
+  };
+  const studyFor = (clientId: string, researchstudy: string) => studies.authorizedStudy(clientId, researchstudy);
+  const client = async (id: string) => (await auth.clients.lookup(id))?.client;
+  const scopeOf = (subject: ScopeSubject, registered: RegisteredClient | undefined, organizationId: string | undefined, studyId?: string) =>
+    credentialScope(
+      subject,
+      registered,
+      organizationId,
+      {
+        defs: core.smartDefinitions,
+        accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
+        applicationRule,
       },
-      hie: async (clientId, token) => hieScope(await hie.sessions.caller(clientId, token), core.smartDefinitions),
-      studyFor: (clientId, researchstudy) => studies.authorizedStudy(clientId, researchstudy),
-      scopeOf: (subject, client, organizationId, studyId) =>
-        credentialScope(
-          subject,
-          client,
-          organizationId,
-          {
-            defs: core.smartDefinitions,
-            accountPatient: async (id) => (await auth.accounts.find(id))?.patientId,
-            applicationRule,
-          },
-          studyId,
-        ),
-    }),
+      studyId,
+    );
+  const resolveScope = createScopeResolver({
+    devNoAuth: config.devNoAuth,
+    accessTokens: auth.accessTokens,
+    keys: auth.keyAuthentication,
+    client,
+    onClientChange: (listener) => auth.clients.onChange(listener),
+    epoch: () => taxonomy.epoch,
+    actingFor,
+    hie: async (clientId, token) => hieScope(await hie.sessions.caller(clientId, token), core.smartDefinitions),
+    studyFor,
+    scopeOf,
   });
+  registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
+  registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
+  const exportWorker = core.startExports((principal) =>
+    principalScope(principal, {
+      devNoAuth: config.devNoAuth,
+      client,
+      revocations: auth.revocations,
+      accountActive: async (id) => (await auth.accounts.find(id))?.disabled === false,
+      actingFor,
+      studyFor,
+      hie: async (accountId, clientId) => {
+        const account = await hie.accounts.find(accountId);
+        if (account.disabled || account.activatedAt === undefined) throw new FhirkeepError('unauthorized', 'The HIE account this export was asked for is disabled or not activated');
+        return hieScope({ accountId, clientId, profiles: account.profiles }, core.smartDefinitions);
+      },
+      scopeOf,
+    }),
+  );
 
   let mtls: MtlsListener | undefined;
   const listenMutualTls = async (port: number, host: string) => {
@@ -404,6 +474,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
+      await exportWorker?.close();
       await auth.close();
       await core.close();
     },

@@ -24,6 +24,12 @@ export type CredentialSubject =
   | { readonly kind: 'token'; readonly claims: AccessTokenClaims }
   | { readonly kind: 'key'; readonly keyId: string; readonly clientId: string };
 
+/** The claims of a token that decide its scope (a bulk export keeps these, not the token). */
+export type TokenGrant = Pick<AccessTokenClaims, 'client_id' | 'scope' | 'gid' | 'account' | 'patient' | 'fhirUser'>;
+
+/** What a scope is compiled for: a token's grant, or a service key. */
+export type ScopeSubject = { readonly kind: 'token'; readonly claims: TokenGrant } | Extract<CredentialSubject, { kind: 'key' }>;
+
 /**
  * The AccessScope of a request (docs/access.md): its SMART scopes, the client's access filter and
  * write mode, and whose records its consents reach. `client` is the credential's client as
@@ -32,7 +38,7 @@ export type CredentialSubject =
  * `studyId`: the ResearchStudy a research partner's request names, already checked.
  */
 export async function credentialScope(
-  subject: CredentialSubject,
+  subject: ScopeSubject,
   client: RegisteredClient | undefined,
   organizationId: string | undefined,
   deps: TokenScopeDeps,

@@ -65,6 +65,14 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
     demo: c.FHIRKEEP_DEMO,
     contentAutoRegister: c.FHIRKEEP_CONTENT_AUTO_REGISTER,
     keyEncryptionKey: c.FHIRKEEP_KEY_ENCRYPTION_KEY,
+    export: {
+      workers: c.FHIRKEEP_EXPORT_WORKERS,
+      fileLines: c.FHIRKEEP_EXPORT_FILE_LINES,
+      keepSeconds: c.FHIRKEEP_EXPORT_KEEP_SECONDS,
+      pollSeconds: c.FHIRKEEP_EXPORT_POLL_SECONDS,
+      maxPerClient: c.FHIRKEEP_EXPORT_MAX_PER_CLIENT,
+      leaseSeconds: c.FHIRKEEP_EXPORT_LEASE_SECONDS,
+    },
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }

@@ -76,6 +76,21 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_DEMO: flag
       .default('1')
       .describe('On first start with the embedded database, load a small demo (synthetic patients, a SMART app, an external service) and print its logins; 0 = none. Never with FHIRKEEP_DATABASE_URL'),
+    FHIRKEEP_EXPORT_WORKERS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe('Bulk export jobs this node runs at once (0: none; other nodes on the same database run them)'),
+    FHIRKEEP_EXPORT_FILE_LINES: positive.default(100_000).describe('Resources per bulk export file: a type with more is split into several files'),
+    FHIRKEEP_EXPORT_KEEP_SECONDS: positive.default(3600).describe('How long a finished bulk export and its files stay (the manifest\'s Expires); then they are deleted'),
+    FHIRKEEP_EXPORT_POLL_SECONDS: positive.max(3600).default(2).describe('Retry-After of a bulk export status request while it runs; polling sooner is a 429'),
+    FHIRKEEP_EXPORT_MAX_PER_CLIENT: positive.max(1000).default(2).describe('Bulk exports one client may have queued or running at once (more: 429)'),
+    FHIRKEEP_EXPORT_LEASE_SECONDS: positive
+      .max(3600)
+      .default(30)
+      .describe('A node renews its hold on a running export this often (a third of it); a node that dies loses it after this long and another resumes the export'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -112,6 +127,15 @@ export interface FhirkeepConfig {
   readonly demo: boolean;
   /** An unknown code gets a content type of its own (docs/access.md). */
   readonly contentAutoRegister: boolean;
+  /** Bulk Data export (docs/bulk-export.md). */
+  readonly export: {
+    readonly workers: number;
+    readonly fileLines: number;
+    readonly keepSeconds: number;
+    readonly pollSeconds: number;
+    readonly maxPerClient: number;
+    readonly leaseSeconds: number;
+  };
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

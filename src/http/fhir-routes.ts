@@ -11,7 +11,7 @@ import { headerText } from './header-text.js';
 
 const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** A research partner's study (docs/research.md): a credential's companion, not a FHIR parameter. */
-const RESEARCH_STUDY = 'researchstudy';
+export const RESEARCH_STUDY = 'researchstudy';
 
 export interface FhirRoutesOptions {
   readonly router: FhirRouter;
@@ -45,13 +45,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
-        const credentials: RequestCredentials = {
-          authorization: request.headers.authorization,
-          certificate: peerCertificate(request.raw.socket),
-          xAuthToken: headerText(request, 'x-auth-token'),
-          clientId: headerText(request, 'client_id'),
-          researchStudies,
-        };
+        const credentials = requestCredentials(request, researchStudies);
         const none = credentials.authorization === undefined && credentials.certificate === undefined && credentials.xAuthToken === undefined;
         scope = (none ? publicRead?.(request.method, path) : undefined) ?? (await resolveScope(credentials));
       } catch (e) {
@@ -80,6 +74,17 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
   };
   app.route({ method: [...METHODS], url: '/fhir', handler });
   app.route({ method: [...METHODS], url: '/fhir/*', handler });
+}
+
+/** The credentials a request carries, in every dialect (src/access/request-scope.ts). */
+export function requestCredentials(request: FastifyRequest, researchStudies: readonly string[]): RequestCredentials {
+  return {
+    authorization: request.headers.authorization,
+    certificate: peerCertificate(request.raw.socket),
+    xAuthToken: headerText(request, 'x-auth-token'),
+    clientId: headerText(request, 'client_id'),
+    researchStudies,
+  };
 }
 
 function decodePath(raw: string): string | undefined {

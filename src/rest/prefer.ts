@@ -11,10 +11,24 @@ export function strictHandling(prefer: string | undefined): boolean {
   return preferValue(prefer, 'handling') === 'strict';
 }
 
+/** Bulk Data kick-off: `Prefer: respond-async` (RFC 7240 §4.1). */
+export function respondAsync(prefer: string | undefined): boolean {
+  return preferTokens(prefer).some(([key]) => key === 'respond-async');
+}
+
+/** Bulk Data kick-off: unlike a search, strict unless `Prefer: handling=lenient` says otherwise. */
+export function lenientHandling(prefer: string | undefined): boolean {
+  return preferValue(prefer, 'handling') === 'lenient';
+}
+
 function preferValue(prefer: string | undefined, name: string): string | undefined {
-  for (const part of (prefer ?? '').split(/[;,]/)) {
-    const [key, value] = part.split('=').map((s) => s.trim());
-    if (key?.toLowerCase() === name) return value?.replace(/^"|"$/g, '');
-  }
-  return undefined;
+  return preferTokens(prefer).find(([key]) => key === name)?.[1];
+}
+
+/** Each preference as [lower-case name, value without quotes]. */
+function preferTokens(prefer: string | undefined): [string, string | undefined][] {
+  return (prefer ?? '').split(/[;,]/).map((part) => {
+    const [key = '', value] = part.split('=').map((s) => s.trim());
+    return [key.toLowerCase(), value?.replace(/^"|"$/g, '')];
+  });
 }

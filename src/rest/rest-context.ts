@@ -1,3 +1,4 @@
+import type { BulkExportService } from '../bulk/export-service.js';
 import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
 import type { CompartmentOptions } from '../search/query/compartment-query.js';
@@ -10,6 +11,8 @@ export interface RestContext {
   /** The FHIR base URL (`…/fhir`), known once the listener is bound. */
   readonly fhirBase: () => string;
   readonly resourceTypes: ReadonlySet<string>;
+  /** The types of the R4 Patient compartment (patient-level and Group exports cover only these). */
+  readonly compartmentTypes: ReadonlySet<string>;
   readonly validate: (value: unknown) => ValidationOutcome;
   /** The CapabilityStatement for the current base URL, serialised once. */
   readonly capabilityStatement: () => string;
@@ -21,6 +24,8 @@ export interface RestContext {
   readonly parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) => SearchQuery;
   /** The search for one Patient's compartment (`$everything`). */
   readonly compartmentQuery: (patientId: string, options: CompartmentOptions) => SearchQuery;
+  /** Bulk Data export jobs: kick-off queues one (src/rest/operations/export.ts). */
+  readonly bulkExport: BulkExportService;
   /** Each type's summary, mandatory and choice elements, for `_summary` and `_elements`. */
   readonly elements: Readonly<Record<string, ElementSummary>>;
 }

@@ -26,6 +26,7 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
     store,
     fhirBase: () => 'http://localhost/fhir',
     resourceTypes: definitions.resourceTypes,
+    compartmentTypes: new Set(Object.keys(definitions.patientCompartment)),
     validate: () => ({ valid: true, issues: [] }) as unknown as ReturnType<RestContext['validate']>,
     capabilityStatement: () => '{}',
     defaultCount: 20,
@@ -34,6 +35,12 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
     parseSearch: (types) => ({ types }) as unknown as SearchQuery,
     compartmentQuery: () => ({}) as unknown as SearchQuery,
     elements: definitions.elements,
+    bulkExport: new Proxy({} as RestContext['bulkExport'], {
+      get: (_target, name) => () => {
+        reached ??= `bulkExport.${String(name)}`;
+        throw new Error(`bulkExport.${String(name)} reached`);
+      },
+    }),
     ...overrides,
   };
   return { router: new FhirRouter(ctx, () => {}), reached: () => reached };

@@ -20,6 +20,7 @@ import { vread } from './interactions/vread.js';
 import { requireResourceMediaType } from './media-types.js';
 import { docref } from './operations/docref.js';
 import { everything } from './operations/everything.js';
+import { exportKickOff } from './operations/export.js';
 import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
 
@@ -29,7 +30,11 @@ export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system', 's
 
 /** The operations this router answers, per type, as the CapabilityStatement lists them. */
 export const TYPE_OPERATIONS: Readonly<Record<string, readonly { name: string; definition: string }[]>> = {
-  Patient: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }],
+  Patient: [
+    { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+    { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
+  ],
+  Group: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }],
   DocumentReference: [{ name: 'docref', definition: 'http://hl7.org/fhir/us/core/OperationDefinition/docref' }],
 };
 
@@ -96,6 +101,10 @@ export class FhirRouter {
       allow(m, ['GET'], req);
       return history(ctx, req);
     }
+    if (first === '$export' && second === undefined) {
+      allow(m, ['GET', 'POST'], req);
+      return exportKickOff(ctx, req, { kind: 'system' });
+    }
     if (first.startsWith('$')) throw unknownOperation(first);
 
     const type = first;
@@ -126,6 +135,10 @@ export class FhirRouter {
       permit('s');
       return docref(ctx, req);
     }
+    if (type === 'Patient' && second === '$export' && third === undefined) {
+      allow(m, ['GET', 'POST'], req);
+      return exportKickOff(ctx, req, { kind: 'patient' });
+    }
     if (second.startsWith('$')) throw unknownOperation(second);
 
     const id = second;
@@ -149,6 +162,10 @@ export class FhirRouter {
       // The patient is read; its compartment is searched within the scopes, type by type.
       permit('r');
       return everything(ctx, req, id);
+    }
+    if (type === 'Group' && third === '$export' && fourth === undefined) {
+      allow(m, ['GET', 'POST'], req);
+      return exportKickOff(ctx, req, { kind: 'group', groupId: id });
     }
     if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);
     throw notFound(req);

@@ -12,12 +12,15 @@ import { rowValues, type RowValues } from './row-values.js';
 import type { Classifier } from '../access/content/classify.js';
 import { registerDynamicContents } from './content/taxonomy-writes.js';
 import { runSearch } from './search-runner.js';
+import { readExportSlice } from './export-reader.js';
 import { toVersion, type VersionRow } from './version-row.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import { assertCanWrite, checkWriteRows, readPredicate, writesCheckRows, type WriteRowsCheck } from './scope-sql.js';
 import type {
   ConditionalCreateResult,
   CreateOptions,
+  ExportBatch,
+  ExportSlice,
   FhirResource,
   HistoryEntry,
   HistoryPage,
@@ -185,6 +188,10 @@ class PgResourceStore implements ResourceStore {
 
   async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
     return (await runSearch((this.tx ?? this.searchSql) as Sql, scope, criteria)).matches.map((m) => m.id);
+  }
+
+  exportSlice(scope: AccessScope, slice: ExportSlice): AsyncIterable<ExportBatch> {
+    return readExportSlice(this.searchSql, scope, slice);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { AccessScope } from '../access/scope.js';
-import type { SearchQuery } from '../search/query/search-query.js';
+import type { Clause, SearchQuery } from '../search/query/search-query.js';
 
 /** A FHIR resource as parsed JSON; the validators guarantee its shape before storage sees it. */
 export interface FhirResource {
@@ -64,6 +64,35 @@ export interface SearchPage {
   readonly prev?: string;
 }
 
+/** What an export reads of one type (src/storage/export-reader.ts). */
+export interface ExportSlice {
+  readonly type: string;
+  /** The snapshot: resources as they were at this instant. */
+  readonly transactionTime: Date;
+  /** Only versions last updated after this instant (`_since`). */
+  readonly since?: Date | undefined;
+  /** `_typeFilter`s: a row matching all clauses of any one of them; none: every row. */
+  readonly filters: readonly (readonly Clause[])[];
+  /** Only these patients' compartments (a Group's members, `patient`). */
+  readonly patients?: readonly string[] | undefined;
+  /** Only rows in some patient's compartment (Patient/$export). */
+  readonly compartmentOnly: boolean;
+  /** Resume after this id (ids ascend). */
+  readonly afterId?: string | undefined;
+}
+
+export interface ExportRow {
+  readonly id: string;
+  /** The resource's JSON, one line (stored JSON has no raw newlines). */
+  readonly json: string;
+}
+
+/** One cursor fetch: the rows to write, and the last id the fetch looked at (the resume point). */
+export interface ExportBatch {
+  readonly rows: readonly ExportRow[];
+  readonly lastId: string;
+}
+
 export interface CreateOptions {
   /** A server-chosen id assigned ahead of the write (transactions resolve `urn:uuid:` references to it). */
   readonly id?: string;
@@ -113,6 +142,8 @@ export interface ResourceStore {
   search(scope: AccessScope, query: SearchQuery): Promise<SearchPage>;
   /** Ids of the resources a search matches (at most its `count`): conditional interactions. */
   match(scope: AccessScope, criteria: SearchQuery): Promise<string[]>;
+  /** The rows of one type a bulk export writes, batch by batch through one cursor (docs/bulk-export.md). */
+  exportSlice(scope: AccessScope, slice: ExportSlice): AsyncIterable<ExportBatch>;
   /**
    * Runs `work` with a store bound to one database transaction: everything it writes commits
    * together or not at all (FHIR transaction bundles). Nested calls join the open transaction.

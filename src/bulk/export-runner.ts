@@ -1,0 +1,157 @@
+import type { AccessScope } from '../access/scope.js';
+import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import type { Clause } from '../search/query/search-query.js';
+import type { ExportFile, ExportJob, ExportJobStore, ExportProgress } from '../storage/bulk/export-job-store.js';
+import type { ResourceStore } from '../storage/types.js';
+import type { ExportFiles, ExportFileWriter } from './export-files.js';
+
+export interface ExportRunnerDeps {
+  readonly store: ResourceStore;
+  readonly jobs: ExportJobStore;
+  readonly files: ExportFiles;
+  /** This node's name in the jobs' leases. */
+  readonly owner: string;
+  readonly leaseSeconds: number;
+  /** Lines per file: a type with more is split. */
+  readonly fileLines: number;
+  /** How long a finished job's files stay. */
+  readonly keepSeconds: number;
+  /** A `_typeFilter` query as search clauses (checked at kick-off; parsed again here). */
+  readonly filterClauses: (type: string, query: string) => readonly Clause[];
+  /** The scope a job runs in: its requester's, compiled now (throws a FhirkeepError if they may no longer export). */
+  readonly scopeOf: (job: ExportJob) => Promise<AccessScope>;
+  /** At most this long between checkpoints while rows flow (ms). */
+  readonly checkpointMs?: number;
+  /** Told every checkpoint (the CLI's progress bar). */
+  readonly onProgress?: (progress: ExportProgress) => void;
+}
+
+/** Why a run stopped before the end without failing the job: it is someone else's now, or the node stops. */
+export class ExportInterrupted extends Error {}
+
+/**
+ * Runs one claimed job from its checkpoint to the end (docs/bulk-export.md): type by type, rows
+ * in id order at the job's transaction time, appended to files split at `fileLines`. Every
+ * checkpoint first syncs the open file, then records in the job the files' line and byte counts
+ * and the last id written, fenced by the lease: a run that lost its lease (or whose job was
+ * cancelled) stops at its next checkpoint. A resumed run cuts the file the crash left open back
+ * to its committed bytes and goes on in a new file, so no line is written twice or left out.
+ * `stopping()` asks the run to stop at the next batch (a node shutting down).
+ */
+export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping: () => boolean): Promise<void> {
+  const { jobs, files, owner, leaseSeconds } = deps;
+  let scope: AccessScope;
+  try {
+    scope = await deps.scopeOf(job);
+  } catch (e) {
+    if (!(e instanceof FhirkeepError)) throw e;
+    await jobs.fail(job.id, owner, failureOutcome(e.message), deps.keepSeconds);
+    return;
+  }
+
+  const state: { -readonly [K in keyof ExportProgress]: ExportProgress[K] } & { files: ExportFile[] } = { ...job.progress, files: [...job.progress.files] };
+  const last = state.files.at(-1);
+  if (last !== undefined) await files.truncate(job.id, last.name, last.bytes);
+
+  let lost = false;
+  const heartbeat = setInterval(() => {
+    jobs.renew(job.id, owner, leaseSeconds).then(
+      (held) => {
+        if (!held) lost = true;
+      },
+      // A database that does not answer now may answer the next beat; the lease has time to spare.
+      () => undefined,
+    );
+  }, (leaseSeconds * 1000) / 3);
+  heartbeat.unref();
+
+  let open: { writer: ExportFileWriter; index: number } | undefined;
+  const snapshot = (): ExportProgress => ({ ...state, files: [...state.files] });
+  const checkpoint = async () => {
+    await open?.writer.sync();
+    const progress = snapshot();
+    if (!(await jobs.renew(job.id, owner, leaseSeconds, progress))) throw new ExportInterrupted();
+    deps.onProgress?.(progress);
+  };
+  const seal = async () => {
+    if (open === undefined) return;
+    await open.writer.sync();
+    await open.writer.close();
+    open = undefined;
+  };
+  const newFile = async (type: string, error = false) => {
+    await seal();
+    const name = `${type}-${state.files.length + 1}.ndjson`;
+    open = { writer: await files.create(job.id, name), index: state.files.length };
+    state.files.push({ type, name, count: 0, bytes: 0, ...(error ? { error } : {}) });
+    return open;
+  };
+  const append = async (lines: readonly string[]) => {
+    if (open === undefined) throw new Error('no export file is open');
+    const text = `${lines.join('\n')}\n`;
+    await open.writer.append(text);
+    const file = state.files[open.index] as ExportFile;
+    state.files[open.index] = { ...file, count: file.count + lines.length, bytes: file.bytes + Buffer.byteLength(text) };
+  };
+
+  try {
+    const every = deps.checkpointMs ?? 1000;
+    let lastCheckpoint = Date.now();
+    const { request } = job;
+    while (state.typeIndex < state.types.length) {
+      const type = state.types[state.typeIndex] as string;
+      const slice = {
+        type,
+        transactionTime: job.transactionTime,
+        since: request.since === undefined ? undefined : new Date(request.since),
+        filters: (request.typeFilters[type] ?? []).map((query) => deps.filterClauses(type, query)),
+        patients: request.patients,
+        compartmentOnly: request.level.kind !== 'system',
+        afterId: state.afterId,
+      };
+      for await (const batch of deps.store.exportSlice(scope, slice)) {
+        if (lost || stopping()) throw new ExportInterrupted();
+        let rows = batch.rows.map((r) => r.json);
+        while (rows.length > 0) {
+          const room = deps.fileLines - (open === undefined ? deps.fileLines : (state.files[open.index] as ExportFile).count);
+          if (room === 0) {
+            await newFile(type);
+            continue;
+          }
+          const part = rows.slice(0, room);
+          await append(part);
+          state.total += part.length;
+          rows = rows.slice(room);
+        }
+        state.afterId = batch.lastId;
+        if (Date.now() - lastCheckpoint >= every) {
+          await checkpoint();
+          lastCheckpoint = Date.now();
+        }
+      }
+      await seal();
+      state.typeIndex += 1;
+      state.afterId = undefined;
+      await checkpoint();
+      lastCheckpoint = Date.now();
+    }
+    if (request.warnings.length > 0 && !state.files.some((f) => f.error === true)) {
+      await newFile('OperationOutcome', true);
+      await append(request.warnings.map((w) => JSON.stringify(warningOutcome(w))));
+      await seal();
+    }
+    if (!(await jobs.complete(job.id, owner, snapshot(), deps.keepSeconds))) throw new ExportInterrupted();
+  } finally {
+    clearInterval(heartbeat);
+    await open?.writer.close().catch(() => undefined);
+  }
+}
+
+/** A failed job's OperationOutcome (Bulk Data IG: the status request answers it with a 5xx). */
+export function failureOutcome(message: string): Record<string, unknown> {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: message }] };
+}
+
+function warningOutcome(message: string): Record<string, unknown> {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-supported', diagnostics: message }] };
+}
