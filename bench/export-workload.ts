@@ -7,9 +7,10 @@
  * measurement), and the export deleted. The database is first filled to the size the export is
  * measured at by bench/amplify.ts (bench-only copies).
  */
+import postgres from 'postgres';
 import { amplifyResources, type Amplification } from './amplify.js';
 import { clientToken } from './auth-workloads.js';
-import { clusterConnection } from './embedded-cluster.js';
+import { clusterConnection, type ClusterConnection } from './embedded-cluster.js';
 import { startFhirkeep } from './fhirkeep.js';
 import { measureRun, type CpuProbe, type RunResult } from './load.js';
 import { rssMb, type Server } from './process.js';
@@ -100,22 +101,31 @@ export function lineMismatches(output: readonly ManifestEntry[], counted: Readon
   });
 }
 
-/** Largest value a sampler saw, and every sample's count, for the report. */
+/** Largest value a sampler saw, how many samples, and the peak of each half second (whether it is flat or grows). */
 export interface RssSample {
   readonly beforeMb: number;
   readonly peakMb: number;
   readonly samples: number;
+  /** [seconds since the start, peak MB in the half second up to then]. */
+  readonly trace: readonly (readonly [number, number])[];
 }
 
 /** Samples `pid`'s RSS every `ms` until stopped; the peak includes a sample at start and at stop. */
 export function sampleRss(pid: number, ms = 50): { stop(): RssSample } {
   const beforeMb = rssMb(pid);
+  const started = performance.now();
   let peakMb = beforeMb;
   let samples = 1;
+  const trace: [number, number][] = [[0, beforeMb]];
   const take = (): void => {
     try {
-      peakMb = Math.max(peakMb, rssMb(pid));
+      const mb = rssMb(pid);
+      peakMb = Math.max(peakMb, mb);
       samples++;
+      const at = Math.ceil((performance.now() - started) / 500) / 2;
+      const lastPoint = trace[trace.length - 1] as [number, number];
+      if (lastPoint[0] === at) lastPoint[1] = Math.max(lastPoint[1], mb);
+      else trace.push([at, mb]);
     } catch {
       // the process has gone; assertRunning says so
     }
@@ -125,7 +135,7 @@ export function sampleRss(pid: number, ms = 50): { stop(): RssSample } {
     stop() {
       clearInterval(timer);
       take();
-      return { beforeMb, peakMb, samples };
+      return { beforeMb, peakMb, samples, trace };
     },
   };
 }
@@ -150,6 +160,8 @@ export interface ExportResult {
   /** Files whose lines are not their manifest count (empty when the check passed). */
   readonly mismatches: readonly string[];
   readonly deleteStatus: number;
+  /** The status URL the kick-off named (its last segment is the job's id). */
+  readonly statusUrl?: string;
 }
 
 interface Kickoff extends RunResult {
@@ -257,7 +269,7 @@ export async function runExport(server: Server, token: string, cpu: CpuProbe, na
   }
   server.assertRunning();
 
-  const { manifest, statusUrl: _s, polls, early, ...result } = kickoff;
+  const { manifest, statusUrl, polls, early, ...result } = kickoff;
   const output = manifest?.output ?? [];
   return {
     row: { name: name(result.ok), unit: 'res/s', ...result, errors: problems, statuses, errorSamples },
@@ -273,12 +285,18 @@ export async function runExport(server: Server, token: string, cpu: CpuProbe, na
     downloadSeconds,
     mismatches,
     deleteStatus,
+    ...(statusUrl === undefined ? {} : { statusUrl }),
   };
 }
 
 export interface ExportPhase {
   readonly amplification: Amplification;
   readonly result: ExportResult;
+  /**
+   * The job's own time in the database (export_jobs: created → finished), free of the polling's
+   * granularity; for information beside the row, which is what a client sees.
+   */
+  readonly serverSeconds?: number;
   readonly summary: ExportSummary;
   /** Start of the server → it stopped: what the export adds to the run. */
   readonly phaseSeconds: number;
@@ -299,9 +317,11 @@ export async function exportPhase(
   const started = performance.now();
   const server = await startFhirkeep(dataDir, { env: EXPORT_SERVER_ENV });
   try {
-    const amplification = await amplifyResources(clusterConnection(dataDir), target);
+    const connection = clusterConnection(dataDir);
+    const amplification = await amplifyResources(connection, target);
     const token = await clientToken(server, client);
     const result = await runExport(server, token, { node: server.pid, database });
+    const serverSeconds = result.statusUrl === undefined ? undefined : await jobSeconds(connection, result.statusUrl);
     const summary: ExportSummary = {
       row: result.row.name,
       resources: result.resources,
@@ -312,9 +332,25 @@ export async function exportPhase(
       peakRssMb: Math.max(result.rss.peakMb, result.downloadRss.peakMb),
     };
     await server.stop();
-    return { amplification, result, summary, phaseSeconds: (performance.now() - started) / 1000 };
+    return { amplification, result, summary, ...(serverSeconds === undefined ? {} : { serverSeconds }), phaseSeconds: (performance.now() - started) / 1000 };
   } finally {
     await server.stop();
+  }
+}
+
+/** created → finished of the job a status URL names, from export_jobs (migration 009); undefined if not there. */
+async function jobSeconds(connection: ClusterConnection, statusUrl: string): Promise<number | undefined> {
+  const id = new URL(statusUrl).pathname.split('/').at(-1) ?? '';
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const sql = postgres({ ...connection, max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ seconds: number | null }[]>`
+      select extract(epoch from finished_at - created_at)::float8 as seconds from export_jobs where id = ${id}::uuid`;
+    return row?.seconds ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await sql.end();
   }
 }
 
@@ -326,7 +362,8 @@ export function describeExportPhase(p: ExportPhase): string {
   return [
     `export:  ${a.after.toLocaleString('en')} resources = ${a.before.toLocaleString('en')} stored by the workloads above + ${copies.toLocaleString('en')} BENCH-ONLY SQL copies (bench/amplify.ts: resources rows only, no history or search index)` +
       `${a.skipped > 0 ? `, ${a.skipped} not copied` : ''}; copying ${a.insertSeconds.toFixed(1)} s, VACUUM (ANALYZE) + CHECKPOINT ${a.settleSeconds.toFixed(1)} s`,
-    `         kick-off → manifest ${r.row.seconds.toFixed(1)} s (${r.polls} polls at Retry-After${r.early > 0 ? `, ${r.early} answered 429` : ''}): ${r.resources.toLocaleString('en')} resources of ${r.types} types in ${r.files} files, ${(r.bytes / 1e6).toFixed(0)} MB;` +
+    `         kick-off → manifest ${r.row.seconds.toFixed(1)} s (${r.polls} polls at Retry-After${r.early > 0 ? `, ${r.early} answered 429` : ''}` +
+      `${p.serverSeconds === undefined ? '' : `; the job itself, created → finished: ${p.serverSeconds.toFixed(1)} s, ${(r.resources / p.serverSeconds).toFixed(0)} res/s`}): ${r.resources.toLocaleString('en')} resources of ${r.types} types in ${r.files} files, ${(r.bytes / 1e6).toFixed(0)} MB;` +
       ` downloads ${r.downloadSeconds.toFixed(1)} s (server RSS peak ${r.downloadRss.peakMb.toFixed(0)} MB), lines ${r.mismatches.length === 0 ? 'match the manifest' : `DO NOT match the manifest in ${r.mismatches.length} files`}; DELETE ${r.deleteStatus}`,
     `         the export phase took ${p.phaseSeconds.toFixed(1)} s in all (start, copies, export, downloads, stop)`,
   ].join('\n');

@@ -26,8 +26,8 @@ import { baselineRow, fhirkeepRows, ingestRow, JSON_BASELINE, SQL_BASELINE, type
 
 const USAGE = `usage: npm run bench [-- --quick] [--export-resources N]
        npm run bench -- --search [--quick] [--search-resources N] [--search-parallel N]
-  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about eight and a half)
-  --export-resources N  the bulk export's size: the database is filled to N with bench-only SQL copies first (default 1,000,000; 100,000 with --quick)
+  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about nine and a half)
+  --export-resources N  the bulk export's size: the database is filled to N with bench-only SQL copies first (default 1,000,000, about a minute; 100,000 with --quick, about 7 s)
   --search              instead: load Synthea clones into a fresh Fhirkeep, then time FHIR searches one at a time
   --search-resources N  how many resources --search loads (default 1,000,000; 100,000 with --quick)
   --search-parallel N   transaction bundles in flight during that load (default ${DEFAULT_PARALLEL})`;
@@ -163,7 +163,7 @@ async function main(argv: readonly string[]): Promise<number> {
     timing,
     rows,
     startup: { ...startup, existingStartMedianMs: median(existingStartMs) },
-    export: { target: exportResources, amplification: exported.amplification, ...exported.result, row: undefined, phaseSeconds: exported.phaseSeconds },
+    export: { target: exportResources, amplification: exported.amplification, ...exported.result, row: undefined, serverSeconds: exported.serverSeconds, phaseSeconds: exported.phaseSeconds },
     goals,
   });
   console.log(`\nbase 1 = ${JSON_BASELINE}; base 2 = ${SQL_BASELINE}; µs/op = server CPU time per 2xx response;`);
