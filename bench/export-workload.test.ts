@@ -60,6 +60,7 @@ let polls = 0;
 let base = '';
 app.get('/fhir/$export', async (req, reply) => {
   seen.push(`kick-off ${req.headers.authorization ?? '-'} ${req.headers.prefer ?? '-'}`);
+  if (req.headers.authorization === 'Bearer slow') return reply.status(202).header('content-location', `${base}/fhir/bulk-status/slow`).send();
   if (req.headers.authorization !== 'Bearer good') return reply.status(401).send({ resourceType: 'OperationOutcome' });
   polls = 0;
   return reply.status(202).header('content-location', `${base}/fhir/bulk-status/j1`).send();
@@ -78,7 +79,8 @@ app.get('/files/:name', async (req, reply) => {
   const f = files[(req.params as { name: string }).name];
   return f === undefined ? reply.status(404).send() : reply.type('application/fhir+ndjson').send(f.body);
 });
-app.delete('/fhir/bulk-status/j1', async (_req, reply) => reply.status(202).send({}));
+app.get('/fhir/bulk-status/slow', async (_req, reply) => reply.status(202).header('retry-after', '0').header('x-progress', 'exporting').send({}));
+app.delete('/fhir/bulk-status/:id', async (_req, reply) => reply.status(202).send({}));
 before(async () => {
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -110,6 +112,15 @@ test("a file whose lines are not the manifest's count is an error of the row, an
   const r = await runExport(server(), 'good', cpu);
   assert.equal(r.row.errors, 1);
   assert.match(r.row.errorSamples[0] ?? '', /line check: .*Patient-1\.ndjson: 1 lines, the manifest says 3/);
+});
+
+test('an export that never finishes is an error once the time is up, and is still deleted', async () => {
+  files = {};
+  const r = await runExport(server(), 'slow', cpu, exportRowName, 50);
+  assert.equal(r.row.ok, 0);
+  assert.equal(r.row.errors, 1);
+  assert.match(r.row.errorSamples[0] ?? '', /^no manifest within 0\.05 s; the last status said exporting/);
+  assert.equal(r.deleteStatus, 202);
 });
 
 test('a refused kick-off is an error with its response, not an exception', async () => {

@@ -171,11 +171,21 @@ interface Kickoff extends RunResult {
   readonly early: number;
 }
 
+/** Long enough for 1,000,000 resources at a twentieth of the goal's rate. */
+const MANIFEST_TIMEOUT_MS = 20 * 60_000;
+
 /**
  * Kick-off → manifest → downloads → DELETE, with `token` (an access token of a reach-all client
- * with system/*.rs). Request failures are the row's errors, with samples, not exceptions.
+ * with system/*.rs). Request failures, and no manifest within `timeoutMs`, are the row's errors,
+ * with samples, not exceptions.
  */
-export async function runExport(server: Server, token: string, cpu: CpuProbe, name: (resources: number) => string = exportRowName): Promise<ExportResult> {
+export async function runExport(
+  server: Server,
+  token: string,
+  cpu: CpuProbe,
+  name: (resources: number) => string = exportRowName,
+  timeoutMs = MANIFEST_TIMEOUT_MS,
+): Promise<ExportResult> {
   const auth = { authorization: `Bearer ${token}` };
   const statuses: Record<string, number> = {};
   const errorSamples: string[] = [];
@@ -227,6 +237,10 @@ export async function runExport(server: Server, token: string, cpu: CpuProbe, na
       }
       if (poll.status === 202) polls++;
       else early++;
+      if (performance.now() - started > timeoutMs) {
+        problem(`no manifest within ${timeoutMs / 1000} s; the last status said ${poll.headers.get('x-progress') ?? body}`);
+        return done({ polls, early, statusUrl });
+      }
       await new Promise((resolve) => setTimeout(resolve, retryAfterMs(poll.headers.get('retry-after'), Date.now())));
     }
   }, cpu);
@@ -258,7 +272,8 @@ export async function runExport(server: Server, token: string, cpu: CpuProbe, na
   await Promise.all(Array.from({ length: 4 }, worker));
   const downloadSeconds = (performance.now() - downloadStarted) / 1000;
   const downloadRss = downloadSampler.stop();
-  const mismatches = kickoff.manifest === undefined ? [] : lineMismatches(kickoff.manifest.output, counted);
+  // A file that failed to download is already an error (its status): only the downloaded ones are checked.
+  const mismatches = lineMismatches((kickoff.manifest?.output ?? []).filter((e) => counted.has(e.url)), counted);
   for (const m of mismatches) problem(`line check: ${m}`);
 
   let deleteStatus = 0;
