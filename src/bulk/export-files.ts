@@ -22,7 +22,8 @@ export interface ExportFiles {
 
 /** A file being written: one write per batch, and a sync before each checkpoint names its length. */
 export interface ExportFileWriter {
-  append(text: string): Promise<void>;
+  /** Writes each line and a newline after it, in one write; answers the bytes written. */
+  append(lines: readonly Buffer[]): Promise<number>;
   /** Flushes what was appended to the disk, so a checkpoint never counts bytes a power cut could lose. */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -87,10 +88,21 @@ function filesIn(dirOf: (jobId: string) => string, remove: (jobId: string) => Pr
   };
 }
 
+const NEWLINE = Buffer.from('\n');
+
 function fileWriter(handle: FileHandle): ExportFileWriter {
   return {
-    async append(text) {
-      await handle.write(text);
+    async append(lines) {
+      const pieces: Buffer[] = [];
+      for (const line of lines) pieces.push(line, NEWLINE);
+      const chunk = Buffer.concat(pieces);
+      // A file write may take less than it was given (a full disk); what was not written must not be counted.
+      for (let at = 0; at < chunk.length; ) {
+        const { bytesWritten } = await handle.write(chunk, at);
+        if (bytesWritten === 0) throw new Error('the export file takes no more bytes');
+        at += bytesWritten;
+      }
+      return chunk.length;
     },
     sync: () => handle.datasync(),
     close: () => handle.close(),
