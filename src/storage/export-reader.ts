@@ -14,7 +14,9 @@ const BATCH_ROWS = 1000;
  * batch by batch through one cursor, as they were at `transactionTime`: a row changed since
  * then is exported as its version current at that time, one created since then or deleted by
  * then is not. The scope's read rule, the compartment owners and the `_typeFilter`s apply to
- * the row as it is when the job runs, as every other read applies them.
+ * the row as it is when the job runs, as every other read applies them — so where either may
+ * decide, a row changed since the transaction time is left out rather than exported as a
+ * version neither was tested on (see sliceSql).
  */
 export async function* readExportSlice(sql: Sql, scope: AccessScope, slice: ExportSlice): AsyncGenerator<ExportBatch> {
   const { text, params } = render(sliceSql(scope, slice));
@@ -56,6 +58,11 @@ function sliceSql(scope: AccessScope, slice: ExportSlice): SqlText {
     const scopeOf = (alias: string, types?: readonly string[]) => readCondition(scope, alias, { interaction: 'search', types });
     conditions.push(any(slice.filters.map((clauses) => all(clauses.map((c) => q`(select ${clauseSql('r', c, scopeOf)})`)))));
   }
+  // The access columns and index rows these conditions test are the current version's: of a row
+  // changed since, the version to export may be another patient's, another code, another label
+  // (a delete blanks them). Tested on the wrong version it could leak or miss the _typeFilter, so
+  // it is left out (Bulk Data IG: an export SHOULD NOT hold resources modified after transactionTime).
+  if (filter !== undefined || slice.filters.length > 0) conditions.push(q`r.last_updated <= ${at}`);
   // Content only where it is the version to export: the rest are looked up in history, a few.
   return q`select r.id, case when r.last_updated <= ${at} then r.content end as content
     from resources r where ${all(conditions)} order by r.id`;
