@@ -8,7 +8,7 @@ export class ConfigError extends Error {
 
 const PREFIX = 'FHIRKEEP_';
 /** Variables that belong to the test harness or the CLI, not to the server's configuration. */
-const NOT_SETTINGS = new Set(['FHIRKEEP_CONFIG', 'FHIRKEEP_TEST_DATABASE_URL']);
+const NOT_SETTINGS = new Set(['FHIRKEEP_CONFIG', 'FHIRKEEP_TEST_DATABASE_URL', 'FHIRKEEP_TEST_SKIP_EXTERNAL_PG']);
 
 /**
  * Builds the configuration from a file (FHIRKEEP_CONFIG, JSON with the same keys) overlaid by
