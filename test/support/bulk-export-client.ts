@@ -44,22 +44,43 @@ export function jobIdOf(statusUrl: string): string {
   return id;
 }
 
-/**
- * Polls a status URL until the manifest, waiting Retry-After between polls as a client must
- * (sooner is a 429); fails on a 5xx or after `timeoutMs`.
- */
-export async function awaitManifest(statusUrl: string, token: string | undefined, timeoutMs: number): Promise<Manifest> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+export interface StatusPoller {
+  /** One status request, sent no sooner than the last one's Retry-After allows. */
+  poll(): Promise<Response>;
+  /** Polls until the manifest; fails on anything but 202 and 200, or after `timeoutMs`. */
+  manifest(timeoutMs: number): Promise<Manifest>;
+}
+
+/** A client polling one export's status URL, as the IG asks: never sooner than Retry-After (else 429). */
+export function statusPoller(statusUrl: string, token: string | undefined): StatusPoller {
+  let notBefore = 0;
+  const poll = async (): Promise<Response> => {
+    const wait = notBefore - Date.now();
+    if (wait > 0) await sleep(wait);
     const res = await fetch(statusUrl, { headers: authorization(token) });
-    const text = await res.text();
-    if (res.status === 200) return JSON.parse(text) as Manifest;
-    assert.equal(res.status, 202, `status ${res.status}: ${text}`);
-    const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(retryAfter > 0, 'a running export says when to ask again');
-    if (Date.now() + retryAfter * 1000 > deadline) assert.fail(`the export did not finish in ${timeoutMs} ms (last X-Progress: ${res.headers.get('x-progress')})`);
-    await sleep(retryAfter * 1000);
-  }
+    const retryAfter = res.headers.get('retry-after');
+    if (retryAfter !== null) notBefore = Date.now() + Number(retryAfter) * 1000;
+    return res;
+  };
+  return {
+    poll,
+    async manifest(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await poll();
+        const text = await res.text();
+        if (res.status === 200) return JSON.parse(text) as Manifest;
+        assert.equal(res.status, 202, `status ${res.status}: ${text}`);
+        assert.ok(Number(res.headers.get('retry-after')) > 0, 'a running export says when to ask again');
+        if (notBefore > deadline) assert.fail(`the export did not finish in ${timeoutMs} ms (last X-Progress: ${res.headers.get('x-progress')})`);
+      }
+    },
+  };
+}
+
+/** Polls a status URL until the manifest (statusPoller). */
+export function awaitManifest(statusUrl: string, token: string | undefined, timeoutMs: number): Promise<Manifest> {
+  return statusPoller(statusUrl, token).manifest(timeoutMs);
 }
 
 /**
