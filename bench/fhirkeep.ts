@@ -10,9 +10,9 @@ const fhirkeepBin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url)
 /**
  * Fhirkeep as a user starts it: `fhirkeep serve` on the default engine (embedded PostgreSQL) in
  * `dataDir`, authorization off so the bench needs no token, quiet logs; with `mtlsPort`, the mTLS
- * listener there too.
+ * listener there too; `env`, further settings (e.g. the export's).
  */
-export async function startFhirkeep(dataDir: string, options: { readonly mtlsPort?: number } = {}): Promise<Server> {
+export async function startFhirkeep(dataDir: string, options: { readonly mtlsPort?: number; readonly env?: Readonly<Record<string, string>> } = {}): Promise<Server> {
   const port = await freePort();
   return startServer({
     name: 'fhirkeep serve',
@@ -26,6 +26,7 @@ export async function startFhirkeep(dataDir: string, options: { readonly mtlsPor
       FHIRKEEP_DEMO: '0',
       FHIRKEEP_LOG_LEVEL: 'warn',
       ...(options.mtlsPort === undefined ? {} : { FHIRKEEP_MTLS_PORT: String(options.mtlsPort) }),
+      ...options.env,
     },
     port,
     readyPath: '/readyz',

@@ -15,6 +15,7 @@ import { authenticatedReads, registerBenchClients, tokenRows } from './auth-work
 import { BASELINE_DATABASE, seedBaseline } from './baselines/seed.js';
 import { loadDataset, loadTransactionBundles, type Dataset } from './dataset.js';
 import { clusterConnection, postmasterPid } from './embedded-cluster.js';
+import { describeExportPhase, exportPhase } from './export-workload.js';
 import { freshDataDir, startFhirkeep } from './fhirkeep.js';
 import { busyShare, childPids, cleanUp, freePort, rssMb, startServer } from './process.js';
 import { benchCertificate, mtlsRows } from './mtls-workloads.js';
@@ -23,9 +24,10 @@ import { commit, writeResults } from './results.js';
 import { DEFAULT_PARALLEL, searchBench } from './search/run.js';
 import { baselineRow, fhirkeepRows, ingestRow, JSON_BASELINE, SQL_BASELINE, type Row, type Timing } from './workloads.js';
 
-const USAGE = `usage: npm run bench [-- --quick]
+const USAGE = `usage: npm run bench [-- --quick] [--export-resources N]
        npm run bench -- --search [--quick] [--search-resources N] [--search-parallel N]
-  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about eight and a half)
+  --quick               1 s warm-up + 5 s per workload, one restart (about two minutes); default 5 s + 25 s, three restarts (about nine and a half)
+  --export-resources N  the bulk export's size: the database is filled to N with bench-only SQL copies first (default 1,000,000, about a minute; 100,000 with --quick, about 7 s)
   --search              instead: load Synthea clones into a fresh Fhirkeep, then time FHIR searches one at a time
   --search-resources N  how many resources --search loads (default 1,000,000; 100,000 with --quick)
   --search-parallel N   transaction bundles in flight during that load (default ${DEFAULT_PARALLEL})`;
@@ -34,6 +36,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface Options {
   readonly quick: boolean;
+  readonly exportResources: number;
   readonly search?: { readonly resources: number; readonly parallel: number };
 }
 
@@ -45,6 +48,7 @@ function parse(argv: readonly string[]) {
       search: { type: 'boolean', default: false },
       'search-resources': { type: 'string' },
       'search-parallel': { type: 'string' },
+      'export-resources': { type: 'string' },
     },
   }).values;
 }
@@ -64,13 +68,16 @@ function options(argv: readonly string[]): Options | string {
   };
   const resources = count('search-resources', values['search-resources'], values.quick ? 100_000 : 1_000_000);
   const parallel = count('search-parallel', values['search-parallel'], DEFAULT_PARALLEL);
+  const exportResources = count('export-resources', values['export-resources'], values.quick ? 100_000 : 1_000_000);
   if (typeof resources === 'string') return resources;
   if (typeof parallel === 'string') return parallel;
+  if (typeof exportResources === 'string') return exportResources;
   if (!values.search) {
     const stray = (['search-resources', 'search-parallel'] as const).find((o) => values[o] !== undefined);
-    return stray === undefined ? { quick: values.quick } : `--${stray} needs --search`;
+    return stray === undefined ? { quick: values.quick, exportResources } : `--${stray} needs --search`;
   }
-  return { quick: values.quick, search: { resources, parallel } };
+  if (values['export-resources'] !== undefined) return '--export-resources is not for --search';
+  return { quick: values.quick, exportResources, search: { resources, parallel } };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -88,7 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   if (parsed.search !== undefined) return searchBench({ quick: parsed.quick, ...parsed.search });
-  const { quick } = parsed;
+  const { quick, exportResources } = parsed;
   const timing: Timing = { warmupSeconds: quick ? 1 : 5, seconds: quick ? 5 : 25, connections: 16 };
   const restarts = quick ? 1 : 3;
   const startedAt = new Date();
@@ -138,10 +145,14 @@ async function main(argv: readonly string[]): Promise<number> {
     existingStartMs.push(again.readyMs);
     await again.stop();
   }
+  // Last: the export fills the database far beyond what the start-up times above were measured on.
+  const exported = await exportPhase(dataDir, exportResources, clients.secretClient, dbPids);
+  rows.push(exported.result.row);
+  console.log(describeExportPhase(exported));
 
   const startup: StartupResult = { firstStartMs, existingStartMs, idleRssMb, scopeCompile: await measureScopeCompile() };
-  const goals = judgeGoals(rows, startup);
-  console.log(`\n${renderTable(rows, startup, goals)}`);
+  const goals = judgeGoals(rows, startup, exported.summary);
+  console.log(`\n${renderTable(rows, startup, goals, exported.summary)}`);
   const file = writeResults({
     startedAt: startedAt.toISOString(),
     quick,
@@ -152,6 +163,7 @@ async function main(argv: readonly string[]): Promise<number> {
     timing,
     rows,
     startup: { ...startup, existingStartMedianMs: median(existingStartMs) },
+    export: { target: exportResources, amplification: exported.amplification, ...exported.result, row: undefined, serverSeconds: exported.serverSeconds, phaseSeconds: exported.phaseSeconds },
     goals,
   });
   console.log(`\nbase 1 = ${JSON_BASELINE}; base 2 = ${SQL_BASELINE}; µs/op = server CPU time per 2xx response;`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeGoals, median, renderTable } from './report.js';
+import { judgeGoals, median, renderTable, type ExportSummary } from './report.js';
+import { exportRowName } from './export-workload.js';
 import { TOKEN_JWT, TOKEN_SECRET } from './auth-workloads.js';
 import { CREATE, JSON_BASELINE, READ, READ_BEARER, READ_STATIC_KEY, SQL_BASELINE, type Row } from './workloads.js';
 
@@ -79,4 +80,44 @@ test('median of the start-up tries', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1]), 2.5);
   assert.ok(Number.isNaN(median([])));
+});
+
+const exportRow = (resources: number, opsPerSec: number, errors = 0): Row => ({ ...row(exportRowName(resources), opsPerSec, errors), unit: 'res/s', ok: resources, p50: Number.NaN, p99: Number.NaN });
+const summary = (resources: number, peakRssMb: number): ExportSummary => ({
+  row: exportRowName(resources),
+  resources,
+  mbPerSec: 97.5,
+  bytes: 2_000_000_000,
+  files: 100,
+  rssBeforeMb: 120,
+  peakRssMb,
+});
+const baseRows = [row(JSON_BASELINE, 30000), row(SQL_BASELINE, 10000), row(CREATE, 2000), row(READ, 6000), ...authRows];
+
+test('the export: its rate is judged at 1,000,000 resources, its memory at any size; the row has no latency', () => {
+  const full = judgeGoals([...baseRows, exportRow(1_000_000, 50_000)], startup, summary(1_000_000, 299));
+  assert.deepEqual(
+    full.slice(-2).map((g) => [g.goal, g.value, g.met]),
+    [
+      ['export ≥ 50,000 res/s at 1,000,000 resources', '50000 res/s', true],
+      ['export: server RSS < 300 MB whatever the export\'s size', '299 MB', true],
+    ],
+  );
+  const slow = judgeGoals([...baseRows, exportRow(1_000_000, 49_999)], startup, summary(1_000_000, 300));
+  assert.deepEqual(slow.slice(-2).map((g) => g.met), [false, false]);
+  assert.equal(judgeGoals([...baseRows, exportRow(1_000_000, 90_000, 1)], startup, summary(1_000_000, 100)).at(-2)?.met, false, 'errors miss the rate goal');
+
+  const rows = [...baseRows, exportRow(100_000, 40_000)];
+  const quick = judgeGoals(rows, startup, summary(100_000, 150));
+  assert.equal(quick.length, full.length - 1, 'no rate goal below 1,000,000');
+  const table = renderTable(rows, startup, quick, summary(100_000, 150));
+  assert.match(table, /export: system \$export, all types, 100,000 resources\s+40000\s+res\/s\s+n\/a\s+n\/a\s+0\s+4\.00\s+1\.33 .*\(information: the goal, ≥ 50,000 res\/s, is judged at 1,000,000 resources\)/);
+  assert.match(table, /export: NDJSON written\s+97\.5\s+MB\/s .*2000 MB of NDJSON in 100 files/);
+  assert.match(table, /export: peak RSS of the Node process\s+150\s+MB .*met: export: server RSS < 300 MB whatever the export's size \(120 MB before the kick-off\)/);
+});
+
+test('without the export, the table and goals are as before', () => {
+  const goals = judgeGoals(baseRows, startup);
+  assert.ok(!goals.some((g) => g.goal.startsWith('export')));
+  assert.doesNotMatch(renderTable(baseRows, startup, goals), /export/);
 });

@@ -49,7 +49,7 @@ import { preloadValidators, validateResource } from './fhir/validator.js';
 import { createHttpApp } from './http/fastify-app.js';
 import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { FhirRouter, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
+import { FhirRouter, SYSTEM_INTERACTIONS, SYSTEM_OPERATIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { createIndexer, INDEXER_VERSION } from './search/index/indexer.js';
@@ -200,6 +200,7 @@ export async function createFhirCore(
           ...advertised,
           supportedProfiles: (type) => definitions.usCore.server[type]?.profiles ?? [],
           operations: (type) => TYPE_OPERATIONS[type] ?? [],
+          systemOperations: SYSTEM_OPERATIONS,
           instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server'],
           date: startedAt,
           oauth: authServerUrls(options.publicBase()),
@@ -424,6 +425,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       actingFor,
       studyFor,
       hie: async (accountId, clientId) => {
+        // Revoking an organization's client ends its sessions at once; its users' queued exports end with them.
+        const hieClient = await hie.clients.find(clientId);
+        if (hieClient === undefined || hieClient.revokedAt !== undefined) throw new FhirkeepError('unauthorized', 'The HIE client this export was asked through has been revoked');
         const account = await hie.accounts.find(accountId);
         if (account.disabled || account.activatedAt === undefined) throw new FhirkeepError('unauthorized', 'The HIE account this export was asked for is disabled or not activated');
         return hieScope({ accountId, clientId, profiles: account.profiles }, core.smartDefinitions);

@@ -380,7 +380,13 @@ test('the CapabilityStatement lists the parameters, includes, US Core profiles a
   const names = patient.searchParam.map((p: { name: string }) => p.name);
   for (const n of ['name', 'birthdate', 'gender', 'identifier', 'race', 'ethnicity']) assert.ok(names.includes(n), n);
   assert.ok(patient.supportedProfile.includes('http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient'));
-  assert.deepEqual(patient.operation, [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }]);
+  assert.deepEqual(patient.operation, [
+    { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+    { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
+  ]);
+  const group = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Group');
+  assert.deepEqual(group.operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }]);
+  assert.deepEqual(cs.rest[0].operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
   const mr = cs.rest[0].resource.find((r: { type: string }) => r.type === 'MedicationRequest');
   assert.ok(mr.searchInclude.includes('MedicationRequest:medication'));
   const obs = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Observation');

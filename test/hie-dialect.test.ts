@@ -6,64 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AREA_CODE_EXTENSION } from '../src/fhir/area-code.js';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
-import { institutionToken } from './support/institution.js';
-
-const PASSWORD = 'correct horse battery staple';
-const CONFIDENTIAL = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+import { HIE_PASSWORD as PASSWORD, hieHeaders as org, hieSignIn, seedHieFixture, type HieOrganization } from './support/hie.js';
 
 let server: TestServer;
 /** The organizations' API credentials: the partners' `client_id` and `X-Auth-Token`. */
-let clinic: { clientId: string; token: string };
-let otherOrg: { clientId: string; token: string };
+let clinic: HieOrganization;
+let otherOrg: HieOrganization;
 let seed: string;
 
 before(async () => {
   server = await startTestServer();
-  const { fhirkeep } = server;
-  const { accounts } = fhirkeep.auth;
-  const credentials = async (name: string) => {
-    const org = await accounts.createOrganization({ name });
-    const { client, token } = await fhirkeep.hie.clients.create(org.id);
-    return { clientId: client.id, token };
-  };
-  clinic = await credentials('Upazila Health Complex');
-  otherOrg = await credentials('Another hospital');
-  const user = async (email: string, profiles: { type: string; id: string; catchments: string[] }[], groups: string[] = []) => {
-    await accounts.create({ email, password: PASSWORD, roles: ['practitioner'], practitionerId: 'dr1', displayName: email.split('@')[0] });
-    for (const p of profiles) await fhirkeep.hie.accounts.putProfile(email, p);
-    for (const g of groups) await fhirkeep.hie.accounts.addGroup(email, g);
-  };
-  await user('provider@example.org', [{ type: 'provider', id: '1001', catchments: ['302618'] }], ['API Consumer']);
-  await user('admin@example.org', [{ type: 'admin', id: '9', catchments: ['302618'] }], ['MCI Admin', 'API Consumer']);
-  await user('facility@example.org', [{ type: 'facility', id: '10000069', catchments: ['302619'] }]);
-  await user('patient@example.org', [{ type: 'patient', id: 'pOwn', catchments: [] }]);
-  await user('idle@example.org', [{ type: 'provider', id: '1002', catchments: ['302618'] }]);
-  await fhirkeep.hie.accounts.setActivated('idle@example.org', false);
-
-  seed = await institutionToken(fhirkeep);
-  const put = async (resource: { resourceType: string; id: string } & Record<string, unknown>) => {
-    const res = await fetch(`${server.fhirBase}/${resource.resourceType}/${resource.id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify(resource),
-    });
-    assert.ok(res.ok, await res.text());
-  };
-  const area = (code: string) => [{ extension: [{ url: AREA_CODE_EXTENSION, valueCode: code }], city: 'x' }];
-  await put({ resourceType: 'Patient', id: 'pIn', name: [{ family: 'Inside' }], address: area('30261801') });
-  await put({ resourceType: 'Patient', id: 'pDistrict', name: [{ family: 'District' }], address: [{ district: '302618' }] });
-  await put({ resourceType: 'Patient', id: 'pNext', name: [{ family: 'Next' }], address: area('30261901') });
-  await put({ resourceType: 'Patient', id: 'pOwn', name: [{ family: 'Own' }], address: area('5511') });
-  for (const p of ['pIn', 'pDistrict', 'pNext', 'pOwn']) {
-    await put({ resourceType: 'Observation', id: `o-${p}`, status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${p}` } });
-    await put({ resourceType: 'Encounter', id: `e-${p}`, status: 'finished', class: { code: 'AMB' }, subject: { reference: `Patient/${p}` } });
-  }
-  await put({ resourceType: 'Encounter', id: 'eSecret', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/pIn' }, meta: { security: [CONFIDENTIAL] } });
-  await put({ resourceType: 'Observation', id: 'oSecret', status: 'final', code: { text: 'viral load' }, subject: { reference: 'Patient/pIn' }, encounter: { reference: 'Encounter/eSecret' } });
-  await put({ resourceType: 'Encounter', id: 'eOwnSecret', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/pOwn' }, meta: { security: [CONFIDENTIAL] } });
-  await put({ resourceType: 'ValueSet', id: 'vs1', status: 'active', url: 'http://example.org/vs1' });
+  ({ clinic, otherOrg, seed } = await seedHieFixture(server));
 });
 after(() => server.close());
 
@@ -78,17 +32,10 @@ async function call(method: string, url: string, headers: Record<string, string>
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
 }
-/** The partners' header set for an organization's call. */
-const org = (o: { clientId: string; token: string }) => ({ client_id: o.clientId, 'X-Auth-Token': o.token });
 const form = (fields: Record<string, string>) => new URLSearchParams(fields);
 const sso = (path: string) => `${server.baseUrl}/api/1.0/sso/${path}`;
 
-async function signIn(email: string, via = clinic): Promise<string> {
-  const res = await call('POST', sso('signin'), org(via), form({ email, password: PASSWORD }));
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.match(res.body.access_token, /^[A-Za-z0-9_-]{43}$/);
-  return res.body.access_token as string;
-}
+const signIn = (email: string, via = clinic) => hieSignIn(server.baseUrl, via, email);
 /** A FHIR request as the partners send it: the user's token as X-Auth-Token, with the client_id that signed it in. */
 const fhir = (path: string, token: string, clientId = clinic.clientId) => call('GET', `${server.fhirBase}/${path}`, { client_id: clientId, 'X-Auth-Token': token, accept: 'application/fhir+json' });
 const ids = (bundle: { entry?: { resource: { resourceType: string; id: string }; search?: { mode: string } }[] }, mode = 'match') =>

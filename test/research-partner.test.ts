@@ -12,20 +12,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KeyActor } from '../src/auth/keys/key-service.js';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
-import { institutionToken } from './support/institution.js';
+import { HEART, partnerToken as tokenOf, researchConsent as consent, researchSubject as subject, seedResearchFixture, TRIALS, type Partner, type ResearchFixture } from './support/research.js';
 
 const OPERATOR: KeyActor = { accountId: undefined, admin: true };
-const TRIALS = 'https://clinicaltrials.gov';
-const HEART = `${TRIALS}|NCT00000001`;
 let server: TestServer;
-let seed: string;
-/** The heart study's partner, granted it (by its identifier). */
-let partner: { id: string; secret: string; signedAt: Date };
-/** Another partner, granted the lung study only. */
-let lungPartner: { id: string; secret: string };
+/** The heart study's partner, granted it (by its identifier), and another partner, granted the lung study only. */
+let partner: ResearchFixture['partner'];
+let lungPartner: Partner;
+let observations: ResearchFixture['observations'];
+let seedWrite: ResearchFixture['seedWrite'];
 /** An access token of the heart partner, as the token endpoint gave it. */
 let token: string;
-const observations: Record<string, string> = {};
 
 interface Answer {
   readonly status: number;
@@ -38,62 +35,17 @@ async function call(method: string, url: string, init: { headers?: Record<string
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text === '' ? undefined : JSON.parse(text) };
 }
-async function seedWrite(method: string, path: string, body: object): Promise<string> {
-  const answer = await call(method, `${server.fhirBase}/${path}`, { headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
-  assert.ok(answer.status < 300, JSON.stringify(answer.json));
-  return answer.json.id as string;
-}
-const subject = (id: string, patient: string, study: string, status: string, consent?: string) => ({
-  resourceType: 'ResearchSubject',
-  id,
-  status,
-  study: { reference: `ResearchStudy/${study}` },
-  individual: { reference: `Patient/${patient}` },
-  ...(consent === undefined ? {} : { consent: { reference: `Consent/${consent}` } }),
-});
-const consent = (id: string, patient: string, status: string) => ({
-  resourceType: 'Consent',
-  id,
-  status,
-  scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'research' }] },
-  category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-  patient: { reference: `Patient/${patient}` },
-});
+
+/** The token request as the partner documentation shows it (test/support/research.ts). */
+const partnerToken = (who: Partner, scope?: string, path?: string) => tokenOf(server.baseUrl, who, scope, path);
 
 before(async () => {
   server = await startTestServer();
-  seed = await institutionToken(server.fhirkeep);
-  await seedWrite('PUT', 'Practitioner/dr1', { resourceType: 'Practitioner', id: 'dr1', name: [{ family: 'Heart' }] });
-  for (const [patient, family] of [['pA', 'Alpha'], ['pB', 'Beta'], ['pC', 'Gamma'], ['pD', 'Delta']] as const) {
-    await seedWrite('PUT', `Patient/${patient}`, { resourceType: 'Patient', id: patient, name: [{ family }], generalPractitioner: [{ reference: 'Practitioner/dr1' }] });
-    observations[patient] = await seedWrite('POST', 'Observation', { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: `Patient/${patient}` } });
-  }
-  await seedWrite('PUT', 'ResearchStudy/heart', { resourceType: 'ResearchStudy', id: 'heart', status: 'active', identifier: [{ system: TRIALS, value: 'NCT00000001' }] });
-  await seedWrite('PUT', 'ResearchStudy/lung', { resourceType: 'ResearchStudy', id: 'lung', status: 'active' });
-  await seedWrite('PUT', 'Consent/kB', consent('kB', 'pB', 'active'));
-  // pA and pB (through an active Consent) are in the heart study, pC withdrew from it, pD is in the lung study.
-  await seedWrite('PUT', 'ResearchSubject/sA', subject('sA', 'pA', 'heart', 'on-study'));
-  await seedWrite('PUT', 'ResearchSubject/sB', subject('sB', 'pB', 'heart', 'on-study-intervention', 'kB'));
-  await seedWrite('PUT', 'ResearchSubject/sC', subject('sC', 'pC', 'heart', 'withdrawn'));
-  await seedWrite('PUT', 'ResearchSubject/sD', subject('sD', 'pD', 'lung', 'on-study'));
-
-  const { clients } = server.fhirkeep.auth;
-  // Registered scopes are what the partners' API keys act with; their tokens get `full`'s.
-  const registered = await clients.register({ type: 'research', name: 'Heart lab', scopes: ['system/*.rs'] });
-  partner = { id: registered.client.id, secret: registered.secret ?? '', signedAt: registered.client.agreementSignedAt ?? assert.fail('a research partner signs its agreement at registration') };
-  const lung = await clients.register({ type: 'research', name: 'Lung lab', scopes: ['system/*.rs'] });
-  lungPartner = { id: lung.client.id, secret: lung.secret ?? '' };
-  await server.fhirkeep.studies.grant(partner.id, HEART);
-  await server.fhirkeep.studies.grant(lungPartner.id, 'lung');
+  ({ partner, lungPartner, observations, seedWrite } = await seedResearchFixture(server));
   token = (await partnerToken(partner)).json.access_token as string;
 });
 after(() => server.close());
 
-/** The token request exactly as the partner documentation shows it: parameters in the query string, no body. */
-function partnerToken(who: { id: string; secret: string }, scope = 'full', path = '/msk-apim/external/msk-oidc/oauth2/token'): Promise<Answer> {
-  const query = new URLSearchParams({ client_id: who.id, client_secret: who.secret, grant_type: 'client_credentials', scope });
-  return call('POST', `${server.baseUrl}${path}?${query.toString()}`);
-}
 /** A FHIR request of the heart partner (or with `authorization`), in the study `study` names (null: no researchstudy). */
 function fhir(path: string, study: string | null = 'heart', authorization = `Bearer ${token}`): Promise<Answer> {
   const url = new URL(`${server.fhirBase}/${path}`);

@@ -16,7 +16,7 @@ export interface PrincipalScopeDeps {
   readonly actingFor: (brokerClientId: string, organization: string) => Promise<string>;
   /** As the request scope's: the study a research partner is authorized for; throws while it is not. */
   readonly studyFor: (researchClientId: string, study: string) => Promise<string>;
-  /** An HIE user's scope from their profiles now; throws for a disabled or deactivated account. */
+  /** An HIE user's scope from their profiles now; throws for a disabled or deactivated account, or a revoked (or unknown) client. */
   readonly hie: (accountId: string, clientId: string) => Promise<AccessScope>;
   readonly scopeOf: (subject: ScopeSubject, client: RegisteredClient | undefined, organizationId: string | undefined, studyId?: string) => Promise<AccessScope>;
 }

@@ -86,12 +86,11 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
     state.files.push({ type, name, count: 0, bytes: 0, ...(error ? { error } : {}) });
     return open;
   };
-  const append = async (lines: readonly string[]) => {
+  const append = async (lines: readonly Buffer[]) => {
     if (open === undefined) throw new Error('no export file is open');
-    const text = `${lines.join('\n')}\n`;
-    await open.writer.append(text);
+    const bytes = await open.writer.append(lines);
     const file = state.files[open.index] as ExportFile;
-    state.files[open.index] = { ...file, count: file.count + lines.length, bytes: file.bytes + Buffer.byteLength(text) };
+    state.files[open.index] = { ...file, count: file.count + lines.length, bytes: file.bytes + bytes };
   };
 
   try {
@@ -109,9 +108,9 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
         compartmentOnly: request.level.kind !== 'system',
         afterId: state.afterId,
       };
-      for await (const batch of deps.store.exportSlice(scope, slice)) {
+      for await (const batch of prefetching(deps.store.exportSlice(scope, slice))) {
         if (lost || stopping()) throw new ExportInterrupted();
-        let rows = batch.rows.map((r) => r.json);
+        let rows = batch.lines;
         while (rows.length > 0) {
           const room = deps.fileLines - (open === undefined ? deps.fileLines : (state.files[open.index] as ExportFile).count);
           if (room === 0) {
@@ -137,13 +136,35 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
     }
     if (request.warnings.length > 0 && !state.files.some((f) => f.error === true)) {
       await newFile('OperationOutcome', true);
-      await append(request.warnings.map((w) => JSON.stringify(warningOutcome(w))));
+      await append(request.warnings.map((w) => Buffer.from(JSON.stringify(warningOutcome(w)))));
       await seal();
     }
     if (!(await jobs.complete(job.id, owner, snapshot(), deps.keepSeconds))) throw new ExportInterrupted();
   } finally {
     clearInterval(heartbeat);
     await open?.writer.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The batches of `source`, asking for each next one as soon as the current one is handed out:
+ * the database reads the next batch while this process writes the current one, so the two
+ * cores work at once instead of in turn.
+ */
+async function* prefetching<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done === true) return;
+      next = iterator.next();
+      yield current.value;
+    }
+  } finally {
+    // Stopped early (an error, a lost lease): wait for the fetch in flight, then close the cursor.
+    await next.catch(() => undefined);
+    await iterator.return?.(undefined);
   }
 }
 

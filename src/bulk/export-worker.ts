@@ -44,7 +44,11 @@ export function startExportWorker(o: ExportWorkerOptions): ExportWorker {
       await runExport(job, deps, () => closing);
       o.logger.info({ job: job.id }, 'bulk export finished');
     } catch (e) {
-      if (e instanceof ExportInterrupted) return;
+      if (e instanceof ExportInterrupted) {
+        // Cancelled: the sweep may have deleted the directory before this run's last file recreated it.
+        if ((await o.jobs.find(job.id)) === undefined) await o.files.remove(job.id);
+        return;
+      }
       o.logger.error({ err: e, job: job.id, attempt: job.attempts }, 'bulk export run failed; it will be retried');
       await o.jobs.retryLater(job.id, owner, Math.min(60, 2 ** job.attempts));
     }

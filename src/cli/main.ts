@@ -8,6 +8,7 @@ import { registerConsentCommands } from './consent.js';
 import { registerContentCommands } from './content.js';
 import { registerKeyCommands } from './key.js';
 import { SOFTWARE_VERSION } from '../version.js';
+import { exportCommand, type ExportOptions } from './export.js';
 import { importCommand, type ImportOptions } from './import/import-command.js';
 import { migrateCommand } from './migrate.js';
 import { registerOrgCommands } from './org.js';
@@ -43,6 +44,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<paths...>', 'files or folders (searched recursively)')
     .option('--parallel <n>', 'files loaded at once', '2')
     .action((paths: string[], options: ImportOptions) => run((out) => importCommand(paths, options, out))());
+  program
+    .command('export')
+    .description('write every resource (or those of the types given), as of now, to <Type>-<n>.ndjson files in a new or empty folder; progress on stderr')
+    .option('--type <types...>', 'resource types, e.g. --type Patient Observation (or Patient,Observation)')
+    .option('--since <instant>', 'only resources last updated after this FHIR instant, e.g. 2024-01-31T12:00:00Z')
+    .requiredOption('--out <dir>', 'the folder to write to: made if missing, refused if not empty')
+    .action((options: ExportOptions) => run((out) => exportCommand(options, out))());
   registerHieUserCommands(registerUserCommands(program, run), run);
   registerOrgCommands(program, run);
   registerKeyCommands(program, registerClientCommands(program, run), run);

@@ -5,6 +5,13 @@ export interface Output {
   /** Progress and notes for people; silent with --json so stdout stays parseable. */
   note(text: string): void;
   error(message: string): void;
+  /** Stderr when it is a terminal, for a progress bar redrawn in place; undefined with --json or when stderr is a file or pipe. */
+  readonly terminal: Terminal | undefined;
+}
+
+/** What a progress bar draws on. */
+export interface Terminal {
+  write(text: string): unknown;
 }
 
 /** Wraps a command for a commander action: runs it with the output the global --json chose. */
@@ -21,5 +28,6 @@ export function createOutput(json: boolean): Output {
     error(message) {
       process.stderr.write(json ? `${JSON.stringify({ error: message })}\n` : `fhirkeep: ${message}\n`);
     },
+    terminal: !json && process.stderr.isTTY ? process.stderr : undefined,
   };
 }

@@ -14,6 +14,8 @@ export interface CapabilityInput {
   /** The interactions the router implements, offered on every resource type. */
   readonly interactions: readonly TypeInteraction[];
   readonly systemInteractions: readonly SystemInteraction[];
+  /** Operations at the base (`$export`). */
+  readonly systemOperations?: readonly { readonly name: string; readonly definition: string }[];
   /**
    * The search parameters the search engine supports. Each is listed under its base types; those
    * on `Resource` or `DomainResource` (`_id`, `_lastUpdated`, …) once, for all types.
@@ -126,6 +128,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
         }),
         ...listed('interaction', input.systemInteractions.map((code) => ({ code }))),
         ...listed('searchParam', common),
+        ...listed('operation', input.systemOperations ?? []),
       },
     ],
   };

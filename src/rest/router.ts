@@ -38,6 +38,9 @@ export const TYPE_OPERATIONS: Readonly<Record<string, readonly { name: string; d
   DocumentReference: [{ name: 'docref', definition: 'http://hl7.org/fhir/us/core/OperationDefinition/docref' }],
 };
 
+/** The operations this router answers at the base. */
+export const SYSTEM_OPERATIONS: readonly { name: string; definition: string }[] = [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }];
+
 /** Something unexpected went wrong; the router reports it without leaking internals. */
 export type ErrorReporter = (error: unknown, req: FhirRequest) => void;
 

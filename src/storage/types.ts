@@ -81,15 +81,10 @@ export interface ExportSlice {
   readonly afterId?: string | undefined;
 }
 
-export interface ExportRow {
-  readonly id: string;
-  /** The resource's JSON, one line (stored JSON has no raw newlines). */
-  readonly json: string;
-}
-
-/** One cursor fetch: the rows to write, and the last id the fetch looked at (the resume point). */
+/** One cursor fetch: the resources to write, and the last id the fetch looked at (the resume point). */
 export interface ExportBatch {
-  readonly rows: readonly ExportRow[];
+  /** Each resource's JSON as UTF-8, without the newline (stored JSON has no raw newlines). */
+  readonly lines: readonly Buffer[];
   readonly lastId: string;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built `fhirkeep` binary (dist/), as a user runs it. */
@@ -12,7 +12,12 @@ export interface CliResult {
 }
 
 /** Runs a `fhirkeep` command to completion with extra environment variables and, if given, this standard input. */
-export async function runCli(args: readonly string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
+  return spawnCli(args, env, stdin).result;
+}
+
+/** Starts a `fhirkeep` command, for a test that acts while it runs (signals it, say); `result` settles when it exits. */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}, stdin?: string): { readonly child: ChildProcess; readonly result: Promise<CliResult> } {
   const child = spawn(process.execPath, [FHIRKEEP_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   // Without input the pipe closes at once: the command reads end-of-file, as from /dev/null.
   child.stdin.end(stdin);
@@ -20,8 +25,8 @@ export async function runCli(args: readonly string[], env: Record<string, string
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, stdout, stderr };
+  const result = new Promise<CliResult>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, result };
 }
 
 /**

@@ -52,6 +52,21 @@ export async function startTestServer(settings: Record<string, string> = {}, opt
   };
 }
 
+/** Another node of a deployment: its own listener on an existing database, which it leaves in place. */
+export interface TestNode {
+  readonly fhirkeep: Fhirkeep;
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts a node on `databaseUrl` (a TestServer's), with the test nodes' shared settings and `settings`. */
+export async function startNode(databaseUrl: string, settings: Record<string, string> = {}): Promise<TestNode> {
+  const config = parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: databaseUrl, ...TEST_NODE_SETTINGS, ...settings });
+  const fhirkeep = await createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const baseUrl = await fhirkeep.listen();
+  return { fhirkeep, baseUrl, close: () => fhirkeep.close() };
+}
+
 export interface FileServer {
   /** The running server (valid inside tests, after the file's `before` hook). */
   readonly server: TestServer;

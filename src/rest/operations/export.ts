@@ -34,7 +34,8 @@ export async function exportKickOff(ctx: RestContext, req: FhirRequest, level: E
   const { types, warnings } = exportTypes(ctx, req.scope, parsed, lenient);
   const patients = level.kind === 'group' ? await groupMembers(ctx, req.scope, level.groupId, parsed.patients) : parsed.patients;
   const request: ExportRequest = { ...parsed, patients, warnings: [...parsed.warnings, ...warnings] };
-  const query = req.query.toString();
+  // The manifest echoes the kick-off as it was sent: a research partner's study included.
+  const query = new URLSearchParams([...req.query, ...(req.linkParams ?? [])]).toString();
   const job = await ctx.bulkExport.kickOff({
     clientId: requesterClient(req.scope.principal),
     principal: req.scope.principal,

@@ -59,6 +59,14 @@ export interface NewExportJob {
 export interface ExportJobStore {
   /** Queues a job, unless its client already has `maxActive` queued or running: then undefined. */
   create(job: NewExportJob, maxActive: number): Promise<ExportJob | undefined>;
+  /**
+   * Inserts a job already running under `owner`'s lease, for a process that runs it itself (the
+   * operator's `fhirkeep export`): no node claims it while that process renews the lease, and
+   * it counts against no client's limit.
+   */
+  createRunning(job: NewExportJob, owner: string, leaseSeconds: number): Promise<ExportJob>;
+  /** Deletes a job at once, in whatever state (the operator's export when it ends: its files are not served). */
+  remove(id: string): Promise<void>;
   /** A job that has not expired, in whatever state. */
   find(id: string): Promise<ExportJob | undefined>;
   /** Records a status request of a job in progress; false if the last one was less than `intervalMs` ago. */
@@ -106,16 +114,31 @@ export function createExportJobStore(sql: Sql): ExportJobStore {
       return sql.begin(async (tx) => {
         // Serialises the kick-offs of one client, so two at once cannot both pass the limit.
         await tx`select pg_advisory_xact_lock(hashtext('fhirkeep-export:' || ${job.clientId ?? ''}))`;
+        // No client: anonymous development kick-offs, and the operator's `fhirkeep export`, which is not theirs to count.
         const [active] = await tx<{ n: number }[]>`
-          select count(*)::int as n from export_jobs where client_id is not distinct from ${job.clientId ?? null} and status in ('queued', 'running')`;
+          select count(*)::int as n from export_jobs
+          where client_id is not distinct from ${job.clientId ?? null} and status in ('queued', 'running') and principal->>'kind' <> 'system'`;
         if ((active?.n ?? 0) >= maxActive) return undefined;
-        const progress: ExportProgress = { types: job.types, typeIndex: 0, afterId: undefined, files: [], total: 0 };
         const [row] = await tx<JobRow[]>`
           insert into export_jobs (id, client_id, principal, request, request_url, transaction_time, status, progress)
-          values (${randomUUID()}, ${job.clientId ?? null}, ${jsonb(job.principal)}, ${jsonb(job.request)}, ${job.requestUrl}, now(), 'queued', ${jsonb(progress)})
+          values (${randomUUID()}, ${job.clientId ?? null}, ${jsonb(job.principal)}, ${jsonb(job.request)}, ${job.requestUrl}, now(), 'queued', ${jsonb(startOf(job))})
           returning *`;
         return row === undefined ? undefined : jobOf(row);
       }) as Promise<ExportJob | undefined>;
+    },
+
+    async createRunning(job, owner, leaseSeconds) {
+      const [row] = await sql<JobRow[]>`
+        insert into export_jobs (id, client_id, principal, request, request_url, transaction_time, status, progress, lease_owner, lease_until, attempts)
+        values (${randomUUID()}, ${job.clientId ?? null}, ${jsonb(job.principal)}, ${jsonb(job.request)}, ${job.requestUrl}, now(), 'running', ${jsonb(startOf(job))},
+          ${owner}, now() + ${leaseSeconds} * interval '1 second', 1)
+        returning *`;
+      if (row === undefined) throw new Error('inserting an export job returned no row');
+      return jobOf(row);
+    },
+
+    async remove(id) {
+      await sql`delete from export_jobs where id = ${id}`;
     },
 
     async find(id) {
@@ -196,6 +219,11 @@ export function createExportJobStore(sql: Sql): ExportJobStore {
       return rows.map((r) => r.id);
     },
   };
+}
+
+/** A new job's checkpoint: nothing written yet. */
+function startOf(job: NewExportJob): ExportProgress {
+  return { types: job.types, typeIndex: 0, afterId: undefined, files: [], total: 0 };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -10,6 +10,8 @@ export interface HieClients {
   /** A new client for the organization; the token is shown once (`not-found` for an unknown organization). */
   create(organizationId: string): Promise<{ readonly client: HieClient; readonly token: string }>;
   list(): Promise<HieClient[]>;
+  /** The client `id`, revoked or not; undefined when there is none. */
+  find(id: string): Promise<HieClient | undefined>;
   /** Revokes the client and so every session it signed in, from their next request (`not-found` when unknown). */
   revoke(id: string): Promise<HieClient>;
   /**
@@ -34,6 +36,8 @@ export function createHieClients(deps: { readonly store: HieClientStore; readonl
     },
 
     list: () => store.list(),
+
+    find: async (id) => (await store.credentials(id))?.client,
 
     async revoke(id) {
       const client = await store.revoke(id);
