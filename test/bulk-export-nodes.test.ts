@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { parseConfig } from '../src/config/load.js';
-import { createFhirkeep, type Fhirkeep } from '../src/server.js';
 import { freePort } from '../src/storage/cluster/free-port.js';
-import { awaitManifest, downloadExport, jobIdOf, kickOff } from './support/bulk-export-client.js';
+import { acceptedKickOff, downloadAll, EXPORT_TEST_SETTINGS, jobIdOf, pollUntilDone } from './support/bulk-export.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { TEST_NODE_SETTINGS } from './support/fhirkeep-server.js';
+import { startNode, type TestNode } from './support/fhirkeep-server.js';
 import { institutionToken } from './support/institution.js';
 import { lockTable, readersWaiting, until } from './support/table-lock.js';
 
@@ -26,7 +24,7 @@ const OBSERVATIONS = 90;
 
 interface Node {
   readonly name: string;
-  readonly fhirkeep: Fhirkeep;
+  readonly node: TestNode;
   /** Where this node listens, under the shared base URL's path. */
   readonly fhirBase: string;
   /** The jobs this node's worker logged as finished. */
@@ -41,16 +39,16 @@ before(async () => {
   database = await createTestDatabase();
   dataDir = mkdtempSync(join(tmpdir(), 'fhirkeep-export-nodes-'));
   const ports = [await freePort(), await freePort()];
-  nodes = await Promise.all(ports.map((port, i) => startNode(`node-${i + 1}`, port, `http://localhost:${ports[0]}`)));
+  nodes = await Promise.all(ports.map((port, i) => startExportNode(`node-${i + 1}`, port, `http://localhost:${ports[0]}`)));
 });
 
 after(async () => {
-  await Promise.all(nodes.map((n) => n.fhirkeep.close()));
+  await Promise.all(nodes.map((n) => n.node.close()));
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startNode(name: string, port: number, baseUrl: string): Promise<Node> {
+async function startExportNode(name: string, port: number, baseUrl: string): Promise<Node> {
   const finished: string[] = [];
   // Which node ran a job is in its own log: the job's lease owner is cleared when it completes.
   const logger = pino({ level: 'info' }, {
@@ -59,38 +57,38 @@ async function startNode(name: string, port: number, baseUrl: string): Promise<N
       if (entry.msg === 'bulk export finished' && entry.job !== undefined) finished.push(entry.job);
     },
   });
-  const config = parseConfig({
-    ...TEST_NODE_SETTINGS,
-    FHIRKEEP_PORT: String(port),
-    FHIRKEEP_BASE_URL: baseUrl,
-    FHIRKEEP_DATABASE_URL: database.url,
-    FHIRKEEP_DATA_DIR: dataDir,
-    FHIRKEEP_EXPORT_WORKERS: '2',
-    FHIRKEEP_EXPORT_POLL_SECONDS: '1',
-    FHIRKEEP_EXPORT_FILE_LINES: '20',
-    FHIRKEEP_EXPORT_MAX_PER_CLIENT: '2',
-  });
-  const fhirkeep = await createFhirkeep(config, { logger });
-  await fhirkeep.listen();
-  return { name, fhirkeep, fhirBase: `http://localhost:${port}/fhir`, finished };
+  const node = await startNode(
+    database.url,
+    {
+      ...EXPORT_TEST_SETTINGS,
+      FHIRKEEP_PORT: String(port),
+      FHIRKEEP_BASE_URL: baseUrl,
+      FHIRKEEP_DATA_DIR: dataDir,
+      FHIRKEEP_EXPORT_WORKERS: '2',
+      FHIRKEEP_EXPORT_FILE_LINES: '20',
+      FHIRKEEP_EXPORT_MAX_PER_CLIENT: '2',
+    },
+    { logger },
+  );
+  return { name, node, fhirBase: `http://localhost:${port}/fhir`, finished };
 }
 
 test('eight exports on two nodes with two workers each: each job runs once, on one node, and both nodes run some', async () => {
   const [one, two] = nodes;
   assert.ok(one !== undefined && two !== undefined);
-  const seed = await institutionToken(one.fhirkeep);
+  const seed = await institutionToken(one.node.fhirkeep);
   await seedData(one, seed);
-  const clients = await Promise.all([0, 1, 2, 3].map(() => institutionToken(one.fhirkeep, 'system/*.rs')));
+  const clients = await Promise.all([0, 1, 2, 3].map(() => institutionToken(one.node.fhirkeep, 'system/*.rs')));
 
   // Every export waits at its first read until both nodes hold all the jobs they may run at once.
   const lock = await lockTable(database.db.sql, 'resources');
-  let statusUrls: string[];
+  let exports: { token: string; statusUrl: string }[];
   try {
     // Each client kicks off one export on each node, all at once; each kick-off nudges its node.
     const kickOffs = clients.flatMap((token, c) =>
-      [one, two].map((node, n) => ({ node, token, path: (c + n) % 2 === 0 ? '$export?_type=Patient,Observation' : '$export?_type=Observation' })),
+      [one, two].map((node, n) => ({ node, token, path: (c + n) % 2 === 0 ? '/$export?_type=Patient,Observation' : '/$export?_type=Observation' })),
     );
-    statusUrls = await Promise.all(kickOffs.map((k) => kickOff(k.node.fhirBase, k.path, k.token)));
+    exports = await Promise.all(kickOffs.map(async (k) => ({ token: k.token, statusUrl: await acceptedKickOff(k.node.fhirBase, k.path, k.token) })));
     await until('both nodes run two exports each', async () => (await readersWaiting(database.db.sql, 'resources')) === 4);
     const running = await database.db.sql<{ lease_owner: string; n: number }[]>`
       select lease_owner, count(*)::int as n from export_jobs where status = 'running' group by lease_owner`;
@@ -102,8 +100,8 @@ test('eight exports on two nodes with two workers each: each job runs once, on o
   }
 
   // Any node answers any job's status: every other one is asked of node 2.
-  const manifests = await Promise.all(statusUrls.map((url, i) => awaitManifest(i % 2 === 0 ? url : onNode(url, two), clients[Math.floor(i / 2)], 20_000)));
-  const jobIds = statusUrls.map(jobIdOf);
+  const manifests = await Promise.all(exports.map(async (e, i) => (await pollUntilDone(i % 2 === 0 ? e.statusUrl : onNode(e.statusUrl, two), e.token)).manifest));
+  const jobIds = exports.map((e) => jobIdOf(e.statusUrl));
   const jobs = await database.db.sql<{ id: string; status: string; attempts: number }[]>`select id, status, attempts from export_jobs order by id`;
   assert.deepEqual(jobs.map((j) => [j.id, j.status, j.attempts]), [...jobIds].sort().map((id) => [id, 'completed', 1]), 'each job claimed once');
 
@@ -115,9 +113,9 @@ test('eight exports on two nodes with two workers each: each job runs once, on o
   const expected = await database.db.sql<{ type: string; key: string }[]>`
     select type, type || '/' || id as key from resources where type in ('Patient', 'Observation') order by 2`;
   for (const [i, manifest] of manifests.entries()) {
-    const token = clients[Math.floor(i / 2)];
+    const token = exports[i]?.token ?? '';
     // Any node serves any job's files (a shared data directory): half are fetched from node 2.
-    const exported = await downloadExport(i % 2 === 0 ? manifest : { ...manifest, output: manifest.output.map((f) => ({ ...f, url: onNode(f.url, two) })) }, token);
+    const { resources: exported } = await downloadAll(i % 2 === 0 ? manifest : { ...manifest, output: manifest.output.map((f) => ({ ...f, url: onNode(f.url, two) })) }, token);
     const types = new URL(manifest.request).searchParams.get('_type')?.split(',') ?? [];
     assert.deepEqual([...exported.keys()].sort(), expected.filter((r) => types.includes(r.type)).map((r) => r.key), `${manifest.request}: all of it, once`);
   }

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import type { ExportProgress } from '../src/storage/bulk/export-job-store.js';
 import { freePort } from '../src/storage/cluster/free-port.js';
-import { awaitManifest, downloadExport, jobIdOf, kickOff, statusPoller, type Manifest } from './support/bulk-export-client.js';
+import { acceptedKickOff, downloadAll, jobIdOf, pollUntilDone, statusRequest, type Manifest } from './support/bulk-export.js';
 import { FHIRKEEP_BIN } from './support/cli.js';
 import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
 import { institutionToken } from './support/institution.js';
@@ -208,12 +208,12 @@ async function jobRow(id: string): Promise<JobRow> {
 }
 
 /**
- * The whole check of a finished export: each line parses and is counted (downloadExport), every
+ * The whole check of a finished export: each line parses and is counted (downloadAll), every
  * Patient and Observation of the database is there exactly once and nothing else, and the
  * Observations changed after the kick-off are there as they were at its transaction time.
  */
 async function assertComplete(manifest: Manifest, touched: ReadonlyMap<string, string>): Promise<void> {
-  const exported = await downloadExport(manifest, token);
+  const { resources: exported } = await downloadAll(manifest, token);
   const inDatabase = await sql<{ key: string }[]>`
     select type || '/' || id as key from resources where type in ('Patient', 'Observation') and not deleted order by 1`;
   assert.equal(inDatabase.length, PATIENTS + OBSERVATIONS);
@@ -223,7 +223,7 @@ async function assertComplete(manifest: Manifest, touched: ReadonlyMap<string, s
 }
 
 test('kill -9 in the middle of an export: a node started afterwards resumes from the checkpoint, no line twice or missing', async () => {
-  const statusUrl = await kickOff(adminFhir, '$export?_type=Patient,Observation', token);
+  const statusUrl = await acceptedKickOff(adminFhir, '/$export?_type=Patient,Observation', token);
   const jobId = jobIdOf(statusUrl);
   const touched = await touch();
 
@@ -248,9 +248,9 @@ test('kill -9 in the middle of an export: a node started afterwards resumes from
   const jobDir = join(dataDir, 'exports', jobId);
   assert.ok(statSync(join(jobDir, open.name)).size > open.bytes, `${open.name} holds lines written after the checkpoint`);
   assert.ok(readdirSync(jobDir).length > committed.files.length, 'and a file the checkpoint never named');
-  const status = statusPoller(statusUrl, token);
-  const progress = await status.poll();
+  const progress = await statusRequest(statusUrl, token);
   assert.equal(progress.status, 202);
+  const pollAgainAt = Date.now() + Number(progress.headers.get('retry-after')) * 1000;
   assert.equal(progress.headers.get('x-progress'), `exporting Observation (type 2 of 2): ${committed.total} resources so far`);
 
   dying.child.kill('SIGKILL');
@@ -259,7 +259,9 @@ test('kill -9 in the middle of an export: a node started afterwards resumes from
   assert.equal((await jobRow(jobId)).status, 'running', 'the dead node still holds the job until its lease lapses');
 
   const heir = await startNode({ FHIRKEEP_EXPORT_LEASE_SECONDS: '2' });
-  const manifest = await status.manifest(20_000);
+  // As a client must: no status request sooner than the last one's Retry-After.
+  await sleep(Math.max(0, pollAgainAt - Date.now()));
+  const { manifest } = await pollUntilDone(statusUrl, token);
   const done = await jobRow(jobId);
   assert.deepEqual([done.status, done.attempts], ['completed', 2], 'one run that died, one that finished');
   // The files the dead node had committed are kept as they were committed: cut back, not rewritten.
@@ -268,7 +270,7 @@ test('kill -9 in the middle of an export: a node started afterwards resumes from
     committed.files.map((f) => [f.type, f.name, f.count]),
   );
   assert.equal(statSync(join(jobDir, open.name)).size, open.bytes, `${open.name} is cut back to its checkpoint`);
-  assert.equal(manifest.output.reduce((n, f) => n + f.count, 0), PATIENTS + OBSERVATIONS);
+  assert.equal(manifest.output.reduce((n, f) => n + (f.count ?? 0), 0), PATIENTS + OBSERVATIONS);
   await assertComplete(manifest, touched);
 
   heir.child.kill('SIGTERM');
@@ -276,7 +278,7 @@ test('kill -9 in the middle of an export: a node started afterwards resumes from
 });
 
 test('SIGTERM in the middle of an export hands the job back: a node started afterwards resumes it at once, not after the lease', async () => {
-  const statusUrl = await kickOff(adminFhir, '$export?_type=Patient,Observation', token);
+  const statusUrl = await acceptedKickOff(adminFhir, '/$export?_type=Patient,Observation', token);
   const jobId = jobIdOf(statusUrl);
   const touched = await touch();
 
@@ -305,8 +307,8 @@ test('SIGTERM in the middle of an export hands the job back: a node started afte
   assert.equal(existsSync(join(dataDir, 'exports', jobId)), true);
 
   const heir = await startNode(lease);
-  // Well within the minute the lease would have held the job.
-  const manifest = await awaitManifest(statusUrl, token, 15_000);
+  // Fifteen polls a second apart: well within the minute the lease would have held the job.
+  const { manifest } = await pollUntilDone(statusUrl, token, 15);
   const done = await jobRow(jobId);
   assert.deepEqual([done.status, done.attempts], ['completed', 1], 'a run handed back at a clean shutdown is not a failed attempt');
   await assertComplete(manifest, touched);
