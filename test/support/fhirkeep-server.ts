@@ -59,10 +59,13 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-/** Starts a node on `databaseUrl` (a TestServer's), with the test nodes' shared settings and `settings`. */
-export async function startNode(databaseUrl: string, settings: Record<string, string> = {}): Promise<TestNode> {
+/**
+ * Starts a node on `databaseUrl` (a TestServer's), with the test nodes' shared settings and
+ * `settings`; `options.logger` for a test that reads what the node logs.
+ */
+export async function startNode(databaseUrl: string, settings: Record<string, string> = {}, options: Pick<FhirkeepOptions, 'logger'> = {}): Promise<TestNode> {
   const config = parseConfig({ FHIRKEEP_PORT: '0', FHIRKEEP_DATABASE_URL: databaseUrl, ...TEST_NODE_SETTINGS, ...settings });
-  const fhirkeep = await createFhirkeep(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const fhirkeep = await createFhirkeep(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const baseUrl = await fhirkeep.listen();
   return { fhirkeep, baseUrl, close: () => fhirkeep.close() };
 }

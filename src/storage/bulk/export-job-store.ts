@@ -81,7 +81,7 @@ export interface ExportJobStore {
   fail(id: string, owner: string, outcome: unknown, keepSeconds: number): Promise<void>;
   /** Hands a job back after a failed attempt: no node takes it for `delaySeconds`. */
   retryLater(id: string, owner: string, delaySeconds: number): Promise<void>;
-  /** Gives up this owner's leases at once, so another node resumes its jobs without waiting (a clean shutdown). */
+  /** Gives up this owner's leases at once, so another node resumes its jobs without waiting (a clean shutdown); a run handed back is no attempt. */
   release(owner: string): Promise<void>;
   /** Cancels a job that has not expired (its files go with the next sweep); false if there was none. */
   cancel(id: string): Promise<boolean>;
@@ -199,7 +199,9 @@ export function createExportJobStore(sql: Sql): ExportJobStore {
     },
 
     async release(owner) {
-      await sql`update export_jobs set lease_until = now() - interval '1 second' where lease_owner = ${owner} and status = 'running'`;
+      // The claim counted an attempt, but a run handed back did not fail: rolling restarts must
+      // not use up a long export's attempts (the worker fails a job past maxAttempts).
+      await sql`update export_jobs set lease_until = now() - interval '1 second', attempts = attempts - 1 where lease_owner = ${owner} and status = 'running'`;
     },
 
     async cancel(id) {
