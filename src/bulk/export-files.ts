@@ -29,8 +29,8 @@ export interface ExportFileWriter {
   close(): Promise<void>;
 }
 
-/** File names are made by the exporter (`<Type>-<n>.ndjson`), so a request's name is checked against that shape. */
-const FILE_NAME = /^[A-Za-z]+-\d+\.ndjson$/;
+/** File names are made by the exporter (`<Type>-<n>.ndjson`, `-r<attempt>` after a resume), so a request's name is checked against that shape. */
+const FILE_NAME = /^[A-Za-z]+-\d+(-r\d+)?\.ndjson$/;
 
 export function isExportFileName(name: string): boolean {
   return FILE_NAME.test(name);

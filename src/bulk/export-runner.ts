@@ -81,7 +81,9 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
   };
   const newFile = async (type: string, error = false) => {
     await seal();
-    const name = `${type}-${state.files.length + 1}.ndjson`;
+    // A resumed run names its files apart (`-r<attempt>`): a node that lost the lease but runs on
+    // until its next checkpoint can never write into a file of the run that took over.
+    const name = `${type}-${state.files.length + 1}${job.attempts > 1 ? `-r${job.attempts}` : ''}.ndjson`;
     open = { writer: await files.create(job.id, name), index: state.files.length };
     state.files.push({ type, name, count: 0, bytes: 0, ...(error ? { error } : {}) });
     return open;

@@ -201,7 +201,9 @@ export function createExportJobStore(sql: Sql): ExportJobStore {
     async release(owner) {
       // The claim counted an attempt, but a run handed back did not fail: rolling restarts must
       // not use up a long export's attempts (the worker fails a job past maxAttempts).
-      await sql`update export_jobs set lease_until = now() - interval '1 second', attempts = attempts - 1 where lease_owner = ${owner} and status = 'running'`;
+      // No owner left: a heartbeat of the stopped run landing late cannot take the lease back.
+      await sql`update export_jobs set lease_owner = null, lease_until = now() - interval '1 second', attempts = attempts - 1
+        where lease_owner = ${owner} and status = 'running'`;
     },
 
     async cancel(id) {
