@@ -18,6 +18,9 @@ import { credentialScope, type ScopeSubject } from './access/token-scope.js';
 import { principalScope } from './access/principal-scope.js';
 import type { RegisteredClient } from './auth/clients/client.js';
 import { registerBulkRoutes } from './http/bulk-routes.js';
+import { registerPortalRoutes } from './http/portal-routes.js';
+import { homePages } from './portal/pages/home.js';
+import { signInPages } from './portal/pages/sign-in.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -413,6 +416,11 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     hie: async (clientId, token) => hieScope(await hie.sessions.caller(clientId, token), core.smartDefinitions),
     studyFor,
     scopeOf,
+  });
+  registerPortalRoutes(app, {
+    sessions,
+    publicBase,
+    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions })],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
