@@ -21,6 +21,8 @@ import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
+import { accountAreaPages } from './portal/pages/account/index.js';
+import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -364,6 +366,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     contentResourceType: (content) => taxonomy.content(content)?.resourceType,
     epoch: () => taxonomy.epoch,
   });
+  registerAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
     authenticate: async (request) => {
@@ -420,7 +423,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions })],
+    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) })],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });

@@ -14,6 +14,7 @@ export type SecurityEventKind =
   | 'client-secret-rotate'
   | 'client-filter-change'
   | 'account-create'
+  | 'password-change'
   | 'client-manager-change'
   | 'key-create'
   | 'key-revoke'

@@ -22,6 +22,8 @@ main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}
 .card{background:var(--card);padding:1.25rem 1.5rem;border-radius:8px;box-shadow:0 1px 4px #0002;margin-bottom:1.25rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin-top:0}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+fieldset{border:1px solid var(--line);border-radius:4px;margin:.75rem 0;padding:.25rem .75rem .5rem}legend{font-weight:600;padding:0 .25rem}
+label.option{display:flex;gap:.5rem;align-items:baseline;font-weight:normal;margin:.4rem 0}
 .hint{color:var(--muted);font-size:.9rem;margin:.2rem 0}
 input[type=text],input[type=email],input[type=password],input[type=url],input[type=search],input[type=date],select,textarea{width:100%;padding:.5rem;font:inherit;border:1px solid #8a93a6;border-radius:4px;background:#fff;color:var(--fg)}
 textarea{font-family:ui-monospace,monospace;font-size:.9rem;min-height:12rem}

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { FhirkeepError, isFhirkeepError } from '../../errors/fhirkeep-error.js';
 import { createAccountStore, type AccountStore } from '../../storage/auth/account-store.js';
 import { createLoginFailureStore } from '../../storage/auth/login-failure-store.js';
 import { createOrganizationStore, type OrganizationStore } from '../../storage/auth/organization-store.js';
@@ -7,11 +7,12 @@ import type { RecordSecurityEvent } from '../security-events.js';
 import type { Account, LoginOrigin } from './account.js';
 import { validateAccountInput, type NewAccountInput } from './account-input.js';
 import { bootstrapAdmin, type AdminBootstrap, type AdminSettings } from './bootstrap-admin.js';
-import { emailProblem, PASSWORD_MAX_LENGTH } from './credentials-policy.js';
+import { emailProblem, normalizePassword, passwordProblem, PASSWORD_MAX_LENGTH } from './credentials-policy.js';
 import { createLoginThrottle, DEFAULT_THROTTLE, type LoginThrottle, type ThrottleLimits } from './login-throttle.js';
 import type { Member, MemberRole, Membership, Organization, OrganizationIdentifier } from './organization.js';
 import { validateIdentifier, validateMemberRole, validateOrganizationName } from './organization-input.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { createSignUpThrottle, DEFAULT_SIGN_UPS_PER_ADDRESS } from './sign-up-throttle.js';
 
 export interface AccountServiceOptions {
   /** The database pool; only the stores built here use it (ARCHITECTURE.md, the one rule). */
@@ -19,6 +20,8 @@ export interface AccountServiceOptions {
   readonly record: RecordSecurityEvent;
   /** Login throttling; tests lower the limits. */
   readonly throttle?: ThrottleLimits;
+  /** Sign-up attempts per address in the login throttle's window (sign-up-throttle.ts); tests lower it. */
+  readonly signUpsPerAddress?: number;
 }
 
 export interface AccountService {
@@ -35,6 +38,18 @@ export interface AccountService {
   /** Refuses every later login of the account (`not-found` when there is none). */
   disable(id: string): Promise<Account>;
   bootstrapAdmin(settings: AdminSettings): Promise<AdminBootstrap>;
+  /**
+   * Changes an account's password. The current one is checked as a login is (the same throttle
+   * and security log), the new one by the password policy. Throws `bad-request` for a new
+   * password the policy refuses (before the current one is tried), `forbidden` for a wrong
+   * current one, `too-many-requests` while logins are locked. Sessions are the caller's to end
+   * (password-change.ts).
+   */
+  changePassword(accountId: string, current: string, next: string, origin: LoginOrigin): Promise<void>;
+  /** Counts one sign-up attempt from this address; `too-many-requests` past the limit (sign-up-throttle.ts). */
+  admitSignUp(ip: string): Promise<void>;
+  /** Deletes an account just made by a sign-up that could not be completed (sign-up.ts). */
+  discardSignUp(id: string): Promise<void>;
 
   createOrganization(input: { name: string; identifier?: OrganizationIdentifier | undefined }): Promise<Organization>;
   createTeam(organizationId: string, name: string): Promise<Organization>;
@@ -52,7 +67,10 @@ const WRONG_CREDENTIALS = 'Wrong email or password';
 export function createAccountService(options: AccountServiceOptions): AccountService {
   const accounts = createAccountStore(options.db.sql);
   const organizations = createOrganizationStore(options.db.sql);
-  const throttle = createLoginThrottle(createLoginFailureStore(options.db.sql), options.throttle ?? DEFAULT_THROTTLE);
+  const failures = createLoginFailureStore(options.db.sql);
+  const limits = options.throttle ?? DEFAULT_THROTTLE;
+  const throttle = createLoginThrottle(failures, limits);
+  const signUps = createSignUpThrottle(failures, { perAddress: options.signUpsPerAddress ?? DEFAULT_SIGN_UPS_PER_ADDRESS, windowSeconds: limits.windowSeconds });
   const { record } = options;
 
   return {
@@ -80,6 +98,15 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
 
     bootstrapAdmin: (settings) => bootstrapAdmin({ accounts, record }, settings),
 
+    changePassword: (accountId, current, next, origin) => changePassword({ accounts, throttle, record }, accountId, current, next, origin),
+
+    admitSignUp: (ip) => signUps.admit(ip),
+
+    async discardSignUp(id) {
+      await accounts.delete(id);
+      record({ kind: 'account-create', outcome: 'failure', accountId: id, detail: { reason: 'sign-up undone' } });
+    },
+
     // async, so bad input rejects the promise like every other failure rather than throwing.
     async createOrganization(input) {
       return organizations.insertOrganization({
@@ -99,17 +126,20 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   };
 }
 
-async function authenticate(
-  deps: { accounts: AccountStore; throttle: LoginThrottle; record: RecordSecurityEvent },
-  rawEmail: string,
-  password: string,
-  origin: LoginOrigin,
-): Promise<Account> {
+interface CredentialDeps {
+  readonly accounts: AccountStore;
+  readonly throttle: LoginThrottle;
+  readonly record: RecordSecurityEvent;
+}
+
+async function authenticate(deps: CredentialDeps, rawEmail: string, password: string, origin: LoginOrigin, purpose?: 'password-change'): Promise<Account> {
   const { accounts, throttle, record } = deps;
   const email = rawEmail.trim();
   // The one record of each attempt; the authorization pages pass the client in the origin.
   const client = origin.clientId === undefined ? {} : { clientId: origin.clientId };
-  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ...client, ip: origin.ip, detail: { reason } });
+  // A password checked to change it is logged as such, not as someone signing in.
+  const why = purpose === undefined ? {} : { purpose };
+  const fail = (reason: string, accountId?: string) => record({ kind: 'login', outcome: 'failure', accountId, ...client, ip: origin.ip, detail: { reason, ...why } });
   // Input that can name no account is answered at once: no account or password was tried. A
   // password longer than any that can be set is wrong too, before argon2 hashes up to a whole body.
   if (emailProblem(email) !== undefined || password === '' || password.length > PASSWORD_MAX_LENGTH) {
@@ -136,6 +166,36 @@ async function authenticate(
     throw new FhirkeepError('unauthorized', 'This account is disabled');
   }
   await throttle.recordSuccess(found.account.id);
-  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ...client, ip: origin.ip });
+  record({ kind: 'login', outcome: 'success', accountId: found.account.id, ...client, ip: origin.ip, ...(purpose === undefined ? {} : { detail: why }) });
   return found.account;
+}
+
+async function changePassword(deps: CredentialDeps, accountId: string, current: string, next: string, origin: LoginOrigin): Promise<void> {
+  const { accounts, record } = deps;
+  const fail = (reason: string) => record({ kind: 'password-change', outcome: 'failure', accountId, ip: origin.ip, detail: { reason } });
+  const account = await accounts.findById(accountId);
+  if (account === undefined) throw new FhirkeepError('not-found', `No account ${accountId}`);
+  // The policy first: a refused new password costs no guess at the current one.
+  const problem = passwordProblem(next);
+  if (problem !== undefined) {
+    fail('policy');
+    throw new FhirkeepError('bad-request', problem, { details: [{ expression: 'new_password', message: problem }] });
+  }
+  try {
+    await authenticate(deps, account.email, current, origin, 'password-change');
+  } catch (e) {
+    if (isFhirkeepError(e) && e.code === 'too-many-requests') fail('locked');
+    if (isFhirkeepError(e) && e.code === 'unauthorized') {
+      fail('wrong-password');
+      // The caller is signed in: naming the wrong password reveals nothing, and 401 would read as "signed out".
+      throw new FhirkeepError('forbidden', 'The current password is wrong', { details: [{ expression: 'current_password', message: 'The current password is wrong' }] });
+    }
+    throw e;
+  }
+  if (normalizePassword(next) === normalizePassword(current)) {
+    fail('unchanged');
+    throw new FhirkeepError('bad-request', 'The new password must differ from the current one', { details: [{ expression: 'new_password', message: 'The new password must differ from the current one' }] });
+  }
+  if (!(await accounts.setPasswordHash(accountId, await hashPassword(next)))) throw new FhirkeepError('not-found', `No account ${accountId}`);
+  record({ kind: 'password-change', outcome: 'success', accountId, ip: origin.ip });
 }

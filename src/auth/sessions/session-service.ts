@@ -18,6 +18,12 @@ export interface SessionService {
    * (session fixation, OWASP ASVS V3.2.1).
    */
   start(accountId: string, cookieHeader: string | undefined): Promise<string>;
+  /**
+   * Ends every session of the account, in every browser, and starts a new one for this browser
+   * (its Set-Cookie value): after a password change, whoever signed in with the old password is
+   * out, and this browser's identifier is new (OWASP ASVS V3.3.3 and V3.2.1).
+   */
+  startAlone(accountId: string, cookieHeader: string | undefined): Promise<string>;
   /** The live session of a Cookie header; undefined if none, expired, or its account is gone or disabled. */
   current(cookieHeader: string | undefined): Promise<ActiveSession | undefined>;
   /** The signed-in account of a Cookie header, for the admin API. */
@@ -48,12 +54,21 @@ export function createSessionService({ store, accounts, secure }: SessionService
     const idHash = presented(cookieHeader);
     if (idHash !== undefined) await store.delete(idHash);
   };
+  const startNew = async (accountId: string): Promise<string> => {
+    const secret = randomSecret();
+    await store.insert(sha256(secret), accountId, new Date(Date.now() + LIFETIMES.browserSession * 1000));
+    return setCookie(SESSION_COOKIE, secret, { path: '/', secure: secure(), maxAge: LIFETIMES.browserSession });
+  };
   return {
     async start(accountId, cookieHeader) {
       await endPresented(cookieHeader);
-      const secret = randomSecret();
-      await store.insert(sha256(secret), accountId, new Date(Date.now() + LIFETIMES.browserSession * 1000));
-      return setCookie(SESSION_COOKIE, secret, { path: '/', secure: secure(), maxAge: LIFETIMES.browserSession });
+      return startNew(accountId);
+    },
+    async startAlone(accountId, cookieHeader) {
+      // The presented session may be another account's (a stale cookie): it ends too.
+      await endPresented(cookieHeader);
+      await store.deleteAllOf(accountId);
+      return startNew(accountId);
     },
     current,
     async sessionAccount(cookieHeader) {

@@ -38,6 +38,13 @@ export interface AccountStore {
   list(): Promise<Account[]>;
   /** Marks the account disabled (idempotent) and returns it; undefined when there is no such account. */
   disable(id: string): Promise<Account | undefined>;
+  /** Replaces the stored password hash; false when there is no such account. */
+  setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Deletes an account outright (its sessions, memberships and consents go with it). Only for
+   * undoing a sign-up whose Patient could not be written: accounts in use are disabled, never deleted.
+   */
+  delete(id: string): Promise<void>;
 }
 
 /** The account columns every account query selects (organization members too). */
@@ -117,6 +124,15 @@ export function createAccountStore(sql: Sql): AccountStore {
         update accounts set disabled_at = coalesce(disabled_at, now()) where id = ${id}
         returning ${columns}, pg_notify(${REVOCATION_CHANNEL}, 'account:' || id)`;
       return row === undefined ? undefined : toAccount(row);
+    },
+
+    async setPasswordHash(id, passwordHash) {
+      const rows = await sql`update accounts set password_hash = ${passwordHash} where id = ${id} returning id`;
+      return rows.length > 0;
+    },
+
+    async delete(id) {
+      await sql`delete from accounts where id = ${id}`;
     },
   };
 }

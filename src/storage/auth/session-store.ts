@@ -6,6 +6,8 @@ export interface SessionStore {
   /** The account of the session, if it exists and has not expired. */
   findAccount(idHash: Buffer): Promise<string | undefined>;
   delete(idHash: Buffer): Promise<void>;
+  /** Ends every session of an account (a password change signs out every other browser). */
+  deleteAllOf(accountId: string): Promise<void>;
 }
 
 /** Expired rows removed per login: enough to keep up, small enough never to slow a login. */
@@ -28,6 +30,10 @@ export function createSessionStore(sql: Sql): SessionStore {
 
     async delete(idHash) {
       await sql`delete from sessions where id_hash = ${idHash}`;
+    },
+
+    async deleteAllOf(accountId) {
+      await sql`delete from sessions where account_id = ${accountId}`;
     },
   };
 }
