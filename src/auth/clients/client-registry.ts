@@ -38,6 +38,15 @@ export interface ClientScope {
   readonly ownerAccount?: string | undefined;
 }
 
+/**
+ * The clients an account may manage (docs/authorization.md), for the JSON API and the portal
+ * alike: an admin every client, a developer their own; undefined for anyone else (403).
+ */
+export function managedClientScope(accountId: string, roles: readonly string[]): ClientScope | undefined {
+  if (roles.includes('admin')) return {};
+  return roles.includes('developer') ? { ownerAccount: accountId } : undefined;
+}
+
 export interface ClientRegistry {
   /** Registers a client; `secret` is set for secret-based clients and is never retrievable again. */
   register(registration: ClientRegistration, actor?: string): Promise<{ client: RegisteredClient; secret: string | undefined }>;
@@ -54,8 +63,9 @@ export interface ClientRegistry {
   rotateSecret(id: string, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; secret: string }>;
   /**
    * Stores access settings already validated (src/access/filter/filter-service.ts does that):
-   * bumps the filter version and revokes the client's user grants, whose ids it resolves to
-   * (empty, and no bump, when nothing changed). `not-found` as for `update`.
+   * bumps the filter version and revokes the client's user grants (unless `logoutUsers` is
+   * false), whose ids it resolves to (empty, and no bump, when nothing changed). `not-found` as
+   * for `update`.
    */
   setAccessSettings(id: string, settings: ClientAccessSettings, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; revokedGrants: string[] }>;
   /** The client with its secret's hash, for client authentication; cached briefly when enabled. */
