@@ -62,8 +62,9 @@ export interface AccessFilterService {
   get(clientId: string, scope?: ClientScope): Promise<AccessFilterView>;
   /**
    * Validates and saves: a changed filter, write mode or reach bumps the filter version, so every
-   * user must confirm again, and revokes every grant of the client that has an account, so their
-   * access and refresh tokens stop working at once (issue 5: "logout all users"). Grants of the
+   * user must confirm again, and (unless `logoutUsers` is false) revokes every grant of the client
+   * that has an account, so their access and refresh tokens stop working at once (issue 5:
+   * "logout all users"). Grants of the
    * client itself (client credentials) survive: no user confirms them, and the client's next token
    * is bounded by the new filter. Saving the same settings again changes nothing.
    */
