@@ -20,6 +20,7 @@ import type { RegisteredClient } from './auth/clients/client.js';
 import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { appsPages } from './portal/pages/apps/index.js';
+import { filterPages } from './portal/pages/filter/filter-pages.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
@@ -421,7 +422,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') })],
+    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }), ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy })],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
