@@ -19,6 +19,7 @@ import { principalScope } from './access/principal-scope.js';
 import type { RegisteredClient } from './auth/clients/client.js';
 import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
+import { appsPages } from './portal/pages/apps/index.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
@@ -421,7 +422,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie })],
+    routes: [
+      ...homePages(),
+      ...signInPages({ accounts: auth.accounts, sessions }),
+      ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }),
+      ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie }),
+    ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });

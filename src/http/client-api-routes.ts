@@ -4,6 +4,7 @@ import { WRITE_MODES } from '../access/filter/access-filter.js';
 import { accessFilterJson, type AccessFilterService } from '../access/filter/filter-service.js';
 import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
+import { clientScopeFor } from '../auth/clients/client-scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseBody } from './json-body.js';
 import { sendOutcome } from './send-outcome.js';
@@ -71,8 +72,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const scope: ClientScope | undefined = caller.roles.includes('admin') ? {} : caller.roles.includes('developer') ? { ownerAccount: caller.accountId } : undefined;
-      if (scope === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
+      const scope = clientScopeFor(caller);
       const { status = 200, body, location } = await handler(request, caller, scope);
       // Client metadata, and secrets once, must not be kept by caches (RFC 6749 §5.1 for secrets).
       reply.status(status).header('cache-control', 'no-store');

@@ -31,6 +31,7 @@ button.danger{background:var(--danger);color:#fff;border-color:var(--danger)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.9rem;color:var(--muted)}
 td form{display:inline}td button{margin:0}
+.table-scroll{overflow-x:auto}
 code,pre{font-family:ui-monospace,monospace;font-size:.9rem}
 pre{background:#f0f2f6;padding:.75rem;overflow:auto;border-radius:4px;white-space:pre-wrap;word-break:break-all}
 .error{background:#fde8e8;border:1px solid #d08080;padding:.5rem .75rem;border-radius:4px}

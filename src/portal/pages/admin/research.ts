@@ -1,3 +1,4 @@
+import { clientScopeFor } from '../../../auth/clients/client-scope.js';
 import { html } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
@@ -13,8 +14,9 @@ const SECTION = '/portal/admin/research';
  */
 export function researchPages(deps: AdminDeps): PortalRoute[] {
   const view = async (req: AdminRequest, problem?: FormProblem) => {
-    // Every client, as GET /api/clients answers an admin, narrowed to research partners.
-    const [clients, grants] = await Promise.all([deps.clients.list({}), deps.studies.list()]);
+    // The clients GET /api/clients answers this caller (an admin: every one), narrowed to research partners.
+    const scope = clientScopeFor({ accountId: req.account.id, roles: req.account.roles });
+    const [clients, grants] = await Promise.all([deps.clients.list(scope), deps.studies.list()]);
     const partners = clients.filter((c) => c.type === 'research');
     const form = 'grant';
     const chosen = typed(problem, form, 'client');
