@@ -258,6 +258,10 @@ test('an admin manages a user’s HIE profile, groups and activation, and create
   await page.getByRole('cell', { name: clientId, exact: true }).waitFor();
   assert.ok(!(await page.content()).includes(token), 'the list never shows the token again');
   await screenshot(page, 'portal-admin-hie');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'on a phone the page does not scroll sideways');
+  await screenshot(page, 'portal-admin-hie-phone');
+  await page.setViewportSize({ width: 1200, height: 900 });
   await page.getByRole('button', { name: `Revoke HIE token ${clientId}` }).click();
   await page.getByRole('row', { name: new RegExp(`${clientId}.*Revoked`) }).waitFor();
   await assert.rejects(fhirkeep.hie.clients.authenticate(clientId, token));

@@ -81,10 +81,10 @@ ${formError(problem, 'remove')}
 ${
   found.contents.length === 0
     ? html`<p>None yet.</p>`
-    : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Label</th><th scope="col">Resource type</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${found.contents.map((name) => {
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Name</th><th scope="col">Label</th><th scope="col">Resource type</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${found.contents.map((name) => {
         const c = taxonomy.content(name);
         return html`<tr><td><code>${name}</code></td><td>${c?.label ?? ''}</td><td>${c?.resourceType ?? ''}</td><td>${actionButton({ action: `${path}/members/remove`, csrf: req.csrf, label: 'Remove', name: `Remove ${name} from ${found.label}`, hidden: { content: name } })}</td></tr>`;
-      })}</tbody></table>`
+      })}</tbody></table></div>`
 }
 </section>
 <section class="card" aria-labelledby="addm-heading"><h2 id="addm-heading">Add content types</h2>
@@ -187,8 +187,8 @@ ${
     ? ''
     : results.length === 0
       ? html`<p role="status">No content type matches “${q}”.</p>`
-      : html`<table><caption class="muted">${results.length === SEARCH_LIMIT ? `The first ${SEARCH_LIMIT} matches` : `${results.length} match${results.length === 1 ? '' : 'es'}`}</caption><thead><tr><th scope="col">Name</th><th scope="col">Label</th><th scope="col">Resource type</th></tr></thead><tbody>${results.map(
+      : html`<div class="table-scroll"><table><caption class="muted">${results.length === SEARCH_LIMIT ? `The first ${SEARCH_LIMIT} matches` : `${results.length} match${results.length === 1 ? '' : 'es'}`}</caption><thead><tr><th scope="col">Name</th><th scope="col">Label</th><th scope="col">Resource type</th></tr></thead><tbody>${results.map(
           (c) => html`<tr><td><code>${c.name}</code></td><td>${c.label}</td><td>${c.resourceType}${c.dynamic ? html` <span class="muted">(registered automatically)</span>` : ''}</td></tr>`,
-        )}</tbody></table>`
+        )}</tbody></table></div>`
 }</section>`;
 }

@@ -31,7 +31,7 @@ ${formError(problem, 'revoke')}
 ${
   clients.length === 0
     ? html`<p>No HIE tokens yet.</p>`
-    : html`<table><thead><tr><th scope="col">client_id</th><th scope="col">Organization</th><th scope="col">Created (UTC)</th><th scope="col">Status</th></tr></thead><tbody>${clients.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">client_id</th><th scope="col">Organization</th><th scope="col">Created (UTC)</th><th scope="col">Status</th></tr></thead><tbody>${clients.map(
         (c) =>
           html`<tr><td><code>${c.id}</code></td><td><a href="/portal/admin/organizations/${seg(c.organizationId)}">${nameOf(c.organizationId)}</a></td><td>${c.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</td><td>${
             c.revokedAt !== undefined
@@ -46,7 +46,7 @@ ${
                   danger: true,
                 })}`
           }</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }
 <h3>Create a token</h3>
 ${formError(problem, form)}
@@ -61,9 +61,9 @@ ${formError(problem, 'find')}
 <form method="get" action="${SECTION}/users">
 ${field({ form: 'find', name: 'user', label: 'Email or account id', required: true, problem })}
 <button type="submit">Open</button></form>
-<table><thead><tr><th scope="col">User</th><th scope="col">Roles</th></tr></thead><tbody>${users.map(
+<div class="table-scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Roles</th></tr></thead><tbody>${users.map(
         (u) => html`<tr><td><a href="${userPath(u.id)}">${u.email}</a></td><td>${u.roles.join(', ')}</td></tr>`,
-      )}</tbody></table></section>`,
+      )}</tbody></table></div></section>`,
       problem,
     );
   };
@@ -92,7 +92,7 @@ ${formError(problem, 'remove-profile')}
 ${
   account.profiles.length === 0
     ? html`<p>No profiles yet.</p>`
-    : html`<table><thead><tr><th scope="col">Type</th><th scope="col">Id</th><th scope="col">Catchments</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${account.profiles.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Type</th><th scope="col">Id</th><th scope="col">Catchments</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${account.profiles.map(
         (p) =>
           html`<tr><td>${p.type}</td><td>${p.id}</td><td>${p.catchments.length === 0 ? '—' : p.catchments.join(', ')}</td><td>${actionButton({
             action: `${path}/profiles/remove`,
@@ -102,7 +102,7 @@ ${
             hidden: { type: p.type, id: p.id },
             confirm: `Remove the ${p.type} profile ${p.id}?`,
           })}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }
 <h3>Add a profile</h3>
 <p class="hint">A profile of the same type and id as one above replaces its catchments.</p>
@@ -118,9 +118,9 @@ ${formError(problem, 'remove-group')}
 ${
   account.groups.length === 0
     ? html`<p>In no group.</p>`
-    : html`<table><thead><tr><th scope="col">Group</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${account.groups.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Group</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${account.groups.map(
         (g) => html`<tr><td>${g}</td><td>${actionButton({ action: `${path}/groups/remove`, csrf: req.csrf, label: 'Remove', name: `Remove from the group ${g}`, hidden: { group: g } })}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }
 ${formError(problem, 'group')}
 <form method="post" action="${path}/groups">${csrfField(req.csrf)}

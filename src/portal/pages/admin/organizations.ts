@@ -31,10 +31,10 @@ export function organizationPages(deps: AdminDeps): PortalRoute[] {
 ${
   all.length === 0
     ? html`<p>No organizations yet.</p>`
-    : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Identifier</th></tr></thead><tbody>${all.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Identifier</th></tr></thead><tbody>${all.map(
         (o) =>
           html`<tr><td>${o.kind === 'team' ? html`<span aria-hidden="true">↳ </span>` : ''}<a href="${SECTION}/${seg(o.id)}">${o.name}</a></td><td>${o.kind}</td><td>${o.identifier === undefined ? '—' : `${o.identifier.system}|${o.identifier.value}`}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }</section>
 <section class="card" aria-labelledby="create-heading"><h2 id="create-heading">Create an organization</h2>
 ${formError(problem, form)}
@@ -68,9 +68,9 @@ ${organization.kind === 'organization' ? teamsCard(req.csrf, path, teams, proble
 ${
   members.length === 0
     ? html`<p>No members yet.</p>`
-    : html`<table><thead><tr><th scope="col">Email</th><th scope="col">Role</th></tr></thead><tbody>${members.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Email</th><th scope="col">Role</th></tr></thead><tbody>${members.map(
         (m) => html`<tr><td><a href="/portal/admin/users/${seg(m.account.id)}">${m.account.email}</a></td><td>${m.role}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }
 <h3>Add a member</h3>
 <p class="hint">Adding someone who is a member already changes their role.</p>

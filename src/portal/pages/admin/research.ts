@@ -28,7 +28,7 @@ ${formError(problem, 'revoke')}
 ${
   partners.length === 0
     ? html`<p>No research partners are registered: a developer or admin registers one as an application of type research.</p>`
-    : html`<table><thead><tr><th scope="col">Research partner</th><th scope="col">Client id</th><th scope="col">Studies</th></tr></thead><tbody>${partners.map((p) => {
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Research partner</th><th scope="col">Client id</th><th scope="col">Studies</th></tr></thead><tbody>${partners.map((p) => {
         const mine = grants.filter((g) => g.clientId === p.id);
         return html`<tr><td>${p.name}${p.revoked ? html` <span class="muted">(revoked)</span>` : ''}</td><td><code>${p.id}</code></td><td>${
           mine.length === 0
@@ -46,7 +46,7 @@ ${
                   })}</li>`,
               )}</ul>`
         }</td></tr>`;
-      })}</tbody></table>`
+      })}</tbody></table></div>`
 }</section>
 <section class="card" aria-labelledby="grant-heading"><h2 id="grant-heading">Authorize a partner for a study</h2>
 <p class="hint">A grant opens the records of the study's consenting subjects to the partner.</p>

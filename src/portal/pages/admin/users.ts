@@ -19,9 +19,9 @@ export function userPages(deps: AdminDeps): PortalRoute[] {
       'Users',
       SECTION,
       html`<section class="card" aria-labelledby="users-heading"><h2 id="users-heading">All users</h2>
-<table><thead><tr><th scope="col">Email</th><th scope="col">Roles</th><th scope="col">Status</th></tr></thead><tbody>
+<div class="table-scroll"><table><thead><tr><th scope="col">Email</th><th scope="col">Roles</th><th scope="col">Status</th></tr></thead><tbody>
 ${users.map((u) => html`<tr><td><a href="${SECTION}/${seg(u.id)}">${u.email}</a></td><td>${u.roles.join(', ')}</td><td>${u.disabled ? 'Disabled' : 'Active'}</td></tr>`)}
-</tbody></table></section>
+</tbody></table></div></section>
 ${createForm(req.csrf, problem)}`,
       problem,
     );
@@ -43,9 +43,9 @@ ${account.disabled ? html`<p class="notice">This account is disabled: it cannot 
 ${
   memberships.length === 0
     ? html`<p>Not a member of any organization or team.</p>`
-    : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Role</th></tr></thead><tbody>${memberships.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Role</th></tr></thead><tbody>${memberships.map(
         (m) => html`<tr><td><a href="/portal/admin/organizations/${seg(m.organization.id)}">${m.organization.name}</a></td><td>${m.organization.kind}</td><td>${m.role}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
 }
 <p><a href="/portal/admin/organizations">Add them to an organization</a></p></section>
 <section class="card" aria-labelledby="hie-heading"><h2 id="hie-heading">HIE profile</h2>
