@@ -139,13 +139,14 @@ test('the account page lists the organizations and teams the account belongs to'
   assert.deepEqual(body, {
     id: account.id,
     email: 'member@example.org',
-    display_name: 'Dr Member',
     roles: ['practitioner'],
+    display_name: 'Dr Member',
     practitioner_id: 'pr-member',
-    // By name, as the account service lists memberships.
+    disabled: false,
+    // By name, as the account service lists memberships; the shape of GET /api/users/:user.
     organizations: [
-      { id: org.id, name: 'Lakeside Clinic', kind: 'organization', role: 'member' },
-      { id: team.id, name: 'Night shift', kind: 'team', parent_id: org.id, role: 'manager' },
+      { organization: { id: org.id, kind: 'organization', name: 'Lakeside Clinic' }, role: 'member' },
+      { organization: { id: team.id, kind: 'team', parent_id: org.id, name: 'Night shift' }, role: 'manager' },
     ],
   });
   assert.equal((await fetch(`${file.server.baseUrl}/api/account`)).status, 401, 'no session, no account');

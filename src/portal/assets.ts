@@ -13,6 +13,7 @@ a{color:var(--accent)}
 a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #f0b400;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:2}
 header.top{background:#16233d;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem}
+header.top nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}
 header.top a{color:#fff;text-decoration:none;padding:.25rem 0}
 header.top a[aria-current=page]{border-bottom:2px solid #f0b400}
 header.top .brand{font-weight:700;margin-right:auto}
@@ -22,7 +23,7 @@ main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}
 .card{background:var(--card);padding:1.25rem 1.5rem;border-radius:8px;box-shadow:0 1px 4px #0002;margin-bottom:1.25rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin-top:0}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-fieldset{border:1px solid var(--line);border-radius:4px;margin:.75rem 0;padding:.25rem .75rem .5rem}legend{font-weight:600;padding:0 .25rem}
+fieldset.choices{border:1px solid var(--line);border-radius:4px;margin:.75rem 0;padding:.25rem .75rem .5rem}fieldset.choices legend{font-weight:600;padding:0 .25rem}
 label.option{display:flex;gap:.5rem;align-items:baseline;font-weight:normal;margin:.4rem 0}
 .hint{color:var(--muted);font-size:.9rem;margin:.2rem 0}
 input[type=text],input[type=email],input[type=password],input[type=url],input[type=search],input[type=date],select,textarea{width:100%;padding:.5rem;font:inherit;border:1px solid #8a93a6;border-radius:4px;background:#fff;color:var(--fg)}
@@ -33,6 +34,7 @@ button.danger{background:var(--danger);color:#fff;border-color:var(--danger)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.9rem;color:var(--muted)}
 td form{display:inline}td button{margin:0}
+.table-scroll{overflow-x:auto}
 code,pre{font-family:ui-monospace,monospace;font-size:.9rem}
 pre{background:#f0f2f6;padding:.75rem;overflow:auto;border-radius:4px;white-space:pre-wrap;word-break:break-all}
 .error{background:#fde8e8;border:1px solid #d08080;padding:.5rem .75rem;border-radius:4px}

@@ -38,10 +38,10 @@ async function accountPage(deps: AccountPageDeps, req: PortalRequest, account: A
 ${
   memberships.length === 0
     ? html`<p class="muted">You belong to no organization or team.</p>`
-    : html`<table>
+    : html`<div class="table-scroll"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Your role</th></tr></thead>
 <tbody>${memberships.map((m) => html`<tr><td>${m.organization.name}</td><td>${m.organization.kind}</td><td>${m.role}</td></tr>`)}</tbody>
-</table>`
+</table></div>`
 }
 </section>
 <section class="card" aria-labelledby="password">

@@ -31,7 +31,7 @@ function signUpForm(csrf: string, entered: Entered, problem?: { readonly message
 ${problem === undefined ? '' : html`<p class="error" role="alert">${problem.message}</p>`}
 <form method="post" action="/portal/sign-up">
 ${csrfField(csrf)}
-<fieldset>
+<fieldset class="choices">
 <legend>What is the account for?</legend>
 <label class="option" for="role-patient"><input type="radio" id="role-patient" name="role" value="patient" required${checked('patient')}> Keeping my health records (account holder)</label>
 <label class="option" for="role-developer"><input type="radio" id="role-developer" name="role" value="developer"${checked('developer')}> Developing apps and services (developer)</label>
