@@ -21,6 +21,14 @@ import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
+import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
+import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
+import { createClientStatistics } from './audit/client-statistics.js';
+import { DEFAULT_STATISTICS_LIMITS, startRequestStatistics, type RequestStatistics } from './audit/request-statistics.js';
+import { createStatisticsStore } from './storage/audit/statistics-store.js';
+import { createDebugRequests } from './http/debug-requests.js';
+import { registerStatisticsApiRoutes } from './http/statistics-api-routes.js';
+import { registerStatisticsHooks } from './http/statistics-hooks.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -108,6 +116,8 @@ export interface Fhirkeep extends FhirCore {
   readonly hie: HieService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
+  /** This node's per-application request statistics (flush: write what it counted so far). */
+  readonly statistics: RequestStatistics;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
   /**
@@ -265,6 +275,9 @@ export async function createFhirCore(
   };
 }
 
+/** How often each node adds its request statistics to the database. */
+const STATISTICS_FLUSH_MS = 5_000;
+
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
 export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
   // Read before the database starts, so a missing file stops the start without leaving it running.
@@ -308,6 +321,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     ...(tls === undefined ? {} : { tls }),
   });
   registerCors(app);
+  const statisticsStore = createStatisticsStore(core.database.sql);
+  const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
+  registerStatisticsHooks(app, statistics);
   registerHealthRoutes(app, { ping: core.ping });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
@@ -417,10 +433,13 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studyFor,
     scopeOf,
   });
+  const clientStatistics = createClientStatistics({ clients: auth.clients, store: statisticsStore, flushLocal: statistics.flush });
+  const debug = createDebugRequests({ client: clientStatistics.client, tokenEndpoint: auth.tokenEndpoint, inject: (request) => app.inject(request) });
+  registerStatisticsApiRoutes(app, { statistics: clientStatistics, debug, authenticate: apiCaller });
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions })],
+    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appStatisticsPages({ statistics: clientStatistics }), ...appDebuggerPages({ debug, statistics: clientStatistics })],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
@@ -461,6 +480,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studies,
     hie,
     adminBootstrap,
+    statistics,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
@@ -486,6 +506,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
+      // After the listener: the requests it drained are counted in this last flush.
+      await statistics.close();
       await exportWorker?.close();
       await auth.close();
       await core.close();

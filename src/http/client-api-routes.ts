@@ -71,8 +71,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const scope: ClientScope | undefined = caller.roles.includes('admin') ? {} : caller.roles.includes('developer') ? { ownerAccount: caller.accountId } : undefined;
-      if (scope === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
+      const scope = callerClientScope(caller);
       const { status = 200, body, location } = await handler(request, caller, scope);
       // Client metadata, and secrets once, must not be kept by caches (RFC 6749 §5.1 for secrets).
       reply.status(status).header('cache-control', 'no-store');
@@ -179,6 +178,16 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
       return { body: { ...clientView(rotated), client_secret: secret } };
     }),
   );
+}
+
+/**
+ * The clients a caller may reach: every one for an admin, their own for a developer; anyone else
+ * is refused (403). The portal's pages and every /api/clients/:id route share this rule.
+ */
+export function callerClientScope(caller: ApiCaller): ClientScope {
+  if (caller.roles.includes('admin')) return {};
+  if (caller.roles.includes('developer')) return { ownerAccount: caller.accountId };
+  throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
 }
 
 function splitScope(scope: string | undefined): string[] {
