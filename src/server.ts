@@ -19,6 +19,8 @@ import { principalScope } from './access/principal-scope.js';
 import type { RegisteredClient } from './auth/clients/client.js';
 import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
+import { appsPages } from './portal/pages/apps/index.js';
+import { filterPages } from './portal/pages/filter/filter-pages.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
 import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
@@ -439,7 +441,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appStatisticsPages({ statistics: clientStatistics }), ...appDebuggerPages({ debug, statistics: clientStatistics })],
+    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }), ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }), ...appStatisticsPages({ statistics: clientStatistics }), ...appDebuggerPages({ debug, statistics: clientStatistics })],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });

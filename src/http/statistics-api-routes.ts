@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_DAYS, type ClientStatistics } from '../audit/client-statistics.js';
 import type { ClientScope } from '../auth/clients/client-registry.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
-import { callerClientScope, sendApiError, type ApiCaller } from './client-api-routes.js';
+import { clientScopeFor } from '../auth/clients/client-scope.js';
+import { sendApiError, type ApiCaller } from './client-api-routes.js';
 import type { DebugRequests } from './debug-requests.js';
 import { parseBody } from './json-body.js';
 
@@ -35,7 +36,7 @@ export function registerStatisticsApiRoutes(app: FastifyInstance, { statistics, 
   const route = (handler: (request: Request, caller: ApiCaller, scope: ClientScope) => Promise<unknown>) => async (request: Request, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const body = await handler(request, caller, callerClientScope(caller));
+      const body = await handler(request, caller, clientScopeFor(caller));
       // Another application's answers, and the caller's statistics: not for caches.
       return await reply.status(200).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body));
     } catch (e) {

@@ -60,11 +60,10 @@ const CHART_JS = `
 `;
 
 /**
- * The two pages' own few rules (the portal's stylesheet is the frame's): wide tables scroll
- * inside their card on a phone, and long paths and header values wrap.
+ * The two pages' own few rules (portal.css is the frame's, and has .table-scroll): long paths
+ * and header values wrap on a phone, and the focused scrolling table shows its focus.
  */
 const PAGES_CSS = `
-.table-scroll{overflow-x:auto;max-width:100%}
 .table-scroll:focus{outline:3px solid #f0b400;outline-offset:2px}
 .wrap{word-break:break-all}
 .chart{margin-bottom:1rem}

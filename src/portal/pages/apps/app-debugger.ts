@@ -8,7 +8,7 @@ import { assetUrl } from '../../assets.js';
 import { csrfField } from '../../layout.js';
 import { page, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appTabs, portalClientScope } from './app-frame.js';
+import { appTabs, scopeOf, signedIn } from './apps-common.js';
 import { registerAppAssets } from './app-assets.js';
 
 export interface AppDebuggerDeps {
@@ -42,7 +42,7 @@ export function appDebuggerPages(deps: AppDebuggerDeps): PortalRoute[] {
       path: '/portal/apps/:id/debugger',
       access: ['developer', 'admin'],
       handle: async (req) => {
-        const client = await deps.statistics.client(req.params.id ?? '', portalClientScope(req));
+        const client = await deps.statistics.client(req.params.id ?? '', scopeOf(req));
         return debuggerPage(req, client, EMPTY, undefined, undefined);
       },
     },
@@ -51,7 +51,7 @@ export function appDebuggerPages(deps: AppDebuggerDeps): PortalRoute[] {
       path: '/portal/apps/:id/debugger',
       access: ['developer', 'admin'],
       handle: async (req) => {
-        const scope = portalClientScope(req);
+        const scope = scopeOf(req);
         const client = await deps.statistics.client(req.params.id ?? '', scope);
         const form = req.form ?? new URLSearchParams();
         const values: FormValues = {
@@ -61,13 +61,13 @@ export function appDebuggerPages(deps: AppDebuggerDeps): PortalRoute[] {
           body: form.get('body') ?? '',
           organization: form.get('organization') ?? '',
         };
-        if (req.account === undefined) throw new Error('a debugger run without an account');
+        const account = signedIn(req);
         try {
           const answer = await deps.debug.run(
             client.id,
             scope,
             { method: values.method, path: values.path, headers: parseHeaderLines(values.headers), body: values.body, organization: values.organization },
-            { accountId: req.account.id, ip: req.ip },
+            { accountId: account.id, ip: req.ip },
           );
           return debuggerPage(req, client, values, answer, undefined);
         } catch (e) {

@@ -4,7 +4,7 @@ import { daysParam } from '../../../http/statistics-api-routes.js';
 import { assetUrl } from '../../assets.js';
 import { page } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appTabs, portalClientScope } from './app-frame.js';
+import { appTabs, scopeOf } from './apps-common.js';
 import { registerAppAssets } from './app-assets.js';
 
 export interface AppStatisticsDeps {
@@ -27,7 +27,7 @@ export function appStatisticsPages(deps: AppStatisticsDeps): PortalRoute[] {
         const id = req.params.id ?? '';
         // A bad ?days= is the API's 400, shown as the portal's error page.
         const days = daysParam(req.query.get('days'));
-        const stats = await deps.statistics.read(id, portalClientScope(req), days);
+        const stats = await deps.statistics.read(id, scopeOf(req), days);
         return page(`Statistics · ${stats.client_name}`, statisticsBody(stats, days));
       },
     },
