@@ -23,6 +23,7 @@ import { appsPages } from './portal/pages/apps/index.js';
 import { filterPages } from './portal/pages/filter/filter-pages.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
+import { adminPages } from './portal/pages/admin/index.js';
 import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
 import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
 import { createClientStatistics } from './audit/client-statistics.js';
@@ -50,6 +51,7 @@ import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
+import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
 import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
@@ -365,18 +367,17 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   };
   registerClientApiRoutes(app, { registry: auth.clients, accessFilters: auth.accessFilters, authenticate: apiCaller });
   registerKeyApiRoutes(app, { keys: auth.serviceKeys, accounts: auth.accounts, authenticate: apiCaller, caCertificate: async () => (await ca()).certificatePem });
-  registerContentApiRoutes(app, {
+  // One TaxonomyAdmin for the content API and the admin pages.
+  const taxonomyAdmin = createTaxonomyAdmin({
+    sql: core.database.sql,
     taxonomy: core.taxonomy,
-    admin: createTaxonomyAdmin({
-      sql: core.database.sql,
-      taxonomy: core.taxonomy,
-      resourceTypes: core.smartDefinitions.resourceTypes,
-      // The edit is committed: a failed reload of this node's snapshot must not answer it as a
-      // failure (a retried POST would meet a 409); the NOTIFY reload catches up.
-      afterEdit: () => core.taxonomy.reload().catch((e: unknown) => logger.warn({ err: e }, 'could not reload the content taxonomy after an edit')),
-    }),
-    authenticate: apiCaller,
+    resourceTypes: core.smartDefinitions.resourceTypes,
+    // The edit is committed: a failed reload of this node's snapshot must not answer it as a
+    // failure (a retried POST would meet a 409); the NOTIFY reload catches up.
+    afterEdit: () => core.taxonomy.reload().catch((e: unknown) => logger.warn({ err: e }, 'could not reload the content taxonomy after an edit')),
   });
+  registerContentApiRoutes(app, { taxonomy: core.taxonomy, admin: taxonomyAdmin, authenticate: apiCaller });
+  registerAccountApiRoutes(app, { accounts: auth.accounts, authenticate: apiCaller });
   const applicationRule = createApplicationRules({
     read: readFilter,
     contentResourceType: (content) => taxonomy.content(content)?.resourceType,
@@ -441,7 +442,15 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }), ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }), ...appStatisticsPages({ statistics: clientStatistics }), ...appDebuggerPages({ debug, statistics: clientStatistics })],
+    routes: [
+      ...homePages(),
+      ...signInPages({ accounts: auth.accounts, sessions }),
+      ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }),
+      ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }),
+      ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie }),
+      ...appStatisticsPages({ statistics: clientStatistics }),
+      ...appDebuggerPages({ debug, statistics: clientStatistics }),
+    ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
