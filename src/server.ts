@@ -26,6 +26,14 @@ import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
 import { accountAreaPages } from './portal/pages/account/index.js';
 import { registerOwnAccountApiRoutes } from './http/own-account-api-routes.js';
+import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
+import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
+import { createClientStatistics } from './audit/client-statistics.js';
+import { DEFAULT_STATISTICS_LIMITS, startRequestStatistics, type RequestStatistics } from './audit/request-statistics.js';
+import { createStatisticsStore } from './storage/audit/statistics-store.js';
+import { createDebugRequests } from './http/debug-requests.js';
+import { registerStatisticsApiRoutes } from './http/statistics-api-routes.js';
+import { registerStatisticsHooks } from './http/statistics-hooks.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -114,6 +122,8 @@ export interface Fhirkeep extends FhirCore {
   readonly hie: HieService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
+  /** This node's per-application request statistics (flush: write what it counted so far). */
+  readonly statistics: RequestStatistics;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
   /**
@@ -271,6 +281,9 @@ export async function createFhirCore(
   };
 }
 
+/** How often each node adds its request statistics to the database. */
+const STATISTICS_FLUSH_MS = 5_000;
+
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
 export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
   // Read before the database starts, so a missing file stops the start without leaving it running.
@@ -314,6 +327,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     ...(tls === undefined ? {} : { tls }),
   });
   registerCors(app);
+  const statisticsStore = createStatisticsStore(core.database.sql);
+  const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
+  registerStatisticsHooks(app, statistics);
   registerHealthRoutes(app, { ping: core.ping });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
@@ -423,6 +439,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studyFor,
     scopeOf,
   });
+  const clientStatistics = createClientStatistics({ clients: auth.clients, store: statisticsStore, flushLocal: statistics.flush });
+  const debug = createDebugRequests({ client: clientStatistics.client, tokenEndpoint: auth.tokenEndpoint, inject: (request) => app.inject(request) });
+  registerStatisticsApiRoutes(app, { statistics: clientStatistics, debug, authenticate: apiCaller });
   registerPortalRoutes(app, {
     sessions,
     publicBase,
@@ -433,6 +452,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }),
       ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie }),
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
+      ...appStatisticsPages({ statistics: clientStatistics }),
+      ...appDebuggerPages({ debug, statistics: clientStatistics }),
     ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
@@ -474,6 +495,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studies,
     hie,
     adminBootstrap,
+    statistics,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
@@ -499,6 +521,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
+      // After the listener: the requests it drained are counted in this last flush.
+      await statistics.close();
       await exportWorker?.close();
       await auth.close();
       await core.close();
