@@ -7,6 +7,7 @@
  * measurement), and the export deleted. The database is first filled to the size the export is
  * measured at by bench/amplify.ts (bench-only copies).
  */
+import type { Manifest, ManifestEntry } from '../src/bulk/manifest.js';
 import postgres from 'postgres';
 import { amplifyResources, type Amplification } from './amplify.js';
 import { clientToken } from './auth-workloads.js';
@@ -27,20 +28,6 @@ export function exportRowName(resources: number): string {
 /** The server's settings for the export phase: a 1 s Retry-After, so polling costs at most a second of the time measured. */
 export const EXPORT_SERVER_ENV: Readonly<Record<string, string>> = { FHIRKEEP_EXPORT_POLL_SECONDS: '1' };
 
-export interface ManifestEntry {
-  readonly type: string;
-  readonly url: string;
-  readonly count: number;
-}
-
-/** The complete-status body (Bulk Data IG, "Response - Complete Status"), as far as the bench uses it. */
-export interface Manifest {
-  readonly transactionTime: string;
-  readonly request: string;
-  readonly requiresAccessToken: boolean;
-  readonly output: readonly ManifestEntry[];
-  readonly error: readonly ManifestEntry[];
-}
 
 /** Parses a manifest, checking the fields the bench relies on; throws saying what is missing. */
 export function parseManifest(text: string): Manifest {
@@ -50,7 +37,7 @@ export function parseManifest(text: string): Manifest {
   };
   if (typeof m.transactionTime !== 'string') fail('has no transactionTime');
   if (typeof m.request !== 'string') fail('has no request');
-  if (typeof m.requiresAccessToken !== 'boolean') fail('has no requiresAccessToken');
+  if (m.requiresAccessToken !== true) fail('does not say requiresAccessToken: true');
   const entries = (name: 'output' | 'error'): ManifestEntry[] => {
     const list = m[name] ?? [];
     if (!Array.isArray(list)) return fail(`${name} is not an array`);
@@ -62,7 +49,7 @@ export function parseManifest(text: string): Manifest {
       return { type, url, count };
     });
   };
-  return { transactionTime: m.transactionTime as string, request: m.request as string, requiresAccessToken: m.requiresAccessToken as boolean, output: entries('output'), error: entries('error') };
+  return { transactionTime: m.transactionTime as string, request: m.request as string, requiresAccessToken: true, output: entries('output'), error: entries('error') };
 }
 
 /** Retry-After in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); `fallbackSeconds` when absent or unreadable. */

@@ -19,8 +19,11 @@ import { principalScope } from './access/principal-scope.js';
 import type { RegisteredClient } from './auth/clients/client.js';
 import { registerBulkRoutes } from './http/bulk-routes.js';
 import { registerPortalRoutes } from './http/portal-routes.js';
+import { appsPages } from './portal/pages/apps/index.js';
+import { filterPages } from './portal/pages/filter/filter-pages.js';
 import { homePages } from './portal/pages/home.js';
 import { signInPages } from './portal/pages/sign-in.js';
+import { adminPages } from './portal/pages/admin/index.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -44,6 +47,7 @@ import { consentCallerOf } from './access/consents/consent-permissions.js';
 import { describeClientAccess } from './access/filter/describe-access.js';
 import { myDataPages } from './portal/pages/my-data/index.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
+import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
 import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
@@ -353,18 +357,17 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   };
   registerClientApiRoutes(app, { registry: auth.clients, accessFilters: auth.accessFilters, authenticate: apiCaller });
   registerKeyApiRoutes(app, { keys: auth.serviceKeys, accounts: auth.accounts, authenticate: apiCaller, caCertificate: async () => (await ca()).certificatePem });
-  registerContentApiRoutes(app, {
+  // One TaxonomyAdmin for the content API and the admin pages.
+  const taxonomyAdmin = createTaxonomyAdmin({
+    sql: core.database.sql,
     taxonomy: core.taxonomy,
-    admin: createTaxonomyAdmin({
-      sql: core.database.sql,
-      taxonomy: core.taxonomy,
-      resourceTypes: core.smartDefinitions.resourceTypes,
-      // The edit is committed: a failed reload of this node's snapshot must not answer it as a
-      // failure (a retried POST would meet a 409); the NOTIFY reload catches up.
-      afterEdit: () => core.taxonomy.reload().catch((e: unknown) => logger.warn({ err: e }, 'could not reload the content taxonomy after an edit')),
-    }),
-    authenticate: apiCaller,
+    resourceTypes: core.smartDefinitions.resourceTypes,
+    // The edit is committed: a failed reload of this node's snapshot must not answer it as a
+    // failure (a retried POST would meet a 409); the NOTIFY reload catches up.
+    afterEdit: () => core.taxonomy.reload().catch((e: unknown) => logger.warn({ err: e }, 'could not reload the content taxonomy after an edit')),
   });
+  registerContentApiRoutes(app, { taxonomy: core.taxonomy, admin: taxonomyAdmin, authenticate: apiCaller });
+  registerAccountApiRoutes(app, { accounts: auth.accounts, authenticate: apiCaller });
   const applicationRule = createApplicationRules({
     read: readFilter,
     contentResourceType: (content) => taxonomy.content(content)?.resourceType,
@@ -419,7 +422,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerPortalRoutes(app, {
     sessions,
     publicBase,
-    routes: [...homePages(), ...signInPages({ accounts: auth.accounts, sessions }), ...myDataPages({ consents, directory, accounts: auth.accounts })],
+    routes: [
+      ...homePages(),
+      ...signInPages({ accounts: auth.accounts, sessions }),
+      ...appsPages({ clients: auth.clients, keys: auth.serviceKeys, accounts: auth.accounts, caCertificate: async () => (await ca()).certificatePem, secureCookies: () => publicBase().startsWith('https:') }),
+      ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }),
+      ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts }),
+    ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });

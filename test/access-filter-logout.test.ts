@@ -98,6 +98,23 @@ test("saving a filter logs out the app's users: access token 401, refresh token 
   assert.equal((await fhirGet('/Observation/none', again.access_token ?? '')).status, 404, 'and log nobody out');
 });
 
+test('"logout_users": false keeps the users signed in: the version is bumped, no grant is revoked, their tokens still work', async () => {
+  const before = (await putFilter({ filter: { content: 'body/weight' }, write_mode: 'none' })).json;
+  const user = await userTokens();
+  const kept = await putFilter({ filter: { content: 'body/height' }, write_mode: 'none', logout_users: false });
+  assert.equal(kept.status, 200, JSON.stringify(kept.json));
+  assert.deepEqual([kept.json.filter_version, kept.json.revoked_grants], [Number(before.filter_version) + 1, 0]);
+  assert.equal((await introspect(user.access_token ?? '', app)).active, true, 'the access token is still active');
+  assert.notEqual((await fhirGet('/Observation/none', user.access_token ?? '')).status, 401);
+  assert.equal((await token({ grant_type: 'refresh_token', refresh_token: user.refresh_token ?? '' }, app)).status, 200, 'the refresh token still works');
+  const bad = await putFilter({ filter: {}, write_mode: 'none', logout_users: 'no' });
+  assert.equal(bad.status, 400, 'logout_users is a boolean');
+
+  const loggedOut = await putFilter({ filter: { content: 'body/weight' }, write_mode: 'none', logout_users: true });
+  assert.equal(loggedOut.json.revoked_grants, 1, 'true (the default) logs them out');
+  assert.equal((await fhirGet('/Observation/none', user.access_token ?? '')).status, 401);
+});
+
 test('a developer cannot revoke or filter another developer’s client through the composed server', async () => {
   const { accounts, clients, sessions } = server.fhirkeep.auth;
   const dev = await accounts.create({ email: 'dev@example.org', password: 'correct horse battery staple', roles: ['developer'] });

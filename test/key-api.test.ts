@@ -132,6 +132,16 @@ test('management handed to a team: its members manage the keys, the developer an
   const handed = await call('dev', 'PUT', `/api/clients/${serviceId}/manager`, { organization: team.id });
   assert.deepEqual([handed.status, handed.json, handed.headers.get('cache-control')], [200, { kind: 'organization', id: team.id }, 'no-store']);
   assert.deepEqual((await call('member', 'GET', `/api/clients/${serviceId}/manager`)).json, { kind: 'organization', id: team.id });
+  const managed = async (who: Who) => {
+    const r = await call(who, 'GET', '/api/managed-clients');
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    return (r.json.clients as { client_id: string }[]).map((c) => c.client_id);
+  };
+  const listed = await call('member', 'GET', '/api/managed-clients');
+  assert.deepEqual(listed.json.clients, [{ client_id: serviceId, client_name: 'Lab feed', type: 'service', revoked: false }], "the team's member finds the service");
+  assert.ok(!(await managed('dev')).includes(serviceId), 'the developer manages it no longer');
+  assert.ok(!(await managed('outsider')).includes(serviceId), "the organization's member is not the team's");
+  refused(await call(undefined, 'GET', '/api/managed-clients'), 401, 'login', 'no session');
 
   const made = await call('member', 'POST', `/api/clients/${serviceId}/keys`, { type: 'static', name: 'team key' });
   assert.equal(made.status, 201, made.text);
@@ -155,6 +165,7 @@ test('management handed to a team: its members manage the keys, the developer an
   assert.deepEqual([back.status, back.json], [200, { kind: 'account', id: people.dev.account.id }]);
   assert.equal((await call('dev', 'GET', `/api/clients/${serviceId}/keys`)).status, 200);
   refused(await call('member', 'GET', `/api/clients/${serviceId}/keys`), 403, 'forbidden', 'the team after the hand-back');
+  assert.deepEqual([await managed('member'), (await managed('dev')).includes(serviceId)], [[], true], 'the hand-back, in both lists');
 
   refused(await call('dev', 'PUT', `/api/clients/${serviceId}/manager`, { account: 'nobody@example.org' }), 404, 'not-found', 'unknown email');
   refused(await call('dev', 'PUT', `/api/clients/${serviceId}/manager`, { account: 'no-such-account' }), 404, 'not-found', 'unknown account id');

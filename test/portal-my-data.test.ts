@@ -161,6 +161,10 @@ test('a holder approves a SMART app on its consent screen, sees it with access, 
   await row.getByText('It cannot add, change or delete anything').waitFor();
   assert.match((await row.locator('time').getAttribute('datetime')) ?? '', /^\d{4}-\d\d-\d\dT/, 'since when');
   await screenshot(page, 'my-data-access');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'on a phone the page does not scroll sideways');
+  await screenshot(page, 'my-data-access-phone');
+  await page.setViewportSize({ width: 1200, height: 900 });
 
   // Revoking asks first; Cancel leaves it in place.
   await row.getByRole('link', { name: 'Revoke: Weight diary' }).click();

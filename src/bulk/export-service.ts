@@ -6,6 +6,7 @@ import type { FhirResponse } from '../rest/fhir-request.js';
 import { httpDate } from '../rest/http-dates.js';
 import type { ExportJob, ExportJobStore, NewExportJob } from '../storage/bulk/export-job-store.js';
 import { isExportFileName, type ExportFiles } from './export-files.js';
+import { manifestOf } from './manifest.js';
 import { sameRequester } from './requester.js';
 
 export interface BulkExportOptions {
@@ -73,22 +74,7 @@ export function createBulkExport(o: BulkExportOptions): BulkExportService {
       }
       const expires: Record<string, string> = job.expiresAt === undefined ? {} : { Expires: httpDate(job.expiresAt) };
       if (job.status === 'failed') return { status: 500, headers: expires, body: { kind: 'json', value: job.failure } };
-      const listed = job.progress.files.filter((f) => f.count > 0);
-      const entry = (f: (typeof listed)[number]) => ({ type: f.type, url: fileUrl(job.id, f.name, linkParams), count: f.count });
-      return {
-        status: 200,
-        headers: expires,
-        body: {
-          kind: 'json',
-          value: {
-            transactionTime: job.transactionTime.toISOString(),
-            request: job.requestUrl,
-            requiresAccessToken: true,
-            output: listed.filter((f) => f.error !== true).map(entry),
-            error: listed.filter((f) => f.error === true).map(entry),
-          },
-        },
-      };
+      return { status: 200, headers: expires, body: { kind: 'json', value: manifestOf(job, (name) => fileUrl(job.id, name, linkParams)) } };
     },
 
     async cancel(id, caller) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AccountService } from '../auth/accounts/account-service.js';
 import { findUser } from '../auth/accounts/find-user.js';
-import { validateMemberRole } from '../auth/accounts/organization-input.js';
+import { parseIdentifier, validateMemberRole } from '../auth/accounts/organization-input.js';
 import { MEMBER_ROLES, type Organization } from '../auth/accounts/organization.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { RunCommand } from './output.js';
@@ -90,13 +90,6 @@ async function findOrganization(accounts: AccountService, id: string): Promise<O
   const found = await accounts.findOrganization(id);
   if (found === undefined) throw new FhirkeepError('not-found', `No organization ${id}`);
   return found;
-}
-
-/** `SYSTEM|VALUE`, split at the first bar, as a FHIR token search writes an identifier. */
-function parseIdentifier(text: string): { system: string; value: string } {
-  const bar = text.indexOf('|');
-  if (bar < 0) throw new FhirkeepError('bad-request', `--identifier must be SYSTEM|VALUE, not ${JSON.stringify(text)}`);
-  return { system: text.slice(0, bar), value: text.slice(bar + 1) };
 }
 
 function describe(o: Organization): string {

@@ -220,3 +220,42 @@ test('filter bodies: bad JSON, wrong types and invalid filters are 400 naming th
   await bad({ body: { filter: { app: ['self', 'ghost-app'] }, write_mode: 'none' } }, 'app: there is no client "ghost-app"');
   assert.equal((await call('GET', `/api/clients/${id}/filter`, ADMIN)).json.filter_version, 1, 'nothing was saved');
 });
+
+test('checking a filter validates it as saving would, describes it, says whether it changes anything, and saves nothing', async () => {
+  const id = (await call('POST', '/api/clients', DEV_A, { body: { ...service, client_name: 'Checked' } })).json.client_id as string;
+  const check = (body: unknown, headers = DEV_A) => call('POST', `/api/clients/${id}/filter/check`, headers, { body });
+  const ok = await check({ filter: { owner: 'self', content: 'body/weight' }, write_mode: 'none' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(ok.json, {
+    client_id: id,
+    filter: { owner: 'self', content: 'body/weight' },
+    write_mode: 'none',
+    reach: 'consented',
+    description: ['Body weight records you own'],
+    implied_scopes: ['user/Observation.rs'],
+    changed: true,
+  });
+  assert.equal((await call('GET', `/api/clients/${id}/filter`, DEV_A)).json.filter_version, 1, 'nothing was saved');
+
+  // The expert editor sends its text as typed: the JSON parser's own words say where it goes wrong.
+  const typo = await check({ filter_text: '{"content": "body/weight",}' });
+  assert.equal(typo.status, 400);
+  assert.match(diagnostics(typo), /^filter: not valid JSON: .*position 26/);
+  const unknown = await check({ filter_text: '{"content": "body/wieght"}' });
+  assert.deepEqual([unknown.status, diagnostics(unknown)], [400, 'content: unknown content "body/wieght"']);
+  assert.deepEqual([(await check({ filter_text: 'null' })).json.description, (await check({ filter_text: 'null' })).json.implied_scopes], [[], ['user/*.cruds']]);
+  const both = await check({ filter: {}, filter_text: '{}' });
+  assert.deepEqual([both.status, diagnostics(both)], [400, 'body: give filter or filter_text (one of them)']);
+  assert.equal((await check({ filter: { app: 'ghost-app' } })).status, 400, 'app ids are checked as on save');
+
+  await call('PUT', `/api/clients/${id}/filter`, DEV_A, { body: { filter: { owner: 'self', content: 'body/weight' }, write_mode: 'none' } });
+  assert.equal((await check({ filter_text: '{ "content": "body/weight", "owner": "self" }' })).json.changed, false, 'key order and spacing are no change');
+  assert.equal((await check({ filter: { content: 'body/weight', owner: 'self' }, write_mode: 'any' })).json.changed, true, 'another write mode is');
+
+  const widen = await check({ filter: {}, reach: 'all' });
+  assert.deepEqual([widen.status, diagnostics(widen)], [403, 'Only an admin may change the reach of a client']);
+  assert.equal((await check({ filter: {}, reach: 'all' }, ADMIN)).json.reach, 'all');
+  assert.equal((await check({ filter: {} }, DEV_B)).status, 404, "another developer's client");
+  assert.equal((await check({ filter: {} }, as('pat:patient'))).status, 403);
+});

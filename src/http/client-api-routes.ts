@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WRITE_MODES } from '../access/filter/access-filter.js';
-import { accessFilterJson, type AccessFilterService } from '../access/filter/filter-service.js';
+import { accessFilterJson, checkedFilterJson, type AccessFilterService } from '../access/filter/filter-service.js';
+import { filterFromText } from '../access/filter/parse-filter.js';
 import { CLIENT_TYPES, clientView } from '../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../auth/clients/client-registry.js';
+import { clientScopeFor } from '../auth/clients/client-scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseBody } from './json-body.js';
 import { sendOutcome } from './send-outcome.js';
@@ -54,8 +56,24 @@ const filterBody = z
     filter: z.record(z.unknown()).nullable(),
     write_mode: z.enum(WRITE_MODES),
     reach: z.enum(['consented', 'all']).optional(),
+    logout_users: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * A filter to check without saving: the JSON (`filter`), or the expert editor's text as typed
+ * (`filter_text`, so its syntax errors are reported where they are); write mode and reach absent:
+ * the client's current ones.
+ */
+const checkBody = z
+  .object({
+    filter: z.record(z.unknown()).nullable().optional(),
+    filter_text: z.string().optional(),
+    write_mode: z.enum(WRITE_MODES).optional(),
+    reach: z.enum(['consented', 'all']).optional(),
+  })
+  .strict()
+  .refine((b) => (b.filter === undefined) !== (b.filter_text === undefined), { message: 'give filter or filter_text (one of them)' });
 
 type Reply = { readonly status?: number; readonly body: unknown; readonly location?: string };
 /** `scope`: the clients the caller may reach (a developer's own; every client for an admin). */
@@ -71,8 +89,7 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
   const route = (handler: Handler) => async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const scope: ClientScope | undefined = caller.roles.includes('admin') ? {} : caller.roles.includes('developer') ? { ownerAccount: caller.accountId } : undefined;
-      if (scope === undefined) throw new FhirkeepError('forbidden', 'Managing clients needs the developer or admin role');
+      const scope = clientScopeFor(caller);
       const { status = 200, body, location } = await handler(request, caller, scope);
       // Client metadata, and secrets once, must not be kept by caches (RFC 6749 §5.1 for secrets).
       reply.status(status).header('cache-control', 'no-store');
@@ -164,11 +181,28 @@ export function registerClientApiRoutes(app: FastifyInstance, { registry, access
       const b = parseBody(request, filterBody);
       const saved = await accessFilters.setAccessFilter(
         request.params.id ?? '',
-        { filter: b.filter, writeMode: b.write_mode, ...(b.reach === undefined ? {} : { reach: b.reach }) },
+        { filter: b.filter, writeMode: b.write_mode, ...(b.reach === undefined ? {} : { reach: b.reach }), ...(b.logout_users === undefined ? {} : { logoutUsers: b.logout_users }) },
         caller.accountId,
         scope,
       );
       return { body: { ...accessFilterJson(saved), revoked_grants: saved.revokedGrants } };
+    }),
+  );
+
+  app.post(
+    '/api/clients/:id/filter/check',
+    route(async (request, _caller, scope) => {
+      const b = parseBody(request, checkBody);
+      const checked = await accessFilters.check(
+        request.params.id ?? '',
+        {
+          filter: b.filter_text === undefined ? b.filter : filterFromText(b.filter_text),
+          ...(b.write_mode === undefined ? {} : { writeMode: b.write_mode }),
+          ...(b.reach === undefined ? {} : { reach: b.reach }),
+        },
+        scope,
+      );
+      return { body: checkedFilterJson(checked) };
     }),
   );
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TaxonomyAdmin } from '../access/content/taxonomy-admin.js';
-import { DEFAULT_GROUP_SYSTEM, type ContentGroup, type ContentType, type Taxonomy } from '../access/content/taxonomy.js';
+import { groupTree } from '../access/content/group-tree.js';
+import { DEFAULT_GROUP_SYSTEM, type ContentType, type Taxonomy } from '../access/content/taxonomy.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { sendApiError, type ApiCaller } from './client-api-routes.js';
 import { parseBody } from './json-body.js';
@@ -140,26 +141,6 @@ export function registerContentApiRoutes(app: FastifyInstance, { taxonomy, admin
     if (g === undefined) throw new FhirkeepError('not-found', `There is no group ${name} in group system ${system}`);
     return { system, name: g.name, parent: g.parent ?? null, label: g.label, contents: g.contents };
   };
-}
-
-interface GroupNode {
-  readonly name: string;
-  readonly label: string;
-  readonly contents: readonly string[];
-  readonly groups: GroupNode[];
-}
-
-/** The flat list (parents first) as a tree of nested `groups`. */
-function groupTree(groups: readonly ContentGroup[]): GroupNode[] {
-  const nodes = new Map<string, GroupNode>();
-  const roots: GroupNode[] = [];
-  for (const g of groups) {
-    const node: GroupNode = { name: g.name, label: g.label, contents: g.contents, groups: [] };
-    nodes.set(g.name, node);
-    const parent = g.parent === undefined ? undefined : nodes.get(g.parent);
-    (parent?.groups ?? roots).push(node);
-  }
-  return roots;
 }
 
 function parseQuery<T>(request: FastifyRequest, schema: z.ZodType<T>): T {

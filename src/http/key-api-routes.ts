@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccountService } from '../auth/accounts/account-service.js';
 import { handOverManagement } from '../auth/keys/hand-over.js';
-import type { KeyActor, KeyService } from '../auth/keys/key-service.js';
+import { keyActorFor, type KeyActor, type KeyService } from '../auth/keys/key-service.js';
 import { KEY_TYPES, keyView } from '../auth/keys/service-key.js';
 import { sendApiError, type ApiCaller } from './client-api-routes.js';
 import { parseBody } from './json-body.js';
@@ -46,7 +46,7 @@ export function registerKeyApiRoutes(app: FastifyInstance, { keys, accounts, aut
   const route = (handler: (request: Request, actor: KeyActor) => Promise<Reply>) => async (request: Request, reply: FastifyReply) => {
     try {
       const caller = await authenticate(request);
-      const { status = 200, body, location } = await handler(request, { accountId: caller.accountId, admin: caller.roles.includes('admin') });
+      const { status = 200, body, location } = await handler(request, keyActorFor(caller));
       // A new key's secret is in the answer, once: no cache may keep it (nor key lists).
       reply.status(status).header('cache-control', 'no-store');
       if (location !== undefined) reply.header('location', location);
@@ -92,6 +92,14 @@ export function registerKeyApiRoutes(app: FastifyInstance, { keys, accounts, aut
         },
       };
     }),
+  );
+
+  // The services a member of a managing team reaches only here: the client API lists owners' clients.
+  app.get(
+    '/api/managed-clients',
+    route(async (_request, actor) => ({
+      body: { clients: (await keys.managedBy(actor)).map((c) => ({ client_id: c.id, client_name: c.name, type: c.type, revoked: c.revoked })) },
+    })),
   );
 
   app.get(

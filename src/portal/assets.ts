@@ -13,6 +13,7 @@ a{color:var(--accent)}
 a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #f0b400;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:2}
 header.top{background:#16233d;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem}
+header.top nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}
 header.top a{color:#fff;text-decoration:none;padding:.25rem 0}
 header.top a[aria-current=page]{border-bottom:2px solid #f0b400}
 header.top .brand{font-weight:700;margin-right:auto}
@@ -31,6 +32,7 @@ button.danger{background:var(--danger);color:#fff;border-color:var(--danger)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.9rem;color:var(--muted)}
 td form{display:inline}td button{margin:0}
+.table-scroll{overflow-x:auto}
 code,pre{font-family:ui-monospace,monospace;font-size:.9rem}
 pre{background:#f0f2f6;padding:.75rem;overflow:auto;border-radius:4px;white-space:pre-wrap;word-break:break-all}
 .error{background:#fde8e8;border:1px solid #d08080;padding:.5rem .75rem;border-radius:4px}

@@ -1,3 +1,4 @@
+import type { Manifest, ManifestEntry } from '../../src/bulk/manifest.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,20 +26,7 @@ export interface ExportedResource {
   readonly issue?: readonly { readonly severity?: string; readonly code?: string; readonly diagnostics?: string }[];
 }
 
-export interface ManifestEntry {
-  readonly type: string;
-  readonly url: string;
-  readonly count?: number;
-}
-
-/** The complete-status body (Bulk Data IG "Response - Complete Status"). */
-export interface Manifest {
-  readonly transactionTime: string;
-  readonly request: string;
-  readonly requiresAccessToken: boolean;
-  readonly output: readonly ManifestEntry[];
-  readonly error: readonly ManifestEntry[];
-}
+export type { Manifest, ManifestEntry } from '../../src/bulk/manifest.js';
 
 export interface ExportNode {
   readonly server: TestServer;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ManifestEntry } from '../../src/bulk/manifest.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,11 +80,7 @@ export async function jobSettled(server: TestServer, id: string, timeoutMs = 20_
   }
 }
 
-export interface ManifestEntry {
-  readonly type: string;
-  readonly url: string;
-  readonly count: number;
-}
+export type { ManifestEntry } from '../../src/bulk/manifest.js';
 
 /**
  * Downloads every output file of a manifest with `headers`, checking each is NDJSON of its type

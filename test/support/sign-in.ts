@@ -8,9 +8,16 @@ export const APP_REDIRECT = 'https://app.example/callback';
 /**
  * A user's access token for a public SMART app through the real authorization-code flow, driven
  * by openid-client: sign in, approve every offered scope on the consent page (skipped when a
- * recorded consent covers the request), redeem the code with PKCE.
+ * recorded consent covers the request; `onConsent` sees it), redeem the code with PKCE.
  */
-export async function signIn(baseUrl: string, clientId: string, user: { email: string; password: string }, scope: string): Promise<oidc.TokenEndpointResponse> {
+export async function signIn(
+  baseUrl: string,
+  clientId: string,
+  user: { email: string; password: string },
+  scope: string,
+  /** Sees the consent page when it is shown (a test asserts it shows, or what it says). */
+  onConsent?: (page: PageResponse) => void,
+): Promise<oidc.TokenEndpointResponse> {
   const config = await oidc.discovery(new URL(baseUrl), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -20,6 +27,7 @@ export async function signIn(baseUrl: string, clientId: string, user: { email: s
   page = await browser.follow(await browser.post('/oauth2/authorize/login', { ...keys(page), ...user }));
   if (page.location === undefined) {
     assert.match(page.text, /Allow access\?/);
+    onConsent?.(page);
     const offered = [...page.text.matchAll(/name="scope" id="s\d+" value="([^"]+)"/g)].map((m) => m[1] ?? '');
     page = await browser.post('/oauth2/authorize/consent', { ...keys(page), decision: 'approve', scope: offered });
   }

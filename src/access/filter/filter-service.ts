@@ -16,6 +16,24 @@ export interface AccessFilterSettings {
   readonly writeMode?: WriteMode;
   /** Admins only (issue 5: "set by an admin"); absent: unchanged. */
   readonly reach?: ClientReach;
+  /**
+   * Whether a change revokes the users' grants at once (issue 5: "logout all users"); default
+   * true. Either way the new version makes every user confirm again: kept signed in, their
+   * tokens work but their consents share nothing until they do.
+   */
+  readonly logoutUsers?: boolean;
+}
+
+/** What saving settings would give, without saving them (the portal's editor checks as one types). */
+export interface CheckedAccessFilter {
+  readonly clientId: string;
+  readonly filter: unknown;
+  readonly writeMode: WriteMode;
+  readonly reach: ClientReach;
+  readonly description: readonly string[];
+  readonly impliedScopes: readonly string[];
+  /** Whether saving would change anything: a new version, which every user must confirm. */
+  readonly changed: boolean;
 }
 
 /** A client's access settings as the API and the CLI show them. */
@@ -44,12 +62,15 @@ export interface AccessFilterService {
   get(clientId: string, scope?: ClientScope): Promise<AccessFilterView>;
   /**
    * Validates and saves: a changed filter, write mode or reach bumps the filter version, so every
-   * user must confirm again, and revokes every grant of the client that has an account, so their
-   * access and refresh tokens stop working at once (issue 5: "logout all users"). Grants of the
+   * user must confirm again, and (unless `logoutUsers` is false) revokes every grant of the client
+   * that has an account, so their access and refresh tokens stop working at once (issue 5:
+   * "logout all users"). Grants of the
    * client itself (client credentials) survive: no user confirms them, and the client's next token
    * is bounded by the new filter. Saving the same settings again changes nothing.
    */
   setAccessFilter(clientId: string, settings: AccessFilterSettings, actor?: string, scope?: ClientScope): Promise<SavedAccessFilter>;
+  /** Validates as `setAccessFilter` does (the same errors) and saves nothing. */
+  check(clientId: string, settings: AccessFilterSettings, scope?: ClientScope): Promise<CheckedAccessFilter>;
   /** The scopes a client's filter implies, for introspection; undefined without a (readable) filter. */
   filterScopes(client: RegisteredClient): readonly string[] | undefined;
 }
@@ -74,6 +95,21 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
     };
   };
 
+  /** Every check `setAccessFilter` makes before writing: the client in scope, reach, the filter, its app ids. */
+  const validate = async (clientId: string, settings: AccessFilterSettings, scope: ClientScope) => {
+    const current = await registry.find(clientId, scope);
+    if (current === undefined) throw new FhirkeepError('not-found', `There is no client ${clientId}`);
+    // An unscoped caller reaches every client: an admin, or the operator's CLI.
+    if (settings.reach !== undefined && settings.reach !== current.reach && scope.ownerAccount !== undefined) {
+      throw new FhirkeepError('forbidden', 'Only an admin may change the reach of a client');
+    }
+    const filter = settings.filter === null ? undefined : parseAccessFilter(settings.filter, context);
+    // Any registered client may be named (its records are still bounded by consents), not only the caller's.
+    const [unknownApp] = filter === undefined ? [] : await registry.unknown(filterAppIds(filter));
+    if (unknownApp !== undefined) throw new FhirkeepError('bad-request', `app: there is no client "${unknownApp}"`);
+    return { current, filter };
+  };
+
   return {
     async get(clientId, scope) {
       const client = await registry.find(clientId, scope);
@@ -82,24 +118,31 @@ export function createAccessFilterService(registry: ClientRegistry, context: Fil
     },
 
     async setAccessFilter(clientId, settings, actor, scope = {}) {
-      const current = await registry.find(clientId, scope);
-      if (current === undefined) throw new FhirkeepError('not-found', `There is no client ${clientId}`);
-      // An unscoped caller reaches every client: an admin, or the operator's CLI.
-      if (settings.reach !== undefined && settings.reach !== current.reach && scope.ownerAccount !== undefined) {
-        throw new FhirkeepError('forbidden', 'Only an admin may change the reach of a client');
-      }
-      const filter = settings.filter === null ? undefined : parseAccessFilter(settings.filter, context);
-      // Any registered client may be named (its records are still bounded by consents), not only the caller's.
-      const [unknownApp] = filter === undefined ? [] : await registry.unknown(filterAppIds(filter));
-      if (unknownApp !== undefined) throw new FhirkeepError('bad-request', `app: there is no client "${unknownApp}"`);
+      await validate(clientId, settings, scope);
       const saved = await registry.setAccessSettings(
         clientId,
         // What the caller leaves out stays as the row has it then (an admin's reach change made meanwhile is kept).
-        { accessFilter: settings.filter ?? undefined, writeMode: settings.writeMode, reach: settings.reach },
+        { accessFilter: settings.filter ?? undefined, writeMode: settings.writeMode, reach: settings.reach, logoutUsers: settings.logoutUsers ?? true },
         actor,
         scope,
       );
       return { ...view(saved.client), revokedGrants: saved.revokedGrants.length };
+    },
+
+    async check(clientId, settings, scope = {}) {
+      const { current, filter } = await validate(clientId, settings, scope);
+      const writeMode = settings.writeMode ?? current.writeMode;
+      const reach = settings.reach ?? current.reach;
+      return {
+        clientId,
+        filter: settings.filter ?? null,
+        writeMode,
+        reach,
+        description: filter === undefined ? [] : describeAccessFilter(filter, context.taxonomy),
+        impliedScopes: impliedScopes(filter, writeMode, context.taxonomy),
+        // As the store compares (jsonb equality): key order and spacing are no change.
+        changed: !sameJson(settings.filter ?? null, current.accessFilter ?? null) || writeMode !== current.writeMode || reach !== current.reach,
+      };
     },
 
     filterScopes(client) {
@@ -126,4 +169,30 @@ export function accessFilterJson(v: AccessFilterView): Record<string, unknown> {
     implied_scopes: v.impliedScopes,
     ...(v.problem === undefined ? {} : { problem: v.problem }),
   };
+}
+
+/** A check's result as the JSON API shows it. */
+export function checkedFilterJson(c: CheckedAccessFilter): Record<string, unknown> {
+  return {
+    client_id: c.clientId,
+    filter: c.filter,
+    write_mode: c.writeMode,
+    reach: c.reach,
+    description: c.description,
+    implied_scopes: c.impliedScopes,
+    changed: c.changed,
+  };
+}
+
+/** jsonb equality: objects regardless of key order, arrays in order, numbers by value. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
 }

@@ -75,6 +75,18 @@ export function parseAccessFilter(json: unknown, ctx: FilterContext): AccessFilt
   return { blocks: [...unique.values()] };
 }
 
+/**
+ * A filter as typed in the expert editor: its JSON, or `bad-request` with the parser's own words
+ * (where the text goes wrong), so the page and the API tell a typist the same thing.
+ */
+export function filterFromText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new FhirkeepError('bad-request', `filter: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** The client ids a filter's `app` keys name, other than `self` (they must be registered clients). */
 export function filterAppIds(filter: AccessFilter): string[] {
   return [...new Set(filter.blocks.flatMap((b) => b.apps ?? []))].filter((id) => id !== 'self').sort();

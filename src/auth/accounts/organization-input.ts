@@ -22,6 +22,16 @@ export function validateIdentifier(identifier: OrganizationIdentifier): Organiza
   return { system, value };
 }
 
+/**
+ * `SYSTEM|VALUE`, split at the first bar as a FHIR token search writes an identifier (the CLI's
+ * `--identifier`, the portal's field), then checked.
+ */
+export function parseIdentifier(text: string): OrganizationIdentifier {
+  const bar = text.indexOf('|');
+  if (bar < 0) throw new FhirkeepError('bad-request', `An identifier is SYSTEM|VALUE, not ${JSON.stringify(text.slice(0, MAX_LENGTH))}`);
+  return validateIdentifier({ system: text.slice(0, bar), value: text.slice(bar + 1) });
+}
+
 export function validateMemberRole(role: string): MemberRole {
   if (!(MEMBER_ROLES as readonly string[]).includes(role)) {
     throw new FhirkeepError('bad-request', `Unknown member role ${role} (known: ${MEMBER_ROLES.join(', ')})`);

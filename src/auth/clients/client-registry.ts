@@ -54,8 +54,9 @@ export interface ClientRegistry {
   rotateSecret(id: string, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; secret: string }>;
   /**
    * Stores access settings already validated (src/access/filter/filter-service.ts does that):
-   * bumps the filter version and revokes the client's user grants, whose ids it resolves to
-   * (empty, and no bump, when nothing changed). `not-found` as for `update`.
+   * bumps the filter version and revokes the client's user grants (unless `logoutUsers` is
+   * false), whose ids it resolves to (empty, and no bump, when nothing changed). `not-found` as
+   * for `update`.
    */
   setAccessSettings(id: string, settings: ClientAccessSettings, actor?: string, scope?: ClientScope): Promise<{ client: RegisteredClient; revokedGrants: string[] }>;
   /** The client with its secret's hash, for client authentication; cached briefly when enabled. */

@@ -16,6 +16,11 @@ export interface KeyActor {
   readonly admin: boolean;
 }
 
+/** The key actor of an account at the API or the portal (one rule for both): admins manage every service. */
+export function keyActorFor(caller: { readonly accountId: string; readonly roles: readonly string[] }): KeyActor {
+  return { accountId: caller.accountId, admin: caller.roles.includes('admin') };
+}
+
 /** A client certificate the CA signed. */
 export interface SignedCertificate {
   readonly pem: string;
@@ -48,6 +53,8 @@ export interface KeyService {
   /** A key whose used refresh token came back (it leaked): revoked with everything issued under it. */
   revokeLeaked(keyId: string): Promise<void>;
   managerOf(clientId: string, actor: KeyActor): Promise<ServiceManager>;
+  /** The clients whose keys this account manages as their manager (itself, or through its organizations and teams); admins' rights are not counted. */
+  managedBy(actor: KeyActor): Promise<RegisteredClient[]>;
   /** Only an admin, the operator or the current manager may hand management over. */
   setManager(clientId: string, manager: Exclude<ServiceManager, { kind: 'none' }>, actor: KeyActor): Promise<ServiceManager>;
 }
@@ -153,6 +160,12 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
     async managerOf(clientId, actor) {
       await managedClient(clientId, actor);
       return (await deps.managers.managerOf(clientId)) ?? { kind: 'none' };
+    },
+
+    async managedBy(actor) {
+      if (actor.accountId === undefined) return [];
+      const found = await Promise.all((await deps.managers.managedBy(actor.accountId)).map((id) => deps.client(id)));
+      return found.filter((c): c is RegisteredClient => c !== undefined);
     },
 
     async setManager(clientId, manager, actor) {

@@ -40,6 +40,8 @@ export interface ClientAccessSettings {
   /** Absent: unchanged (left to the row, so a concurrent change of it is not written back). */
   readonly writeMode?: WriteMode | undefined;
   readonly reach?: ClientReach | undefined;
+  /** Whether a change revokes the users' grants in the same statement ("logout all users"); default true. */
+  readonly logoutUsers?: boolean | undefined;
 }
 
 export interface ClientStore {
@@ -55,9 +57,9 @@ export interface ClientStore {
   replaceSecretHash(id: string, secretHash: Buffer): Promise<RegisteredClient | undefined>;
   update(id: string, fields: EditableClientFields): Promise<RegisteredClient | undefined>;
   /**
-   * Saves new access settings, bumping `filter_version`, and in the same statement revokes every
-   * unexpired grant of the client that has an account ("logout all users", issue 5), announcing
-   * each on every node. Undefined when there is no such client or nothing changed (no bump then).
+   * Saves new access settings, bumping `filter_version`, and in the same statement (unless
+   * `logoutUsers` is false) revokes every unexpired grant of the client that has an account
+   * ("logout all users", issue 5), announcing each on every node. Undefined when there is no such client or nothing changed (no bump then).
    */
   setAccessSettings(id: string, settings: ClientAccessSettings): Promise<{ client: RegisteredClient; revokedGrants: string[] } | undefined>;
   /**
@@ -179,7 +181,7 @@ export function createClientStore(sql: Sql): ClientStore {
         ), revoked as (
           -- Service grants (no account) are not stored until revoked and have no user to re-confirm.
           update grants g set revoked_at = now() from changed
-          where g.client_id = changed.id and g.account_id is not null and g.revoked_at is null and g.expires_at > now()
+          where ${a.logoutUsers !== false}::boolean and g.client_id = changed.id and g.account_id is not null and g.revoked_at is null and g.expires_at > now()
           returning g.id
         )
         select changed.*, pg_notify(${CHANGES_CHANNEL}, changed.id),

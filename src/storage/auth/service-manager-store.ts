@@ -12,6 +12,8 @@ export interface ServiceManagerStore {
   setManager(clientId: string, manager: Exclude<ServiceManager, { kind: 'none' }>): Promise<void>;
   /** Whether the account may act as `manager`: it is that account, or a member of that organization or team. */
   isManager(accountId: string, manager: ServiceManager): Promise<boolean>;
+  /** The clients this account manages, itself or as a member of the managing organization or team, oldest first. */
+  managedBy(accountId: string): Promise<string[]>;
 }
 
 export function createServiceManagerStore(sql: Sql): ServiceManagerStore {
@@ -43,6 +45,15 @@ export function createServiceManagerStore(sql: Sql): ServiceManagerStore {
       if (manager.kind === 'account') return manager.id === accountId;
       const [row] = await sql`select 1 from organization_members where organization_id = ${manager.id} and account_id = ${accountId}`;
       return row !== undefined;
+    },
+
+    async managedBy(accountId) {
+      const rows = await sql<{ id: string }[]>`
+        select id from clients
+        where manager_account = ${accountId}
+           or manager_organization in (select organization_id from organization_members where account_id = ${accountId})
+        order by created_at, id`;
+      return rows.map((r) => r.id);
     },
   };
 }

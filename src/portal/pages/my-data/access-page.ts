@@ -58,10 +58,10 @@ function section(title: string, id: string, empty: string, rows: readonly { cons
   return html`<section class="card" aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${
     rows.length === 0
       ? html`<p class="muted">${empty}</p>`
-      : html`<table><thead><tr><th scope="col">${who}</th><th scope="col">What it may see and do</th><th scope="col">Since</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${rows.map(
+      : html`<div class="table-scroll"><table><thead><tr><th scope="col">${who}</th><th scope="col">What it may see and do</th><th scope="col">Since</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${rows.map(
           ({ consent, recipient }) =>
             html`<tr><th scope="row">${recipient.name}</th><td>${whatItGets(consent, recipient)}</td><td>${when(consent.updatedAt)}</td><td>${revokeLink(consent, recipient.name, 'access')}</td></tr>`,
-        )}</tbody></table>`
+        )}</tbody></table></div>`
   }</section>`;
 }
 
@@ -82,10 +82,10 @@ ${section('Organizations you share with', 'organizations', 'You share with no or
 <section class="card" aria-labelledby="history"><h2 id="history">History</h2>${
       history.length === 0
         ? html`<p class="muted">Nothing in your history yet.</p>`
-        : html`<table><thead><tr><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Changed</th></tr></thead><tbody>${history.map(
+        : html`<div class="table-scroll"><table><thead><tr><th scope="col">Who</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Changed</th></tr></thead><tbody>${history.map(
             ({ consent, recipient }) =>
               html`<tr><th scope="row">${recipient.name}</th><td>${KIND_LABEL[holderKind(consent)]}</td><td>${STATUS_LABEL[consent.status]}</td><td>${when(consent.updatedAt)}</td></tr>`,
-          )}</tbody></table>`
+          )}</tbody></table></div>`
     }</section>`,
   );
 }

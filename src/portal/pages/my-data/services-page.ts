@@ -31,9 +31,9 @@ async function servicesPage(req: PortalRequest, deps: MyDataDeps): Promise<Porta
 <section class="card" aria-labelledby="available"><h2 id="available">Services</h2>${
       entries.length === 0
         ? html`<p class="muted">No service is available yet.</p>`
-        : html`<table><thead><tr><th scope="col">Service</th><th scope="col">What it may see and do</th><th scope="col">Subscription</th></tr></thead><tbody>${entries.map(
+        : html`<div class="table-scroll"><table><thead><tr><th scope="col">Service</th><th scope="col">What it may see and do</th><th scope="col">Subscription</th></tr></thead><tbody>${entries.map(
             (s) => html`<tr><th scope="row">${s.name}</th><td>${lines(s.access)}</td><td>${serviceStatus(s, subscription.get(s.id))}</td></tr>`,
-          )}</tbody></table>${truncated ? html`<p class="muted">More services exist than are listed here.</p>` : undefined}`
+          )}</tbody></table></div>${truncated ? html`<p class="muted">More services exist than are listed here.</p>` : undefined}`
     }</section>`,
   );
 }

@@ -32,10 +32,10 @@ async function sharingPage(req: PortalRequest, deps: MyDataDeps): Promise<Portal
 <section class="card" aria-labelledby="sharing"><h2 id="sharing">Organizations you share with</h2>${
       sharedWith.length === 0
         ? html`<p class="muted">You share with no organization.</p>`
-        : html`<table><thead><tr><th scope="col">Organization</th><th scope="col">Since</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${sharedWith.map(
+        : html`<div class="table-scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Since</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${sharedWith.map(
             ({ consent, name }) =>
               html`<tr><th scope="row">${name}</th><td>${when(consent.updatedAt)}</td><td><a class="button" href="/portal/my-data/access/${consent.id}/revoke?from=sharing" aria-label="Stop sharing with ${name}">Stop sharing</a></td></tr>`,
-          )}</tbody></table>`
+          )}</tbody></table></div>`
     }</section>
 <section class="card" aria-labelledby="find"><h2 id="find">Find an organization</h2>
 <form method="get" action="/portal/my-data/sharing" role="search">
@@ -45,9 +45,9 @@ async function sharingPage(req: PortalRequest, deps: MyDataDeps): Promise<Portal
 ${
   entries.length === 0
     ? html`<p class="muted">${search === '' ? 'There is no organization yet.' : 'No organization matches.'}</p>`
-    : html`<table><thead><tr><th scope="col">Organization</th><th scope="col"><span class="muted">Sharing</span></th></tr></thead><tbody>${entries.map(
+    : html`<div class="table-scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col"><span class="muted">Sharing</span></th></tr></thead><tbody>${entries.map(
         (o) => html`<tr><th scope="row">${organizationName(o)}</th><td>${action(o, shareOf.get(o.id))}</td></tr>`,
-      )}</tbody></table>${truncated ? html`<p class="muted">More organizations match: narrow your search.</p>` : undefined}`
+      )}</tbody></table></div>${truncated ? html`<p class="muted">More organizations match: narrow your search.</p>` : undefined}`
 }
 </section>`,
   );
