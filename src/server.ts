@@ -43,7 +43,6 @@ import { createStudyGrants, type StudyGrants } from './access/studies/study-gran
 import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
 import { createApplicationRules } from './access/application-rules.js';
 import { readStoredFilter } from './access/filter/stored-filter.js';
-import { describeAccessFilter } from './access/filter/describe-filter.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -52,6 +51,11 @@ import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
+import { registerDirectoryApiRoutes } from './http/directory-api-routes.js';
+import { createConsentDirectory } from './access/consents/consent-directory.js';
+import { consentCallerOf } from './access/consents/consent-permissions.js';
+import { describeClientAccess } from './access/filter/describe-access.js';
+import { myDataPages } from './portal/pages/my-data/index.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
@@ -342,6 +346,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   };
   const { taxonomy } = core;
   const readFilter = (stored: unknown) => readStoredFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
+  const describeAccess = (client: RegisteredClient) => describeClientAccess(client, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
+  const directory = createConsentDirectory({ clients: auth.clients, organizations: auth.accounts, describeAccess });
   const consents = createConsentService({
     store: createConsentStore(core.database.sql),
     // The grant store of this node's auth services: marks the grants revoked here at once and NOTIFYs the others.
@@ -357,7 +363,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     patients: patientDirectory(core.router, core.smartDefinitions),
     grants: auth.grants,
     consents: appConsents(consents),
-    describeAccess: async (client) => describeAccessFilter(readFilter(client.accessFilter) ?? { blocks: [{ owner: 'all', public: 'never' }] }, taxonomy),
+    describeAccess: async (client) => describeAccess(client),
     sessions,
     requests: auth.authorizationRequests,
     authenticateApi: apiAccount,
@@ -388,16 +394,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerOwnAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
-    authenticate: async (request) => {
-      const account = await apiAccount(request);
-      const memberships = await auth.accounts.organizationsOf(account.id);
-      return {
-        accountId: account.id,
-        admin: account.roles.includes('admin'),
-        managedOrganizations: memberships.filter((m) => m.role === 'manager').map((m) => m.organization.id),
-      };
-    },
+    authenticate: async (request) => consentCallerOf(await apiAccount(request), auth.accounts.organizationsOf),
   });
+  registerDirectoryApiRoutes(app, { directory, authenticate: apiAccount });
   const hie = createHieService({ db: core.database, accounts: auth.accounts, record: auth.record });
   registerHieRoutes(app, { hie });
   registerHieApiRoutes(app, { hie, authenticate: apiCaller });
@@ -454,6 +453,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
       ...appStatisticsPages({ statistics: clientStatistics }),
       ...appDebuggerPages({ debug, statistics: clientStatistics }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts }),
     ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
