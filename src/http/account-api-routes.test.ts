@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
+import { apiCallAs, testApiCaller } from '../../test/support/api-caller.js';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { httpClient, type HttpClient, type SendOptions } from '../../test/support/http.js';
+import { httpClient, type HttpClient } from '../../test/support/http.js';
 import { createAccountService } from '../auth/accounts/account-service.js';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { registerAccountApiRoutes } from './account-api-routes.js';
 import { createHttpApp } from './fastify-app.js';
 
@@ -17,14 +17,9 @@ before(async () => {
   testDb = await createTestDatabase();
   await testDb.db.sql`insert into accounts (id, email, roles) values ('dev', 'dev@example.org', '{developer}'), ('root', 'root@example.org', '{admin}')`;
   app = createHttpApp({ logger: pino({ level: 'silent' }), bodyLimit: 1024 * 1024 });
-  // A stand-in for the session authentication: "Test <account>[:admin]".
   registerAccountApiRoutes(app, {
     accounts: createAccountService({ db: testDb.db, record: () => {} }),
-    async authenticate(request) {
-      const match = /^Test ([\w-]+)(:admin)?$/.exec(request.headers.authorization ?? '');
-      if (match === null) throw new FhirkeepError('unauthorized', 'Sign in first');
-      return { accountId: match[1] ?? '', roles: match[2] === undefined ? ['developer'] : ['admin'] };
-    },
+    authenticate: testApiCaller,
   });
   http = httpClient(await app.listen({ port: 0, host: '127.0.0.1' }));
 });
@@ -34,8 +29,7 @@ after(async () => {
 });
 
 const ADMIN = 'root:admin';
-const call = (who: string | undefined, method: string, path: string, options: SendOptions = {}) =>
-  http(method, path, { ...options, headers: { ...(who === undefined ? {} : { authorization: `Test ${who}` }), 'content-type': 'application/json', accept: 'application/json', ...options.headers } });
+const call = apiCallAs(() => http);
 
 test('admins create, list, show and disable users; bad input is a 400 naming the problem', async () => {
   const made = await call(ADMIN, 'POST', '/api/users', { body: { email: 'ann@example.org', password: 'a long enough password', roles: ['patient'], patient_id: 'p-ann' } });

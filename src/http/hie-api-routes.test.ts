@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
+import { apiCallAs, testApiCaller } from '../../test/support/api-caller.js';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { httpClient, type HttpClient, type SendOptions } from '../../test/support/http.js';
+import { httpClient, type HttpClient } from '../../test/support/http.js';
 import { createAccountService } from '../auth/accounts/account-service.js';
 import { createHieService, type HieService } from '../auth/dialects/hie/hie-service.js';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { createHttpApp } from './fastify-app.js';
 import { registerHieApiRoutes } from './hie-api-routes.js';
 
@@ -23,14 +23,9 @@ before(async () => {
   const record = () => {};
   hie = createHieService({ db: testDb.db, accounts: createAccountService({ db: testDb.db, record }), record });
   app = createHttpApp({ logger: pino({ level: 'silent' }), bodyLimit: 1024 * 1024 });
-  // A stand-in for the session authentication: "Test <account>[:admin]".
   registerHieApiRoutes(app, {
     hie,
-    async authenticate(request) {
-      const match = /^Test ([\w-]+)(:admin)?$/.exec(request.headers.authorization ?? '');
-      if (match === null) throw new FhirkeepError('unauthorized', 'Sign in first');
-      return { accountId: match[1] ?? '', roles: match[2] === undefined ? ['developer'] : ['admin'] };
-    },
+    authenticate: testApiCaller,
   });
   http = httpClient(await app.listen({ port: 0, host: '127.0.0.1' }));
 });
@@ -40,8 +35,7 @@ after(async () => {
 });
 
 const ADMIN = 'root:admin';
-const call = (who: string | undefined, method: string, path: string, options: SendOptions = {}) =>
-  http(method, path, { ...options, headers: { ...(who === undefined ? {} : { authorization: `Test ${who}` }), 'content-type': 'application/json', accept: 'application/json', ...options.headers } });
+const call = apiCallAs(() => http);
 
 test('admins issue, list and revoke organizations’ HIE credentials; the token is shown once', async () => {
   const made = await call(ADMIN, 'POST', '/api/hie/clients', { body: { organization_id: 'clinic' } });

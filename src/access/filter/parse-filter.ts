@@ -23,8 +23,8 @@ export const DEFAULT_GROUP_SYSTEM = 'v1';
 
 const DATE_KEYS = { 'created-after': 'createdAfter', 'created-before': 'createdBefore', 'updated-after': 'updatedAfter', 'updated-before': 'updatedBefore' } as const;
 type DateKey = keyof typeof DATE_KEYS;
-const KEYS = new Set<string>([
-  '$or',
+/** The keys a filter block may hold (docs/access-filters.md), in the order the docs list them. */
+export const FILTER_BLOCK_KEYS = [
   'format',
   'content',
   'group',
@@ -34,11 +34,15 @@ const KEYS = new Set<string>([
   'owner',
   'app',
   'public',
-  ...Object.keys(DATE_KEYS),
+  'created-after',
+  'created-before',
+  'updated-after',
+  'updated-before',
   'tag',
   'allow-tag',
   'add-tag',
-]);
+] as const satisfies readonly string[];
+const KEYS = new Set<string>(['$or', ...FILTER_BLOCK_KEYS]);
 
 /** A block's keys before parsing: the shared defaults with the block's own keys laid over them. */
 type RawBlock = Readonly<Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import { FILTER_LIMITS } from '../../../access/filter/parse-filter.js';
+import { FILTER_BLOCK_KEYS, FILTER_LIMITS } from '../../../access/filter/parse-filter.js';
 
 /**
  * The guided editor's view of an access filter (docs/access-filters.md): a flat list of blocks,
@@ -7,24 +7,7 @@ import { FILTER_LIMITS } from '../../../access/filter/parse-filter.js';
  * language defines as the same filter. Nothing here validates: the filter service does, on the
  * JSON this gives back, so both editors show the server's own messages.
  */
-export const BLOCK_KEYS = [
-  'format',
-  'content',
-  'group',
-  'group-system',
-  'group-exclude',
-  'code',
-  'owner',
-  'app',
-  'public',
-  'created-after',
-  'created-before',
-  'updated-after',
-  'updated-before',
-  'tag',
-  'allow-tag',
-  'add-tag',
-] as const;
+export const BLOCK_KEYS = FILTER_BLOCK_KEYS;
 export type BlockKey = (typeof BLOCK_KEYS)[number];
 export type GuidedBlock = Partial<Record<BlockKey, readonly string[]>>;
 
