@@ -26,6 +26,14 @@ import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
 import { accountAreaPages } from './portal/pages/account/index.js';
 import { registerOwnAccountApiRoutes } from './http/own-account-api-routes.js';
+import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
+import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
+import { createClientStatistics } from './audit/client-statistics.js';
+import { DEFAULT_STATISTICS_LIMITS, startRequestStatistics, type RequestStatistics } from './audit/request-statistics.js';
+import { createStatisticsStore } from './storage/audit/statistics-store.js';
+import { createDebugRequests } from './http/debug-requests.js';
+import { registerStatisticsApiRoutes } from './http/statistics-api-routes.js';
+import { registerStatisticsHooks } from './http/statistics-hooks.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -35,7 +43,6 @@ import { createStudyGrants, type StudyGrants } from './access/studies/study-gran
 import { listenMtls, type MtlsListener } from './http/mtls-listener.js';
 import { createApplicationRules } from './access/application-rules.js';
 import { readStoredFilter } from './access/filter/stored-filter.js';
-import { describeAccessFilter } from './access/filter/describe-filter.js';
 import type { AdminBootstrap } from './auth/accounts/bootstrap-admin.js';
 import { openAuthServices, type AuthServices } from './auth/authorization-server.js';
 import { authServerUrls } from './auth/smart/discovery.js';
@@ -44,6 +51,11 @@ import { patientDirectory } from './access/patient-directory.js';
 import { registerAuthorizeRoutes } from './http/authorize-routes.js';
 import { registerClientApiRoutes } from './http/client-api-routes.js';
 import { registerConsentApiRoutes } from './http/consent-api-routes.js';
+import { registerDirectoryApiRoutes } from './http/directory-api-routes.js';
+import { createConsentDirectory } from './access/consents/consent-directory.js';
+import { consentCallerOf } from './access/consents/consent-permissions.js';
+import { describeClientAccess } from './access/filter/describe-access.js';
+import { myDataPages } from './portal/pages/my-data/index.js';
 import { registerContentApiRoutes } from './http/content-api-routes.js';
 import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
@@ -114,6 +126,8 @@ export interface Fhirkeep extends FhirCore {
   readonly hie: HieService;
   /** What the first start did about the admin account (serve prints a generated password once). */
   readonly adminBootstrap: AdminBootstrap;
+  /** This node's per-application request statistics (flush: write what it counted so far). */
+  readonly statistics: RequestStatistics;
   /** Binds the listener; resolves to the public base URL (e.g. http://localhost:8080). */
   listen(): Promise<string>;
   /**
@@ -271,6 +285,9 @@ export async function createFhirCore(
   };
 }
 
+/** How often each node adds its request statistics to the database. */
+const STATISTICS_FLUSH_MS = 5_000;
+
 /** The composition root: the FHIR core behind its HTTP listener; everything is wired here, and only here. */
 export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOptions = {}): Promise<Fhirkeep> {
   // Read before the database starts, so a missing file stops the start without leaving it running.
@@ -314,6 +331,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     ...(tls === undefined ? {} : { tls }),
   });
   registerCors(app);
+  const statisticsStore = createStatisticsStore(core.database.sql);
+  const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
+  registerStatisticsHooks(app, statistics);
   registerHealthRoutes(app, { ping: core.ping });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
@@ -326,6 +346,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   };
   const { taxonomy } = core;
   const readFilter = (stored: unknown) => readStoredFilter(stored, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
+  const describeAccess = (client: RegisteredClient) => describeClientAccess(client, { taxonomy, resourceTypes: core.smartDefinitions.resourceTypes });
+  const directory = createConsentDirectory({ clients: auth.clients, organizations: auth.accounts, describeAccess });
   const consents = createConsentService({
     store: createConsentStore(core.database.sql),
     // The grant store of this node's auth services: marks the grants revoked here at once and NOTIFYs the others.
@@ -341,7 +363,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     patients: patientDirectory(core.router, core.smartDefinitions),
     grants: auth.grants,
     consents: appConsents(consents),
-    describeAccess: async (client) => describeAccessFilter(readFilter(client.accessFilter) ?? { blocks: [{ owner: 'all', public: 'never' }] }, taxonomy),
+    describeAccess: async (client) => describeAccess(client),
     sessions,
     requests: auth.authorizationRequests,
     authenticateApi: apiAccount,
@@ -372,16 +394,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   registerOwnAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
-    authenticate: async (request) => {
-      const account = await apiAccount(request);
-      const memberships = await auth.accounts.organizationsOf(account.id);
-      return {
-        accountId: account.id,
-        admin: account.roles.includes('admin'),
-        managedOrganizations: memberships.filter((m) => m.role === 'manager').map((m) => m.organization.id),
-      };
-    },
+    authenticate: async (request) => consentCallerOf(await apiAccount(request), auth.accounts.organizationsOf),
   });
+  registerDirectoryApiRoutes(app, { directory, authenticate: apiAccount });
   const hie = createHieService({ db: core.database, accounts: auth.accounts, record: auth.record });
   registerHieRoutes(app, { hie });
   registerHieApiRoutes(app, { hie, authenticate: apiCaller });
@@ -423,6 +438,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studyFor,
     scopeOf,
   });
+  const clientStatistics = createClientStatistics({ clients: auth.clients, store: statisticsStore, flushLocal: statistics.flush });
+  const debug = createDebugRequests({ client: clientStatistics.client, tokenEndpoint: auth.tokenEndpoint, inject: (request) => app.inject(request) });
+  registerStatisticsApiRoutes(app, { statistics: clientStatistics, debug, authenticate: apiCaller });
   registerPortalRoutes(app, {
     sessions,
     publicBase,
@@ -433,6 +451,9 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...filterPages({ clients: auth.clients, accessFilters: auth.accessFilters, taxonomy: core.taxonomy }),
       ...adminPages({ accounts: auth.accounts, taxonomy, taxonomyAdmin, clients: auth.clients, studies, hie }),
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
+      ...appStatisticsPages({ statistics: clientStatistics }),
+      ...appDebuggerPages({ debug, statistics: clientStatistics }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts }),
     ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
@@ -474,6 +495,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studies,
     hie,
     adminBootstrap,
+    statistics,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       if (baseUrl === undefined) {
@@ -499,6 +521,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
+      // After the listener: the requests it drained are counted in this last flush.
+      await statistics.close();
       await exportWorker?.close();
       await auth.close();
       await core.close();

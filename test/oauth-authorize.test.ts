@@ -195,7 +195,7 @@ describe('a patient signs in, unticks a scope and approves', () => {
     const browser = new TestBrowser(fx.origin);
     const consent = await signIn(browser, await open(browser, authorizeUrl()), ACCOUNTS.patient.email);
     assert.match(consent.text, /Allow access\?/);
-    assert.match(consent.text, /your own record/, 'a patient shares their own record, no picker');
+    assert.match(consent.text, / to <strong>your own record<\/strong>/, 'a patient shares their own record, no picker');
     const offered = checkboxes(consent);
     assert.deepEqual(offered, ['openid', 'fhirUser', 'launch/patient', 'patient/*.rs', 'offline_access']);
     assert.match(consent.text, /Read and search all records of the selected patient/);
@@ -269,7 +269,7 @@ describe('patient picker for practitioners (launch/patient without an EHR launch
     assert.match((await browser.follow(skipped)).text, /Choose a patient/);
 
     const consent = await browser.follow(await browser.post('/oauth2/authorize/patient', { ...keys, patient: 'p2' }));
-    assert.match(consent.text, /Bob &lt;Sample&gt;/);
+    assert.match(consent.text, / to <strong>the record of Bob &lt;Sample&gt;<\/strong>/, 'the chosen patient, named');
     const redirect = await approve(browser, consent, checkboxes(consent));
     const { grant } = await redeem(redirect.searchParams.get('code') ?? '');
     assert.deepEqual(grant.context, { patient: 'p2', fhirUser: 'Practitioner/pr1' });

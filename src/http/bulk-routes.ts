@@ -6,6 +6,7 @@ import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import type { FhirResponse } from '../rest/fhir-request.js';
 import { RESEARCH_STUDY, requestCredentials } from './fhir-routes.js';
 import { sendOutcome } from './send-outcome.js';
+import { countForClient } from './statistics-hooks.js';
 
 export interface BulkRoutesOptions {
   readonly bulk: BulkExportService;
@@ -26,6 +27,7 @@ export function registerBulkRoutes(app: FastifyInstance, { bulk, resolveScope }:
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const studies = query.getAll(RESEARCH_STUDY);
     const scope = await resolveScope(requestCredentials(request, studies));
+    countForClient(request, scope.principal);
     const linkParams = new URLSearchParams(studies.map((s): [string, string] => [RESEARCH_STUDY, s]));
     return { principal: scope.principal, linkParams };
   };

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CONSENT_KINDS, CONSENT_STATUSES, GRANT_STATUSES } from '../access/consents/consent.js';
 import type { ConsentGrantInput } from '../access/consents/consent-input.js';
-import { checkMayGrant, mayChangeTo, mayManage, visibleQuery, type ConsentCaller } from '../access/consents/consent-permissions.js';
+import { changeStatus, findManaged, grantAs, listVisible } from '../access/consents/consent-actions.js';
+import type { ConsentCaller } from '../access/consents/consent-permissions.js';
 import type { ConsentService } from '../access/consents/consent-service.js';
 import { consentView } from '../access/consents/consent-view.js';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { checkInput, parseBody } from './json-body.js';
 import { sendApiError } from './client-api-routes.js';
 
@@ -52,18 +52,11 @@ export function registerConsentApiRoutes(app: FastifyInstance, { consents, authe
     }
   };
 
-  /** The consent, if the caller may manage it; otherwise `not-found`, as for no consent at all. */
-  const managed = async (request: Request, caller: ConsentCaller) => {
-    const found = await consents.find(request.params.id ?? '');
-    if (found === undefined || !mayManage(caller, found)) throw new FhirkeepError('not-found', `There is no consent ${request.params.id ?? ''}`);
-    return found;
-  };
-
   app.get(
     '/api/consents',
     route(async (request, caller) => {
       const q = checkInput(request.query, listQuery, 'query');
-      const list = await consents.list(visibleQuery(caller, { accountId: q.account, clientId: q.client, organizationId: q.organization }));
+      const list = await listVisible(consents, caller, { accountId: q.account, clientId: q.client, organizationId: q.organization });
       return { body: { consents: list.map(consentView) } };
     }),
   );
@@ -82,24 +75,21 @@ export function registerConsentApiRoutes(app: FastifyInstance, { consents, authe
         status: b.status,
         scopes: b.scope?.split(' ').filter((s) => s !== ''),
       };
-      checkMayGrant(caller, input);
-      const consent = await consents.grant(input, caller.accountId);
+      const consent = await grantAs(consents, caller, input);
       return { status: 201, location: `/api/consents/${consent.id}`, body: consentView(consent) };
     }),
   );
 
   app.get(
     '/api/consents/:id',
-    route(async (request, caller) => ({ body: (await managed(request, caller)).resource, type: 'application/fhir+json' })),
+    route(async (request, caller) => ({ body: (await findManaged(consents, caller, request.params.id ?? '')).resource, type: 'application/fhir+json' })),
   );
 
   app.put(
     '/api/consents/:id',
     route(async (request, caller) => {
       const { status } = parseBody(request, statusBody);
-      const consent = await managed(request, caller);
-      if (!mayChangeTo(caller, consent, status)) throw new FhirkeepError('forbidden', `Only the account holder may make their consent ${status}`);
-      return { body: consentView(await consents.setStatus(consent.id, status, caller.accountId)) };
+      return { body: consentView(await changeStatus(consents, caller, request.params.id ?? '', status)) };
     }),
   );
 }

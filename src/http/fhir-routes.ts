@@ -8,6 +8,7 @@ import type { FhirRouter } from '../rest/router.js';
 import { mediaTypeOf, negotiate, fhirVersionOk, type ResponseType } from './negotiation.js';
 import { sendOutcome } from './send-outcome.js';
 import { headerText } from './header-text.js';
+import { countForClient } from './statistics-hooks.js';
 
 const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** A research partner's study (docs/research.md): a credential's companion, not a FHIR parameter. */
@@ -48,6 +49,7 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
         const credentials = requestCredentials(request, researchStudies);
         const none = credentials.authorization === undefined && credentials.certificate === undefined && credentials.xAuthToken === undefined;
         scope = (none ? publicRead?.(request.method, path) : undefined) ?? (await resolveScope(credentials));
+        countForClient(request, scope.principal);
       } catch (e) {
         if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
         throw e;

@@ -50,3 +50,19 @@ export function checkMayGrant(caller: ConsentCaller, input: ConsentGrantInput): 
     throw new FhirkeepError('forbidden', "Only a manager of the organization grants the organization's consents");
   }
 }
+
+/**
+ * The caller as the consent rules see an account: an admin, and the organizations it manages.
+ * The API and the portal's pages build it alike, so neither grants more than the other.
+ */
+export async function consentCallerOf(
+  account: { readonly id: string; readonly roles: readonly string[] },
+  organizationsOf: (accountId: string) => Promise<readonly { readonly organization: { readonly id: string }; readonly role: string }[]>,
+): Promise<ConsentCaller> {
+  const memberships = await organizationsOf(account.id);
+  return {
+    accountId: account.id,
+    admin: account.roles.includes('admin'),
+    managedOrganizations: memberships.filter((m) => m.role === 'manager').map((m) => m.organization.id),
+  };
+}

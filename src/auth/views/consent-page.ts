@@ -8,7 +8,7 @@ export interface ConsentPageInput extends RequestFormKeys {
   readonly clientName: string;
   readonly redirectUri: string;
   readonly accountName: string;
-  /** The patient the app will see, when there is one. */
+  /** Whose record the app will see, when there is one: "your own record", "the record of Jane Doe". */
   readonly patient: string | undefined;
   /** The scopes offered: requested and allowed for the client. Each is pre-ticked. */
   readonly scopes: readonly string[];
@@ -28,10 +28,10 @@ export function consentPage(input: ConsentPageInput): HtmlPage {
     body: layout(
       'Allow access?',
       html`<p><strong>${input.clientName}</strong> asks for access on behalf of <strong>${input.accountName}</strong>${
-        input.patient === undefined ? undefined : html` to the record of <strong>${input.patient}</strong>`
+        input.patient === undefined ? undefined : html` to <strong>${input.patient}</strong>`
       }. Untick what you do not want to share.</p>
 ${input.reconfirm ? html`<p class="notice" role="status">This app's data access changed since you approved it: confirm again to keep using it.</p>` : undefined}
-${input.access.length === 0 ? undefined : html`<p>What this app may see at most:</p>
+${input.access.length === 0 ? undefined : html`<p>What this app may see and do at most (the permissions you tick below can only narrow it):</p>
 <ul class="access">${input.access.map((line) => html`<li>${line}</li>`)}</ul>`}
 ${input.error === undefined ? undefined : html`<p class="error" role="alert">${input.error}</p>`}
 <form method="post" action="${AUTHORIZE_PATHS.consent}">
@@ -42,7 +42,8 @@ ${requestFields(input)}
       )}</ul>
 <button class="primary" type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
-</form>`,
+</form>
+<p class="muted">You can withdraw your approval at any time in the portal, under My data: the app loses its access at once.</p>`,
     ),
   };
 }

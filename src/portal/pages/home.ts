@@ -5,7 +5,7 @@ import type { PortalRoute } from '../portal-route.js';
 
 const WHAT: Readonly<Record<string, string>> = {
   '/portal/apps': 'Register applications, manage their API keys, access filters and key managers, try requests and see their statistics.',
-  '/portal/my-data': 'See and revoke which apps and services have access to your records, subscribe to services, share with organizations, and see who accessed your data.',
+  '/portal/my-data': 'See and revoke which apps and services have access to your records, subscribe to services, and share with organizations.',
   '/portal/admin': 'Users, organizations and teams, content-type groups, research studies and partner authorizations, HIE profiles and catchments.',
   '/portal/account': 'Your email, roles, and password.',
 };

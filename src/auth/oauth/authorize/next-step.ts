@@ -92,5 +92,5 @@ export async function renderConsent(
 async function patientLabel(account: Account, patientId: string, deps: Pick<AuthorizeDependencies, 'patients'>): Promise<string> {
   if (account.patientId === patientId) return 'your own record';
   const found = await deps.patients.find(account, patientId);
-  return found === undefined ? `Patient/${patientId}` : found.name;
+  return `the record of ${found === undefined ? `Patient/${patientId}` : found.name}`;
 }
