@@ -65,6 +65,9 @@ test('an account holder signs up, lands signed in, and their account page shows 
   await page.getByRole('link', { name: 'Create one' }).click();
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
   await screenshot(page, 'portal-sign-up');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'on a phone the sign-up form does not scroll sideways');
+  await page.setViewportSize({ width: 1200, height: 900 });
 
   await fillSignUp(page, { role: 'account holder', name: 'Ada Holder', email: 'ada@example.org', password: 'too short' });
   await page.getByRole('alert').filter({ hasText: 'The password must have at least 12 characters' }).waitFor();
@@ -88,6 +91,9 @@ test('an account holder signs up, lands signed in, and their account page shows 
   const patientId = await detail(page, 'Patient id');
   assert.match(patientId, /^[0-9a-f-]{36}$/);
   await screenshot(page, 'portal-account');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'on a phone the account page does not scroll sideways');
+  await page.setViewportSize({ width: 1200, height: 900 });
 
   const patient = await readPatient(patientId);
   assert.equal(patient.status, 200);
