@@ -131,6 +131,7 @@ test('the recorder flushes on its timer and on close, keeps counts a failing sin
   stats.record(req());
   stats.record(req({ status: 500 }));
   assert.equal(await stats.flush(), false, 'the flush failed');
+  assert.ok(stats.failedFlushes() >= 1, 'the failure is counted (a metric)');
   now += DAY;
   stats.record(req());
   fail = false;
@@ -138,8 +139,10 @@ test('the recorder flushes on its timer and on close, keeps counts a failing sin
   for (let i = 0; i < 50 && stored.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   const requests = stored.flatMap((b) => b.days).reduce((n, d) => n + d.requests, 0);
   assert.equal(requests, 3, 'every request, once');
+  const failures = stats.failedFlushes();
   stats.record(req({ clientId: 'late' }));
   await stats.close();
+  assert.equal(stats.failedFlushes(), failures, 'a flush that succeeds counts no failure');
   assert.ok(
     stored.some((b) => b.days.some((d) => d.clientId === 'late')),
     'close writes the last counts',

@@ -182,6 +182,8 @@ export interface RequestStatistics {
   flush(): Promise<boolean>;
   /** Stops the timer and flushes one last time. */
   close(): Promise<void>;
+  /** Flushes the database refused since this node started (a metric). */
+  failedFlushes(): number;
 }
 
 export interface RecorderOptions {
@@ -205,6 +207,7 @@ export function startRequestStatistics(o: RecorderOptions): RequestStatistics {
   const aggregator = new StatisticsAggregator(o.limits);
   let chain: Promise<boolean> = Promise.resolve(true);
   let failing = false;
+  let failedFlushes = 0;
 
   const flushOnce = async (): Promise<boolean> => {
     const dropped = aggregator.dropped;
@@ -218,6 +221,7 @@ export function startRequestStatistics(o: RecorderOptions): RequestStatistics {
       return true;
     } catch (err) {
       aggregator.restore(batch);
+      failedFlushes++;
       // Once per outage at error level; the retries every few seconds would drown the log.
       if (failing) o.logger.debug({ err }, 'request statistics: flush failed again; retrying');
       else o.logger.error({ err, pending: aggregator.size }, 'request statistics: could not write; keeping the counts and retrying');
@@ -241,6 +245,7 @@ export function startRequestStatistics(o: RecorderOptions): RequestStatistics {
       }
     },
     flush,
+    failedFlushes: () => failedFlushes,
     async close() {
       clearInterval(timer);
       await flush();

@@ -17,6 +17,8 @@ export interface ExportWorkerOptions extends Omit<ExportRunnerDeps, 'owner'> {
 export interface ExportWorker {
   /** Looks for work now (a kick-off on this node). */
   nudge(): void;
+  /** Jobs this node runs right now. */
+  running(): number;
   /** Stops taking jobs, stops the running ones at their next batch and hands them back. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export function startExportWorker(o: ExportWorkerOptions): ExportWorker {
   void tick();
   return {
     nudge: () => void tick(),
+    running: () => running.size,
     async close() {
       closing = true;
       clearInterval(timer);

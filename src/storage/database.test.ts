@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { parseConfig } from '../config/load.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { assertSupportedVersion, openDatabase } from './database.js';
+import type { PoolConnections } from './database-activity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 const silent = pino({ level: 'silent' });
@@ -36,6 +37,39 @@ test('an external database is opened by URL, migrated, pinged, and described wit
     // Wrong password: the start fails, and the message never shows it.
     assert.ok(described instanceof Error);
     assert.doesNotMatch(described.message, /secret-in-url/);
+  } finally {
+    await drop();
+  }
+});
+
+test('connections: this process’s pools as pg_stat_activity sees them, not another node’s on the same database', async () => {
+  const { url, drop } = await createTestDatabase();
+  try {
+    const node = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: url, FHIRKEEP_DATABASE_POOL_SIZE: '4' }), silent);
+    const other = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: url }), silent);
+    try {
+      assert.equal(node.poolSize, 4);
+      // Three connections of the main pool busy at once, one of the search pool, and the other node's.
+      const busy = Promise.all([1, 2, 3].map(() => node.sql`select pg_sleep(2)`));
+      // Queries run once awaited: Promise.all starts them.
+      const searching = Promise.all([node.searchSql`select pg_sleep(2)`]);
+      const elsewhere = Promise.all([1, 2].map(() => other.sql`select pg_sleep(2)`));
+      const count = (seen: readonly PoolConnections[], pool: string, state: string) => seen.filter((c) => c.pool === pool && c.state === state).reduce((n, c) => n + c.count, 0);
+      let seen = await node.connections();
+      // Connecting takes a moment on a busy machine: look until every query has started.
+      for (let i = 0; i < 30 && count(seen, 'main', 'active') + count(seen, 'search', 'active') < 4; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = await node.connections();
+      }
+      assert.equal(count(seen, 'main', 'active'), 3, `three sleeping queries of the main pool: ${JSON.stringify(seen)}`);
+      assert.equal(count(seen, 'search', 'active'), 1);
+      assert.ok(seen.reduce((n, c) => n + c.count, 0) <= 8, 'at most the two pools of four: the other node’s and the asking connection are not counted');
+      await Promise.all([busy, searching, elsewhere]);
+      const idle = await node.connections();
+      assert.equal(idle.filter((c) => c.state === 'active').length, 0, `nothing runs now: ${JSON.stringify(idle)}`);
+    } finally {
+      await Promise.all([node.close(), other.close()]);
+    }
   } finally {
     await drop();
   }

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import type { Logger } from 'pino';
 import type { FhirkeepConfig } from '../config/schema.js';
 import { embeddedBinaries } from './cluster/binaries.js';
 import { openLocalCluster, type ClusterConnection, type LocalCluster } from './cluster/local-cluster.js';
 import { migrate, type MigrationReport } from './migrations/migrate.js';
+import { applicationName, poolConnections, type PoolConnections, type PoolName } from './database-activity.js';
 
 export interface Database {
   /** The pool. Only code under src/storage/ may use it (ARCHITECTURE.md, the one rule). */
@@ -19,6 +21,10 @@ export interface Database {
   readonly description: string;
   /** Resolves when the database answers a query (readiness). */
   ping(): Promise<void>;
+  /** Connections each pool may open. */
+  readonly poolSize: number;
+  /** This process's connections as PostgreSQL sees them, by pool and state (metrics). */
+  connections(): Promise<PoolConnections[]>;
   /** Closes the pool and stops the embedded cluster if this process runs it. */
   close(): Promise<void>;
 }
@@ -37,9 +43,11 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
   let sql: Sql;
   let searchSql: Sql;
   let description: string;
+  // Names this process's connections in pg_stat_activity (several nodes share one database).
+  const node = randomUUID().slice(0, 8);
   if (config.databaseUrl !== undefined) {
-    sql = createPool(config.databaseUrl, config.poolSize, logger, true);
-    searchSql = createPool(config.databaseUrl, config.poolSize, logger, false);
+    sql = createPool(config.databaseUrl, config.poolSize, logger, node, 'main');
+    searchSql = createPool(config.databaseUrl, config.poolSize, logger, node, 'search');
     description = redactUrl(config.databaseUrl);
   } else {
     cluster = await openLocalCluster({
@@ -49,8 +57,8 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
       log: (m) => logger.info(m),
     });
     await ensureDatabase(cluster.connection, logger);
-    sql = createPool(cluster.connection, config.poolSize, logger, true);
-    searchSql = createPool(cluster.connection, config.poolSize, logger, false);
+    sql = createPool(cluster.connection, config.poolSize, logger, node, 'main');
+    searchSql = createPool(cluster.connection, config.poolSize, logger, node, 'search');
     description = `embedded PostgreSQL in ${config.dataDir}`;
   }
   try {
@@ -64,6 +72,8 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
       async ping() {
         await sql`select 1`;
       },
+      poolSize: config.poolSize,
+      connections: () => poolConnections(sql, node),
       async close() {
         await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
         await cluster?.stop();
@@ -76,15 +86,16 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
   }
 }
 
-function createPool(target: string | ClusterConnection, max: number, logger: Logger, prepare: boolean): Sql {
+function createPool(target: string | ClusterConnection, max: number, logger: Logger, node: string, pool: PoolName): Sql {
   const common = {
     max,
-    prepare,
+    // The search pool's statements are unnamed (see Database.searchSql).
+    prepare: pool === 'main',
     // Connections are opened on demand and kept; idle ones close after a minute.
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: (n: postgres.Notice) => logger.debug({ notice: n.message }, 'PostgreSQL notice'),
-    connection: { application_name: 'fhirkeep' },
+    connection: { application_name: applicationName(node, pool) },
   };
   return typeof target === 'string' ? postgres(target, common) : postgres({ ...target, ...common });
 }

@@ -212,6 +212,24 @@ test('expiry: a finished job is found until its expiry, then sweep deletes it; l
   assert.deepEqual((await testDb.db.sql<{ id: string }[]>`select id from export_jobs order by created_at`).map((r) => r.id), [running.id, queued.id]);
 });
 
+test('countByStatus: the live jobs of every node by status; expired and cancelled ones are gone', async () => {
+  assert.deepEqual(await store.countByStatus(), { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+  const done = await create('c1');
+  const failing = await create('c2');
+  await create('c3');
+  const cancelled = await create('c4');
+  await create('c5');
+  await store.claim('node-a', 30);
+  await otherStore.claim('node-b', 30);
+  await store.claim('node-a', 30);
+  assert.equal(await store.complete(done.id, 'node-a', progressOf(done, 1), 60), true);
+  await otherStore.fail(failing.id, 'node-b', { resourceType: 'OperationOutcome' }, 60);
+  assert.equal(await store.cancel(cancelled.id), true);
+  assert.deepEqual(await otherStore.countByStatus(), { queued: 1, running: 1, completed: 1, failed: 1, cancelled: 0 }, 'the same from any node');
+  await testDb.db.sql`update export_jobs set expires_at = now() - interval '1 millisecond' where id = ${done.id}`;
+  assert.equal((await store.countByStatus()).completed, 0, 'an expired job counts no more, even before the sweep');
+});
+
 test('the per-client limit holds under 10 concurrent kick-offs: exactly maxActive pass, per client', async () => {
   const results = await Promise.all([
     ...Array.from({ length: 10 }, () => store.create(newJob('busy'), 2)),

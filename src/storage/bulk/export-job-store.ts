@@ -87,6 +87,8 @@ export interface ExportJobStore {
   cancel(id: string): Promise<boolean>;
   /** Deletes the jobs past their expiry (cancelled ones at once) and answers their ids, whose files go too. */
   sweep(): Promise<string[]>;
+  /** How many jobs that have not expired are in each status, on every node (a metrics scrape). */
+  countByStatus(): Promise<Readonly<Record<ExportStatus, number>>>;
 }
 
 interface JobRow {
@@ -219,6 +221,13 @@ export function createExportJobStore(sql: Sql): ExportJobStore {
     async sweep() {
       const rows = await sql<{ id: string }[]>`delete from export_jobs where expires_at <= now() returning id`;
       return rows.map((r) => r.id);
+    },
+
+    async countByStatus() {
+      const rows = await sql.unsafe<{ status: ExportStatus; n: number }[]>(`select status, count(*)::int as n from export_jobs where ${LIVE} group by status`);
+      const counts: Record<ExportStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+      for (const r of rows) counts[r.status] = r.n;
+      return counts;
     },
   };
 }
