@@ -34,6 +34,9 @@ import { createStatisticsStore } from './storage/audit/statistics-store.js';
 import { createDebugRequests } from './http/debug-requests.js';
 import { registerStatisticsApiRoutes } from './http/statistics-api-routes.js';
 import { registerStatisticsHooks } from './http/statistics-hooks.js';
+import { registerMetricsHooks } from './http/metrics-hooks.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { createNodeMetrics } from './observability/node-metrics.js';
 import { parseOrganizationRef } from './access/organization-ref.js';
 import type { CertificateAuthority } from './auth/mtls/certificate-authority.js';
 import { lazyCertificateAuthority } from './auth/mtls/lazy-authority.js';
@@ -334,6 +337,18 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const statisticsStore = createStatisticsStore(core.database.sql);
   const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
   registerStatisticsHooks(app, statistics);
+  const exportJobs = createExportJobStore(core.database.sql);
+  const metrics = createNodeMetrics({
+    database: { poolSize: core.database.poolSize, connections: () => core.database.connections(), ping: core.ping },
+    jobs: {
+      exportJobs: () => exportJobs.countByStatus(),
+      // The worker starts once the routes are wired, long before a scrape can come.
+      exportRuns: () => ({ running: exportWorker?.running() ?? 0, slots: exportWorker === undefined ? 0 : config.export.workers }),
+      statisticsFlushFailures: () => statistics.failedFlushes(),
+    },
+  });
+  registerMetricsHooks(app, metrics.http);
+  registerMetricsRoutes(app, { registry: metrics.registry, token: config.metricsToken });
   registerHealthRoutes(app, { ping: core.ping });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;

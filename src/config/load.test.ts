@@ -81,3 +81,17 @@ test('the key-encryption key: 32 bytes in base64url, never echoed when wrong', (
     (e: unknown) => e instanceof ConfigError && /FHIRKEEP_KEY_ENCRYPTION_KEY: must be 32 random bytes/.test(e.message) && !e.message.includes('too-short-secret'),
   );
 });
+
+test('the metrics token: unset by default (loopback only); a bearer token of 16+ characters; never echoed when wrong', () => {
+  assert.equal(parseConfig({}).metricsToken, undefined);
+  assert.equal(loadConfig({ FHIRKEEP_METRICS_TOKEN: '' }).metricsToken, undefined, 'empty means unset');
+  const token = 'a'.repeat(16) + '-._~+/==';
+  assert.equal(parseConfig({ FHIRKEEP_METRICS_TOKEN: token }).metricsToken, token);
+  for (const bad of ['fifteen-chars-x', 'has a space in it, long enough', 'quote"secret-value-long-enough']) {
+    assert.throws(
+      () => parseConfig({ FHIRKEEP_METRICS_TOKEN: bad }),
+      (e: unknown) => e instanceof ConfigError && /FHIRKEEP_METRICS_TOKEN: must be/.test(e.message) && !e.message.includes(bad),
+      bad,
+    );
+  }
+});

@@ -91,6 +91,13 @@ export const CONFIG_SCHEMA = z
       .max(3600)
       .default(30)
       .describe('A node renews its hold on a running export this often (a third of it); a node that dies loses it after this long and another resumes the export'),
+    // Never echoed: the problem message names the rule, not the value.
+    FHIRKEEP_METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters, e.g. openssl rand -hex 32')
+      .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be a bearer token (letters, digits and -._~+/ only, RFC 6750 §2.1), e.g. openssl rand -hex 32')
+      .optional()
+      .describe('Bearer token a Prometheus scraper must send to /metrics; unset: /metrics answers only requests from loopback addresses'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -136,6 +143,8 @@ export interface FhirkeepConfig {
     readonly maxPerClient: number;
     readonly leaseSeconds: number;
   };
+  /** What /metrics asks of a scraper: this bearer token, or (undefined) a loopback address. */
+  readonly metricsToken: string | undefined;
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }
