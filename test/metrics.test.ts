@@ -88,6 +88,7 @@ test('requests are counted by route class (FHIR interaction, route pattern, unma
   assert.equal((await fhir('GET', 'Patient/no-such-patient-77', seed)).status, 404);
   assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
   assert.equal((await fetch(`${server.baseUrl}/no/route/here-3141`)).status, 404);
+  assert.equal((await fetch(`${server.fhirBase}/Patient/%E0%A4%A`)).status, 400, 'a URL Fastify refuses before routing');
   const after = (await scrape()).samples;
   const requests = (labels: Record<string, string>) => grew(before, after, 'fhirkeep_http_requests_total', labels);
   assert.equal(requests({ method: 'GET', route: 'fhir:read', status: '200' }), 2, 'a query string is the same read');
@@ -95,6 +96,7 @@ test('requests are counted by route class (FHIR interaction, route pattern, unma
   assert.equal(requests({ method: 'GET', route: 'fhir:search-type', status: '200' }), 1);
   assert.equal(requests({ method: 'GET', route: '/healthz', status: '200' }), 1);
   assert.equal(requests({ method: 'GET', route: 'unmatched', status: '404' }), 1);
+  assert.equal(requests({ method: 'GET', route: 'unmatched', status: '400' }), 1);
   assert.equal(grew(before, after, 'fhirkeep_http_request_duration_seconds_count', { method: 'GET', route: 'fhir:read' }), 3);
   assert.ok(grew(before, after, 'fhirkeep_http_request_duration_seconds_sum', { method: 'GET', route: 'fhir:read' }) > 0);
   assert.equal(grew(before, after, 'fhirkeep_http_request_duration_seconds_bucket', { method: 'GET', route: 'fhir:read', le: '+Inf' }), 3);

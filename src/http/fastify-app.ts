@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { sendOutcome } from './send-outcome.js';
@@ -34,10 +34,36 @@ export function logWithoutSecretSegment(app: FastifyInstance, prefix: string): v
   secretSegments.set(app, prefixes);
 }
 
+/** Sees a request once its answer is sent. */
+export type AnswerListener = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** Per app: the listeners that must also see the answers Fastify sends before routing. */
+const answerListeners = new WeakMap<FastifyInstance, AnswerListener[]>();
+
+/**
+ * Calls `listener` for every answered request: routed ones (an onResponse hook, callback-style:
+ * cheaper than an async one on every request), and those refused before routing (a malformed
+ * URL), for which Fastify runs no hooks.
+ */
+export function onAnswered(app: FastifyInstance, listener: AnswerListener): void {
+  answerListeners.set(app, [...(answerListeners.get(app) ?? []), listener]);
+  app.addHook('onResponse', (request, reply, done) => {
+    listener(request, reply);
+    done();
+  });
+}
+
 function loggedPath(request: FastifyRequest): string {
   const path = request.url.split('?')[0] ?? '';
   const prefix = secretSegments.get(request.server)?.find((p) => path.startsWith(p));
   return prefix === undefined ? path : `${prefix}{token}${path.slice(prefix.length).replace(/^[^/]*/, '')}`;
+}
+
+/** A trace id as tracing systems make them (W3C trace ids, UUIDs): letters, digits, `-`, `_`, `.`. */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function callerRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && CALLER_REQUEST_ID.test(header) ? header : undefined;
 }
 
 /**
@@ -48,15 +74,23 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
   const app = Fastify({
     // RFC 8996 deprecates TLS 1.0/1.1; health data gets 1.2 or newer only.
     ...(tls === undefined ? {} : { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } }),
-    loggerInstance: logger,
+    // Whoever logs a request (`{ req: request }`, as Fastify's own error paths do) gets its method
+    // and path: never its query string, which may hold a code, a state or a token.
+    loggerInstance: logger.child({}, { serializers: { req: (request: FastifyRequest) => ({ method: request.method, path: loggedPath(request) }) } }),
     bodyLimit,
     disableRequestLogging: true,
-    // Request ids let a log line be matched to a client's complaint without logging bodies.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // Request ids let a log line be matched to a client's complaint without logging bodies. A
+    // caller's own id (a trace id) is kept only when it cannot carry anything else into the log.
+    requestIdHeader: false,
+    genReqId: (req) => callerRequestId(req.headers['x-request-id']) ?? crypto.randomUUID(),
     return503OnClosing: true,
     // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // Answered before the onRequest hook, and no onResponse hook follows: done here instead.
+      reply.header('X-Request-Id', request.id);
+      reply.raw.once('finish', () => {
+        for (const listener of answerListeners.get(request.server) ?? []) listener(request, reply);
+      });
       const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
       void sendOutcome(reply, new FhirkeepError(code, error.message));
     },
@@ -83,13 +117,9 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     done();
   });
   if (logger.isLevelEnabled('info')) {
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.info(
-        { method: request.method, path: loggedPath(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-        'request',
-      );
-      done();
-    });
+    onAnswered(app, (request, reply) =>
+      request.log.info({ method: request.method, path: loggedPath(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request'),
+    );
   }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

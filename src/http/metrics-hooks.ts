@@ -2,20 +2,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authFailureOf } from '../observability/auth-failures.js';
 import { fhirInteraction } from '../observability/fhir-interaction.js';
 import type { HttpMetrics } from '../observability/http-metrics.js';
+import { onAnswered } from './fastify-app.js';
 import { oauthErrorSent } from './send-oauth-error.js';
 
-/**
- * Counts every answered request by route class and status, and every refused credential
- * (docs/observability.md). A callback-style hook: it runs on every request, the reads too.
- */
+/** Counts every answered request by route class and status, and every refused credential (docs/observability.md). */
 export function registerMetricsHooks(app: FastifyInstance, metrics: HttpMetrics): void {
-  app.addHook('onResponse', (request, reply, done) => {
+  onAnswered(app, (request, reply) => {
     const route = routeClass(request);
     const status = reply.statusCode;
     metrics.request(request.method, route, status, reply.elapsedTime / 1000);
     const failure = authFailureOf(route, status, oauthErrorSent(request));
     if (failure !== undefined) metrics.authFailure(failure);
-    done();
   });
 }
 
