@@ -348,7 +348,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     },
   });
   registerMetricsHooks(app, metrics.http);
-  registerMetricsRoutes(app, { registry: metrics.registry, token: config.metricsToken });
+  registerMetricsRoutes(app, { text: metrics.text, token: config.metricsToken });
   registerHealthRoutes(app, { ping: core.ping });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;

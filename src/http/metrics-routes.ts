@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { METRICS_CONTENT_TYPE } from '../observability/metrics.js';
 import { sendOutcome } from './send-outcome.js';
 
 export interface MetricsRouteOptions {
-  readonly registry: Registry;
+  /** The node's metrics in the Prometheus text format. */
+  readonly text: () => Promise<string>;
   /** FHIRKEEP_METRICS_TOKEN: the bearer token a scraper sends; undefined: loopback callers only. */
   readonly token: string | undefined;
 }
@@ -17,7 +17,7 @@ export interface MetricsRouteOptions {
  * the traffic, so a public deployment must not hand them to anyone: with a token, only a scraper
  * that sends it; without one, only a caller on this machine (docs/observability.md).
  */
-export function registerMetricsRoutes(app: FastifyInstance, { registry, token }: MetricsRouteOptions): void {
+export function registerMetricsRoutes(app: FastifyInstance, { text, token }: MetricsRouteOptions): void {
   const allowed = token === undefined ? undefined : digest(token);
   app.get('/metrics', async (request, reply) => {
     const refusal = allowed === undefined ? loopbackOnly(request) : bearerRequired(request, allowed);
@@ -25,8 +25,7 @@ export function registerMetricsRoutes(app: FastifyInstance, { registry, token }:
       sendOutcome(reply, refusal, 'application/json');
       return reply;
     }
-    const text = await registry.metrics();
-    return reply.type(METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(text);
+    return reply.type(METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await text());
   });
 }
 

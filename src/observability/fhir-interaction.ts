@@ -26,11 +26,17 @@ export type FhirInteraction =
   | 'operation-other'
   | 'other';
 
+const SLASH = 0x2f;
+
 /** `url` is the request URL as sent (`/fhir/Patient/1?x=y`); anything after `?` is ignored. */
 export function fhirInteraction(method: string, url: string): FhirInteraction {
+  // Index arithmetic, not regular expressions: this runs on every FHIR request.
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).slice('/fhir'.length).replace(/^\/+|\/+$/g, '');
-  const segments = path === '' ? [] : path.split('/');
+  let end = q < 0 ? url.length : q;
+  let start = '/fhir'.length;
+  while (start < end && url.charCodeAt(start) === SLASH) start++;
+  while (end > start && url.charCodeAt(end - 1) === SLASH) end--;
+  const segments = start === end ? [] : url.slice(start, end).split('/');
   const [first, second, third, fourth] = segments;
   if (segments.length > 4) return 'other';
   if (first === undefined) return method === 'GET' ? 'search-system' : method === 'POST' ? 'batch-transaction' : 'other';

@@ -5,10 +5,12 @@ import { jobMetrics, type JobSource } from './job-metrics.js';
 import { createMetricsRegistry } from './metrics.js';
 
 export interface NodeMetrics {
-  /** What /metrics serves; more collectors may be added to it (the audit queue's). */
+  /** The node's prom-client registry; more collectors may be added to it (the audit queue's). */
   readonly registry: Registry;
   /** What the HTTP hooks report requests to. */
   readonly http: HttpMetrics;
+  /** Everything, in the Prometheus text format (what /metrics serves). */
+  text(): Promise<string>;
 }
 
 /** The metrics of one Fhirkeep node (docs/observability.md): process, HTTP, database and jobs. */
@@ -16,5 +18,6 @@ export function createNodeMetrics(sources: { readonly database: DatabaseSource; 
   const registry = createMetricsRegistry();
   databaseMetrics(registry, sources.database);
   jobMetrics(registry, sources.jobs);
-  return { registry, http: httpMetrics(registry) };
+  const http = httpMetrics(registry);
+  return { registry, http, text: async () => `${await registry.metrics()}\n${http.exposition()}` };
 }
