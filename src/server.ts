@@ -168,7 +168,7 @@ export async function createFhirCore(
     options.logger ??
     pino({
       level: config.logLevel,
-      // Credentials never reach the log (see docs/observability once it exists).
+      // Credentials never reach the log (docs/observability.md).
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-auth-token"]'],
     });
   const db = await openDatabase(config, logger, { clusterMode: options.clusterMode ?? 'own' });
