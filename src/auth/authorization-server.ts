@@ -178,7 +178,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     sessions: createSessionService({ store: createSessionStore(db.sql), accounts, secure: () => urls().issuer.startsWith('https:') }),
     authorizationRequests: createAuthorizationRequestStore(db.sql),
     async close() {
-      keys.close();
+      await keys.close();
       await revocations.close();
       await clients.close();
     },
