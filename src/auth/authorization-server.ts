@@ -186,7 +186,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     authorizationRequests: createAuthorizationRequestStore(db.sql),
     flushKeyUsage: keyUsage.flush,
     async close() {
-      keys.close();
+      await keys.close();
       await keyUsage.close();
       await revocations.close();
       await clients.close();
