@@ -21,6 +21,9 @@ describe('read replica', { skip: binaries === undefined ? 'no system PostgreSQL 
   let writer: HttpClient;
   let reader: HttpClient;
   let probe: HttpClient;
+  /** A service an account holder subscribed to: what it reads depends on that consent. */
+  let service: HttpClient;
+  let subscription = '';
 
   before(async () => {
     replica = await startStreamingReplica(binaries as NonNullable<typeof binaries>);
@@ -29,6 +32,14 @@ describe('read replica', { skip: binaries === undefined ? 'no system PostgreSQL 
     writer = authorized(`${node.baseUrl}/fhir`, await institutionToken(node.fhirkeep));
     reader = authorized(`${node.baseUrl}/fhir`, await institutionToken(node.fhirkeep));
     probe = httpClient(node.baseUrl);
+    const { auth, consents } = node.fhirkeep;
+    const feed = (await auth.clients.register({ type: 'service', name: 'feed' })).client.id;
+    service = authorized(`${node.baseUrl}/fhir`, (await auth.accessTokens.issue({ sub: feed, client_id: feed, scope: 'system/*.rs', gid: randomUUID() })).token);
+    const holder = await auth.accounts.create({ email: 'holder@example.org', password: 'correct horse battery', roles: ['patient'], patientId: 'holder' });
+    assert.equal((await writer('PUT', '/Patient/holder', { body: { resourceType: 'Patient', id: 'holder' } })).status, 201);
+    const weight = { resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: 'Patient/holder' } };
+    assert.equal((await writer('POST', '/Observation', { body: weight })).status, 201);
+    subscription = (await consents.grant({ accountId: holder.id, clientId: feed })).id;
     await replicaState('streaming');
   });
   after(async () => {
@@ -55,19 +66,37 @@ describe('read replica', { skip: binaries === undefined ? 'no system PostgreSQL 
     }
   }
 
+  async function pauseReplay(): Promise<void> {
+    await standby()`select pg_wal_replay_pause()`;
+    for (;;) {
+      const [row] = await standby()<{ state: string }[]>`select pg_get_wal_replay_pause_state() as state`;
+      if (row?.state === 'paused') return;
+      await sleep(20);
+    }
+  }
+
   async function found(client: HttpClient): Promise<number> {
     const res = await client('GET', `/Patient?family=${family}`);
     assert.equal(res.status, 200, res.text);
     return res.json.total as number;
   }
 
-  test('with replay paused, a write is searchable at once for its writer (read-your-writes) but not for others (the replica answers them)', async () => {
-    await standby()`select pg_wal_replay_pause()`;
+  test('a consent withdrawn while the replica is behind holds on the very next search: consent-bound searches stay on the primary', async () => {
+    assert.equal((await service('GET', '/Observation?subject=Patient/holder')).json.total, 1, 'the subscription shares the holder’s record');
+    // The standby holds the subscription as active; then it stops replaying.
     for (;;) {
-      const [row] = await standby()<{ state: string }[]>`select pg_get_wal_replay_pause_state() as state`;
-      if (row?.state === 'paused') break;
+      const [row] = await standby()<{ status: string }[]>`select status from consents where id = ${subscription}`;
+      if (row?.status === 'active') break;
       await sleep(20);
     }
+    await pauseReplay();
+    await (node as TestNode).fhirkeep.consents.revoke(subscription);
+    const res = await service('GET', '/Observation?subject=Patient/holder');
+    assert.equal(res.status, 200);
+    assert.equal(res.json.total, 0, 'the revocation holds although the replica still has the consent active');
+  });
+
+  test('with replay paused, a write is searchable at once for its writer (read-your-writes) but not for others (the replica answers them)', async () => {
     const created = await writer('POST', '/Patient', { body: { resourceType: 'Patient', name: [{ family }] } });
     assert.equal(created.status, 201, created.text);
     id = created.json.id as string;
