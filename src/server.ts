@@ -334,7 +334,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const statisticsStore = createStatisticsStore(core.database.sql);
   const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
   registerStatisticsHooks(app, statistics);
-  registerHealthRoutes(app, { ping: core.ping });
+  registerHealthRoutes(app, { ping: core.ping, replica: () => core.database.searches.replica() });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
   // The JSON API is for the portal (and people at it), so it authenticates with the portal's

@@ -42,6 +42,12 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
   if (c.FHIRKEEP_MTLS_BASE_URL !== undefined && c.FHIRKEEP_MTLS_PORT === undefined) {
     throw new ConfigError('Invalid configuration:\n  FHIRKEEP_MTLS_BASE_URL needs FHIRKEEP_MTLS_PORT');
   }
+  if (c.FHIRKEEP_DATABASE_REPLICA_URL !== undefined && c.FHIRKEEP_DATABASE_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DATABASE_REPLICA_URL needs FHIRKEEP_DATABASE_URL: the embedded database has no replicas; set both to a primary and its streaming replica');
+  }
+  if (c.FHIRKEEP_DATABASE_REPLICA_POOL_SIZE !== undefined && c.FHIRKEEP_DATABASE_REPLICA_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DATABASE_REPLICA_POOL_SIZE needs FHIRKEEP_DATABASE_REPLICA_URL');
+  }
   const scheme = c.FHIRKEEP_TLS_CERT === undefined ? 'http' : 'https';
   return {
     host: c.FHIRKEEP_HOST,
@@ -55,6 +61,10 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
         : { certFile: resolve(c.FHIRKEEP_TLS_CERT), keyFile: resolve(c.FHIRKEEP_TLS_KEY) },
     mtls: c.FHIRKEEP_MTLS_PORT === undefined ? undefined : { port: c.FHIRKEEP_MTLS_PORT, baseUrl: c.FHIRKEEP_MTLS_BASE_URL },
     poolSize: c.FHIRKEEP_DATABASE_POOL_SIZE,
+    replica:
+      c.FHIRKEEP_DATABASE_REPLICA_URL === undefined
+        ? undefined
+        : { url: c.FHIRKEEP_DATABASE_REPLICA_URL, poolSize: c.FHIRKEEP_DATABASE_REPLICA_POOL_SIZE ?? c.FHIRKEEP_DATABASE_POOL_SIZE, maxLagMs: c.FHIRKEEP_REPLICA_MAX_LAG_MS },
     logLevel: c.FHIRKEEP_LOG_LEVEL,
     bodyLimit: c.FHIRKEEP_BODY_LIMIT,
     maxCount: c.FHIRKEEP_MAX_COUNT,

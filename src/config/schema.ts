@@ -42,6 +42,19 @@ export const CONFIG_SCHEMA = z
       .optional()
       .describe('Public URL of the mTLS listener, advertised as mtls_endpoint_aliases (default https://<host of the base URL>:<FHIRKEEP_MTLS_PORT>)'),
     FHIRKEEP_DATABASE_POOL_SIZE: positive.max(200).default(10).describe('Connections in the database pool'),
+    FHIRKEEP_DATABASE_REPLICA_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .describe('A streaming replica (hot standby) of FHIRKEEP_DATABASE_URL that answers searches (docs/replicas.md); only with FHIRKEEP_DATABASE_URL'),
+    FHIRKEEP_DATABASE_REPLICA_POOL_SIZE: positive
+      .max(200)
+      .optional()
+      .describe('Connections in the replica\'s pool (default: FHIRKEEP_DATABASE_POOL_SIZE)'),
+    FHIRKEEP_REPLICA_MAX_LAG_MS: positive
+      .max(3_600_000)
+      .default(5000)
+      .describe('A replica further behind the primary than this (or not answering for this long) answers no searches: the primary does'),
     FHIRKEEP_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -114,6 +127,8 @@ export interface FhirkeepConfig {
    */
   readonly mtls: { readonly port: number; readonly baseUrl: string | undefined } | undefined;
   readonly poolSize: number;
+  /** The read replica searches go to (docs/replicas.md), if any. */
+  readonly replica: { readonly url: string; readonly poolSize: number; readonly maxLagMs: number } | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: number;
   readonly maxCount: number;

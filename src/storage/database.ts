@@ -4,6 +4,9 @@ import type { FhirkeepConfig } from '../config/schema.js';
 import { embeddedBinaries } from './cluster/binaries.js';
 import { openLocalCluster, type ClusterConnection, type LocalCluster } from './cluster/local-cluster.js';
 import { migrate, type MigrationReport } from './migrations/migrate.js';
+import { createPool } from './pool.js';
+import { openReplicaRouting } from './replica/open-replica.js';
+import { primaryOnly, type SearchRouting } from './replica/search-routing.js';
 
 export interface Database {
   /** The pool. Only code under src/storage/ may use it (ARCHITECTURE.md, the one rule). */
@@ -14,6 +17,8 @@ export interface Database {
    * a skewed value (a code on 5% of Observations, not 0.01%) that plan can be 30× slower.
    */
   readonly searchSql: Sql;
+  /** Where searches run: `searchSql`, or the read replica when one is configured (docs/replicas.md). */
+  readonly searches: SearchRouting;
   readonly migrations: MigrationReport;
   /** Where the data lives, for people: the external URL without its password, or the embedded directory. */
   readonly description: string;
@@ -56,15 +61,20 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
   try {
     await checkVersion(sql, description);
     const migrations = await migrate(sql, logger);
+    // The configuration allows a replica only beside FHIRKEEP_DATABASE_URL.
+    const searches =
+      config.replica === undefined || config.databaseUrl === undefined ? primaryOnly(searchSql) : await openReplicaRouting(config.replica, config.databaseUrl, searchSql, logger);
     return {
       sql,
       searchSql,
+      searches,
       migrations,
       description,
       async ping() {
         await sql`select 1`;
       },
       async close() {
+        await searches.close();
         await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
         await cluster?.stop();
       },
@@ -74,19 +84,6 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
     await cluster?.stop();
     throw e;
   }
-}
-
-function createPool(target: string | ClusterConnection, max: number, logger: Logger, prepare: boolean): Sql {
-  const common = {
-    max,
-    prepare,
-    // Connections are opened on demand and kept; idle ones close after a minute.
-    idle_timeout: 60,
-    connect_timeout: 10,
-    onnotice: (n: postgres.Notice) => logger.debug({ notice: n.message }, 'PostgreSQL notice'),
-    connection: { application_name: 'fhirkeep' },
-  };
-  return typeof target === 'string' ? postgres(target, common) : postgres({ ...target, ...common });
 }
 
 /** The private cluster starts with only the `postgres` database; Fhirkeep's own is made once. */

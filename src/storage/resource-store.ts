@@ -4,6 +4,7 @@ import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { checkLabels, labelsOf, stampLabels } from '../access/label-rules.js';
 import type { Database } from './database.js';
+import type { SearchRouting } from './replica/search-routing.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
 import type { Indexer } from '../search/index/indexer.js';
@@ -39,7 +40,7 @@ const MAX_RACE_RETRIES = 20;
 
 /** `classify` gives each written record its content type and codes (src/access/content/classify.ts). */
 export function createResourceStore(db: Database, index: Indexer, classify: Classifier): ResourceStore {
-  return new PgResourceStore(db.sql, db.searchSql, { index, classify });
+  return new PgResourceStore(db.sql, db.searchSql, db.searches, { index, classify });
 }
 
 /** What a write derives from a resource: its search index rows, its content type and codes. */
@@ -53,18 +54,34 @@ interface Derive {
  * row inside their statement, so concurrent writers queue per resource and never lose a version.
  */
 class PgResourceStore implements ResourceStore {
-  /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
+  /**
+   * `tx` is set when this store is bound to one open transaction (see `transaction`), and
+   * `writers` then gathers the scopes that wrote in it, told to `searches` once it commits.
+   */
   constructor(
     private readonly sql: Sql,
     private readonly searchSql: Sql,
+    private readonly searches: SearchRouting,
     /** Named for what it was before it also classified: keeps the write paths' diffs small. */
     private readonly index: Derive,
     private readonly tx?: TransactionSql,
+    private readonly writers?: Set<AccessScope>,
   ) {}
 
-  transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
     if (this.tx !== undefined) return work(this);
-    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.searchSql, this.index, tx))) as Promise<T>;
+    const writers = new Set<AccessScope>();
+    const result = (await this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.searchSql, this.searches, this.index, tx, writers)))) as T;
+    for (const scope of writers) this.searches.committed(scope);
+    return result;
+  }
+
+  /** A write's result, once it has committed (or, in a transaction, once that does): its caller's searches see it (read-your-writes). */
+  private async wrote<T>(scope: AccessScope, write: Promise<T>): Promise<T> {
+    const result = await write;
+    if (this.writers !== undefined) this.writers.add(scope);
+    else this.searches.committed(scope);
+    return result;
   }
 
   /** Where statements go: the open transaction, else the pool. */
@@ -75,10 +92,10 @@ class PgResourceStore implements ResourceStore {
   /**
    * Runs a write. Under a scope that limits rows (SMART), the write and its row checks share
    * one transaction, so a refused write leaves nothing behind; otherwise it runs as it is.
+   * Either way, once it commits its caller's searches see it (read-your-writes).
    */
   private checked<T>(scope: AccessScope, work: (db: Tx) => Promise<T>): Promise<T> {
-    if (!writesCheckRows(scope)) return work(this.db);
-    return this.transaction((store) => work((store as PgResourceStore).db));
+    return this.wrote(scope, writesCheckRows(scope) ? this.transaction((store) => work((store as PgResourceStore).db)) : work(this.db));
   }
 
   async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
@@ -136,18 +153,21 @@ class PgResourceStore implements ResourceStore {
   ): Promise<ConditionalCreateResult> {
     assertCanWrite(scope, resource.resourceType, 'c');
     const labelled = labelledForCreate(scope, resource);
-    return this.transaction(async (store) => {
-      const tx = (store as PgResourceStore).db;
-      // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
-      await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
-      const { matches } = await runSearch(tx as Sql, scope, criteria);
-      if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
-      const [existing] = matches;
-      if (existing !== undefined) return { created: false, existing };
-      const version = created(await insertNew(tx, this.index, scope, labelled, options.id ?? randomUUID(), 1, 'POST'));
-      await refuseOutside(tx, scope, 'c', version.type, [version.id]);
-      return { created: true, version };
-    });
+    return this.wrote(
+      scope,
+      this.transaction(async (store) => {
+        const tx = (store as PgResourceStore).db;
+        // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
+        await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
+        const { matches } = await runSearch(tx as Sql, scope, criteria);
+        if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
+        const [existing] = matches;
+        if (existing !== undefined) return { created: false, existing };
+        const version = created(await insertNew(tx, this.index, scope, labelled, options.id ?? randomUUID(), 1, 'POST'));
+        await refuseOutside(tx, scope, 'c', version.type, [version.id]);
+        return { created: true, version };
+      }),
+    );
   }
 
   async update(scope: AccessScope, type: string, id: string, resource: FhirResource, options: WriteOptions = {}): Promise<UpdateResult> {
@@ -182,10 +202,13 @@ class PgResourceStore implements ResourceStore {
     return readHistory(this.db, scope, query);
   }
 
+  /** On the read replica when docs/replicas.md's rule allows; in a transaction, in it. */
   search(scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
-    return runSearch((this.tx ?? this.searchSql) as Sql, scope, query);
+    if (this.tx !== undefined) return runSearch(this.db as Sql, scope, query);
+    return this.searches.run(scope, (sql) => runSearch(sql, scope, query));
   }
 
+  /** Always on the primary: a conditional write must match what is there now. */
   async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
     return (await runSearch((this.tx ?? this.searchSql) as Sql, scope, criteria)).matches.map((m) => m.id);
   }
