@@ -91,6 +91,9 @@ import { createExportJobStore } from './storage/bulk/export-job-store.js';
 import { typeFilterClauses } from './rest/operations/export.js';
 import type { Principal } from './access/principal.js';
 import type { AccessScope } from './access/scope.js';
+import { auditReachOf } from './access/audit-access.js';
+import { createAuditEventStore } from './storage/audit/audit-event-query.js';
+import { createAccountStore } from './storage/auth/account-store.js';
 
 /** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
 export interface FhirCore {
@@ -204,6 +207,8 @@ export async function createFhirCore(
     maxActivePerClient: config.export.maxPerClient,
     nudge: () => nudgeExports?.(),
   });
+  // The core has no auth services (import runs without them): the audit trail's reach asks the accounts table itself.
+  const accountStore = createAccountStore(db.sql);
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
     store: createResourceStore(db, indexer, classify),
@@ -240,6 +245,8 @@ export async function createFhirCore(
     elements: definitions.elements,
     compartmentQuery: (patientId, opts) => compartmentQuery(params, definitions.patientCompartment, searchLimits, patientId, opts),
     bulkExport,
+    auditEvents: createAuditEventStore(db.sql),
+    auditReach: (scope, permission) => auditReachOf(scope, permission, accountStore.findById),
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
