@@ -38,7 +38,7 @@ export function createAuditEventStore(sql: Sql): AuditEventStore {
   return {
     async search(reach, search) {
       if (search.count === 0) return { rows: [], next: undefined };
-      const where = all([...reachConditions(reach), ...search.clauses.map(clauseCondition), ...(search.before === undefined ? [] : [q`a.seq < ${search.before}::bigint`])]);
+      const where = all([...reachConditions(reach), ...search.clauses.map((c) => clauseCondition(c, reach)), ...(search.before === undefined ? [] : [q`a.seq < ${search.before}::bigint`])]);
       // Newest first on the primary key: a deep page costs what the first does.
       const found = await rows(q`select ${COLUMNS} from audit_events a where ${where} order by a.seq desc limit ${search.count + 1}`);
       const page = found.slice(0, search.count);
@@ -62,7 +62,17 @@ function reachConditions(reach: AuditReach): SqlText[] {
   return [...(reach.kind === 'patient' ? [q`a.patient_ids @> array[${reach.patientId}]::text[]`] : []), ...(acting === undefined ? [] : [acting])];
 }
 
-function clauseCondition(c: AuditClause): SqlText {
+/**
+ * A clause as SQL. In a patient's reach, a clause may only test what her view of a row shows
+ * (src/audit/audit-event-resource.ts), or matching would tell her what it hides: `patient` names
+ * her alone, and `entity` matches only rows about no one but her.
+ */
+function clauseCondition(c: AuditClause, reach: AuditReach): SqlText {
+  if (reach.kind === 'patient' && c.kind === 'patient') return c.ids.includes(reach.patientId) ? q`true` : q`false`;
+  if (reach.kind === 'patient' && c.kind === 'entity') {
+    const visible = c.refs.filter((r) => !r.startsWith('Patient/'));
+    return visible.length === 0 ? q`false` : q`(a.entity && ${visible}::text[] and a.patient_ids <@ array[${reach.patientId}]::text[])`;
+  }
   switch (c.kind) {
     case 'date':
       // The recorded instant is a point: its range at the search value's precision holds it or not (R4 §3.1.1.4.6).
