@@ -26,6 +26,8 @@ import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
 import { accountAreaPages } from './portal/pages/account/index.js';
 import { registerOwnAccountApiRoutes } from './http/own-account-api-routes.js';
+import { registerAccessLogApiRoutes } from './http/access-log-api-routes.js';
+import { createAccessLog } from './audit/access-log.js';
 import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
 import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
 import { createClientStatistics } from './audit/client-statistics.js';
@@ -399,6 +401,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     epoch: () => taxonomy.epoch,
   });
   registerOwnAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
+  const accessLog = createAccessLog({
+    store: createAuditEventStore(core.database.sql),
+    clientName: async (id) => (await auth.clients.lookup(id))?.client.name,
+    account: (id) => auth.accounts.find(id),
+    organizationName: async (id) => (await auth.accounts.findOrganization(id))?.name,
+  });
+  const pageLimits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
+  registerAccessLogApiRoutes(app, { accessLog, limits: pageLimits, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
     authenticate: async (request) => consentCallerOf(await apiAccount(request), auth.accounts.organizationsOf),
@@ -460,7 +470,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
       ...appStatisticsPages({ statistics: clientStatistics }),
       ...appDebuggerPages({ debug, statistics: clientStatistics }),
-      ...myDataPages({ consents, directory, accounts: auth.accounts }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts, accessLog, limits: pageLimits }),
     ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
