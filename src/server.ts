@@ -26,6 +26,8 @@ import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
 import { accountAreaPages } from './portal/pages/account/index.js';
 import { registerOwnAccountApiRoutes } from './http/own-account-api-routes.js';
+import { registerAccessLogApiRoutes } from './http/access-log-api-routes.js';
+import { createAccessLog } from './audit/access-log.js';
 import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
 import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
 import { createClientStatistics } from './audit/client-statistics.js';
@@ -91,6 +93,9 @@ import { createExportJobStore } from './storage/bulk/export-job-store.js';
 import { typeFilterClauses } from './rest/operations/export.js';
 import type { Principal } from './access/principal.js';
 import type { AccessScope } from './access/scope.js';
+import { auditReachOf } from './access/audit-access.js';
+import { createAuditEventStore } from './storage/audit/audit-event-query.js';
+import { createAccountStore } from './storage/auth/account-store.js';
 
 /** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
 export interface FhirCore {
@@ -204,6 +209,8 @@ export async function createFhirCore(
     maxActivePerClient: config.export.maxPerClient,
     nudge: () => nudgeExports?.(),
   });
+  // The core has no auth services (import runs without them): the audit trail's reach asks the accounts table itself.
+  const accountStore = createAccountStore(db.sql);
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
     store: createResourceStore(db, indexer, classify),
@@ -240,6 +247,8 @@ export async function createFhirCore(
     elements: definitions.elements,
     compartmentQuery: (patientId, opts) => compartmentQuery(params, definitions.patientCompartment, searchLimits, patientId, opts),
     bulkExport,
+    auditEvents: createAuditEventStore(db.sql),
+    auditReach: (scope, permission) => auditReachOf(scope, permission, accountStore.findById),
   };
   const router = new FhirRouter(ctx, (error, req) =>
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
@@ -392,6 +401,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     epoch: () => taxonomy.epoch,
   });
   registerOwnAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
+  const accessLog = createAccessLog({
+    store: createAuditEventStore(core.database.sql),
+    clientName: async (id) => (await auth.clients.lookup(id))?.client.name,
+    account: (id) => auth.accounts.find(id),
+    organizationName: async (id) => (await auth.accounts.findOrganization(id))?.name,
+  });
+  const pageLimits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
+  registerAccessLogApiRoutes(app, { accessLog, limits: pageLimits, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
     authenticate: async (request) => consentCallerOf(await apiAccount(request), auth.accounts.organizationsOf),
@@ -453,7 +470,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
       ...appStatisticsPages({ statistics: clientStatistics }),
       ...appDebuggerPages({ debug, statistics: clientStatistics }),
-      ...myDataPages({ consents, directory, accounts: auth.accounts }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts, accessLog, limits: pageLimits }),
     ],
   });
   registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });

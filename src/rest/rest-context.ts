@@ -1,8 +1,11 @@
+import type { AccessScope } from '../access/scope.js';
+import type { AuditReach } from '../access/audit-access.js';
 import type { BulkExportService } from '../bulk/export-service.js';
 import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
 import type { CompartmentOptions } from '../search/query/compartment-query.js';
 import type { SearchQuery } from '../search/query/search-query.js';
+import type { AuditEventStore } from '../storage/audit/audit-event-query.js';
 import type { ResourceStore } from '../storage/types.js';
 
 /** What every interaction handler may use; built once by the composition root. */
@@ -28,4 +31,8 @@ export interface RestContext {
   readonly bulkExport: BulkExportService;
   /** Each type's summary, mandatory and choice elements, for `_summary` and `_elements`. */
   readonly elements: Readonly<Record<string, ElementSummary>>;
+  /** The audit trail, answered as AuditEvents (src/rest/audit-events.ts). */
+  readonly auditEvents: AuditEventStore;
+  /** Which audit rows a request may read or search (src/access/audit-access.ts); throws `forbidden` when none. */
+  readonly auditReach: (scope: AccessScope, permission: 'r' | 's') => Promise<AuditReach>;
 }

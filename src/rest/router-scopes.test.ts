@@ -22,6 +22,13 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
       throw new Error(`store.${String(name)} reached`);
     },
   });
+  const probe = <T extends object>(prefix: string): T =>
+    new Proxy({} as T, {
+      get: (_target, name) => () => {
+        reached ??= `${prefix}.${String(name)}`;
+        throw new Error(`${prefix}.${String(name)} reached`);
+      },
+    });
   const ctx: RestContext = {
     store,
     fhirBase: () => 'http://localhost/fhir',
@@ -35,12 +42,9 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
     parseSearch: (types) => ({ types }) as unknown as SearchQuery,
     compartmentQuery: () => ({}) as unknown as SearchQuery,
     elements: definitions.elements,
-    bulkExport: new Proxy({} as RestContext['bulkExport'], {
-      get: (_target, name) => () => {
-        reached ??= `bulkExport.${String(name)}`;
-        throw new Error(`bulkExport.${String(name)} reached`);
-      },
-    }),
+    auditEvents: probe<RestContext['auditEvents']>('auditEvents'),
+    auditReach: () => Promise.reject(new Error('auditReach reached')),
+    bulkExport: probe<RestContext['bulkExport']>('bulkExport'),
     ...overrides,
   };
   return { router: new FhirRouter(ctx, () => {}), reached: () => reached };

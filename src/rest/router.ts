@@ -5,7 +5,9 @@ import { outcomeOf } from '../errors/operation-outcome.js';
 import type { SystemInteraction, TypeInteraction } from '../fhir/capability-statement.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { clientFaultOf } from '../storage/database-errors.js';
-import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
+import { allow } from './allow.js';
+import { auditEvents } from './audit-events.js';
+import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { parseBundle } from './bundle/bundle-entries.js';
 import { batch } from './interactions/batch.js';
 import { create } from './interactions/create.js';
@@ -112,6 +114,8 @@ export class FhirRouter {
 
     const type = first;
     if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
+    // The audit trail is no stored resource: read and searched from its own table, never written.
+    if (type === 'AuditEvent') return auditEvents(ctx, req, segments.slice(1));
     // A type the token has no scope for at all is a 403 before any query (docs/authorization.md).
     const permit = (permission: SmartPermission): void => requirePermission(req.scope, permission, type);
 
@@ -172,14 +176,6 @@ export class FhirRouter {
     }
     if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);
     throw notFound(req);
-  }
-}
-
-function allow(method: FhirMethod, allowed: readonly FhirMethod[], req: FhirRequest): void {
-  if (!allowed.includes(method)) {
-    throw new FhirkeepError('method-not-allowed', `${method} is not allowed on /${req.path}`, {
-      headers: { Allow: allowed.join(', ') },
-    });
   }
 }
 
