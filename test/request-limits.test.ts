@@ -88,6 +88,11 @@ describe('search complexity', () => {
     test(path, async () => assertRefused(await file.fhir('GET', path), 400, message));
   }
 
+  test('a URL past Node\'s 16 KiB header limit is refused (431) before Fastify sees it, bounding the parameters a query can carry', async () => {
+    const res = await fetch(`${file.server.fhirBase}/Patient?${Array.from({ length: 3000 }, (_, i) => `p${i}=x`).join('&')}`);
+    assert.equal(res.status, 431);
+  });
+
   test('searches at the limits are answered', async () => {
     for (const path of ['/Patient?name=a&family=b&given=c&gender=male', '/Patient?_id=a,b,c', '/Observation?_include=Observation:patient&_revinclude=Provenance:target', '/Observation?subject:Patient.name=x']) {
       assert.equal((await file.fhir('GET', path)).status, 200, path);
