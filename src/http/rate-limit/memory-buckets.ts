@@ -24,7 +24,12 @@ const MAX_KEYS = 200_000;
  * Map lookup and some arithmetic. Each node counts on its own: behind a load balancer spreading a
  * client over N nodes, up to N times the limit passes.
  */
-export function memoryBuckets(options: MemoryBucketOptions = {}): BucketStore {
+/** Answers every check at once: never a promise. */
+export interface MemoryBuckets extends BucketStore {
+  take(key: string, limit: BucketLimit): number;
+}
+
+export function memoryBuckets(options: MemoryBucketOptions = {}): MemoryBuckets {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? MAX_KEYS;
   const buckets = new Map<string, Bucket>();
