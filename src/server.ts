@@ -324,6 +324,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...(options.clock === undefined ? {} : { now: options.clock }),
     });
   } catch (e) {
+    await buckets.close();
     await core.close();
     throw e;
   }
@@ -332,6 +333,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     // Here, not in the core: `import` uses the core and must never make an admin whose password nobody sees.
     adminBootstrap = await auth.accounts.bootstrapAdmin(config.admin);
   } catch (e) {
+    await buckets.close();
     await auth.close();
     await core.close();
     throw e;
