@@ -40,12 +40,13 @@ async function passedOf(nodes: readonly string[], token: string, requests: numbe
 }
 
 test('postgres store: a client spread over two nodes gets one limit between them; another client keeps its own', async () => {
-  const { server, nodes } = await deployment({ FHIRKEEP_RATE_LIMIT_STORE: 'postgres', FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '10' });
+  // Two a minute: a token refills every 30 s, far longer than the test takes, so what passes is exact.
+  const { server, nodes } = await deployment({ FHIRKEEP_RATE_LIMIT_STORE: 'postgres', FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '2' });
   const [busy, quiet] = [await institutionToken(server.fhirkeep), await institutionToken(server.fhirkeep)];
-  const { passed, retryAfter } = await passedOf(nodes, busy, 16);
-  assert.equal(passed, 10, 'ten a minute across both nodes, not ten each');
-  assert.deepEqual([...retryAfter], ['6'], 'a token every 6 s');
-  assert.equal((await passedOf(nodes, quiet, 4)).passed, 4);
+  const { passed, retryAfter } = await passedOf(nodes, busy, 8);
+  assert.equal(passed, 2, 'two a minute across both nodes, not two each');
+  for (const seconds of retryAfter) assert.ok(Number(seconds) >= 1 && Number(seconds) <= 30, `Retry-After ${seconds}`);
+  assert.equal((await passedOf(nodes, quiet, 2)).passed, 2);
 });
 
 test('postgres store: a busy client is counted in leases, not a round trip per request', async () => {
@@ -57,7 +58,7 @@ test('postgres store: a busy client is counted in leases, not a round trip per r
 });
 
 test('memory store: each node counts on its own, so two nodes let twice the limit through', async () => {
-  const { server, nodes } = await deployment({ FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '10' });
+  const { server, nodes } = await deployment({ FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '2' });
   const token = await institutionToken(server.fhirkeep);
-  assert.equal((await passedOf(nodes, token, 24)).passed, 20);
+  assert.equal((await passedOf(nodes, token, 8)).passed, 4);
 });

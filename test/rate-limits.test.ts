@@ -24,11 +24,20 @@ async function serverWith(settings: Record<string, string>): Promise<TestServer>
 }
 after(() => Promise.all(servers.map((s) => s.close())));
 
-function assertThrottled(res: HttpResult, retryAfter: number): void {
+/**
+ * Limits of one or two a minute: a token refills only every 30 or 60 s, far longer than a test
+ * takes even on a loaded machine, so what passes is exact. Retry-After counts down from there.
+ */
+function assertRetryAfter(value: string | null, atMost: number): void {
+  assert.match(value ?? '', /^\d+$/);
+  assert.ok(Number(value) >= 1 && Number(value) <= atMost, `Retry-After ${value} within 1…${atMost} s`);
+}
+
+function assertThrottled(res: HttpResult, retryAfterAtMost: number): void {
   assert.equal(res.status, 429, res.text);
   assert.equal(res.json.resourceType, 'OperationOutcome');
   assert.equal(res.json.issue[0].code, 'throttled');
-  assert.equal(res.headers.get('retry-after'), String(retryAfter));
+  assertRetryAfter(res.headers.get('retry-after'), retryAfterAtMost);
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -36,34 +45,34 @@ const countPatients = async (server: TestServer) => Number((await server.fhirkee
 
 describe('FHIR API per client', () => {
   test('past its limit a client gets 429 OperationOutcome (throttled, Retry-After) and writes nothing; another client is not affected', async () => {
-    const server = await serverWith({ FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '5' }); // a token every 12 s
+    const server = await serverWith({ FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: '2' }); // a token every 30 s
     const fhir = httpClient(server.fhirBase);
     const [busy, quiet] = [await institutionToken(server.fhirkeep), await institutionToken(server.fhirkeep)];
-    for (let i = 0; i < 5; i++) assert.equal((await fhir('GET', '/Patient', { headers: bearer(busy) })).status, 200, `request ${i + 1}`);
-    assertThrottled(await fhir('GET', '/Patient', { headers: bearer(busy) }), 12);
+    for (let i = 0; i < 2; i++) assert.equal((await fhir('GET', '/Patient', { headers: bearer(busy) })).status, 200, `request ${i + 1}`);
+    assertThrottled(await fhir('GET', '/Patient', { headers: bearer(busy) }), 30);
 
     const before = await countPatients(server);
-    assertThrottled(await fhir('POST', '/Patient', { body: { resourceType: 'Patient' }, headers: bearer(busy) }), 12);
-    assertThrottled(await fhir('POST', '/', { body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }] }, headers: bearer(busy) }), 12);
+    assertThrottled(await fhir('POST', '/Patient', { body: { resourceType: 'Patient' }, headers: bearer(busy) }), 30);
+    assertThrottled(await fhir('POST', '/', { body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }] }, headers: bearer(busy) }), 30);
     assert.equal(await countPatients(server), before, 'a throttled write writes nothing');
 
     assert.equal((await fhir('POST', '/Patient', { body: { resourceType: 'Patient' }, headers: bearer(quiet) })).status, 201, 'the other client has its own bucket');
     assert.equal(await countPatients(server), before + 1);
     // The Bulk Data status URLs count against the same client limit.
-    assertThrottled(await fhir('GET', '/bulk-status/nothing', { headers: bearer(busy) }), 12);
+    assertThrottled(await fhir('GET', '/bulk-status/nothing', { headers: bearer(busy) }), 30);
   });
 });
 
 describe('FHIR API per address', () => {
   test('counted before authentication: a flood of bad tokens is refused with 429, unauthenticated metadata too', async () => {
-    const server = await serverWith({ FHIRKEEP_RATE_LIMIT_FHIR_PER_IP: '3' }); // a token every 20 s
+    const server = await serverWith({ FHIRKEEP_RATE_LIMIT_FHIR_PER_IP: '2' }); // a token every 30 s
     const fhir = httpClient(server.fhirBase);
-    for (let i = 0; i < 3; i++) assert.equal((await fhir('GET', '/Patient', { headers: bearer(`forged-${i}`) })).status, 401);
-    assertThrottled(await fhir('GET', '/Patient', { headers: bearer('forged') }), 20);
-    assertThrottled(await fhir('GET', '/metadata'), 20);
+    for (let i = 0; i < 2; i++) assert.equal((await fhir('GET', '/Patient', { headers: bearer(`forged-${i}`) })).status, 401);
+    assertThrottled(await fhir('GET', '/Patient', { headers: bearer('forged') }), 30);
+    assertThrottled(await fhir('GET', '/metadata'), 30);
     assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200, 'only the FHIR API is counted');
     // Without FHIRKEEP_TRUST_PROXY, X-Forwarded-For is the client's own claim and changes nothing.
-    assertThrottled(await fhir('GET', '/metadata', { headers: { 'x-forwarded-for': '203.0.113.77' } }), 20);
+    assertThrottled(await fhir('GET', '/metadata', { headers: { 'x-forwarded-for': '203.0.113.77' } }), 30);
   });
 
   test('behind a trusted proxy each forwarded address has its own bucket; an IPv6 /64 counts as one', async () => {
@@ -92,9 +101,9 @@ describe('token endpoint', () => {
       headers: { authorization: basic(c), 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials&scope=system/Patient.rs',
     });
-  async function assertOAuthThrottled(res: Response, retryAfter: number): Promise<void> {
+  async function assertOAuthThrottled(res: Response, retryAfterAtMost: number): Promise<void> {
     assert.equal(res.status, 429);
-    assert.equal(res.headers.get('retry-after'), String(retryAfter));
+    assertRetryAfter(res.headers.get('retry-after'), retryAfterAtMost);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const body = (await res.json()) as { error: string; error_description: string };
     assert.equal(body.error, 'temporarily_unavailable');
@@ -145,7 +154,7 @@ describe('sign-in per address', () => {
 
     const refused = await portalSignIn(HIE_PASSWORD);
     assert.equal(refused.status, 429);
-    assert.equal(refused.headers.get('retry-after'), '30');
+    assertRetryAfter(refused.headers.get('retry-after'), 30);
     assert.match(refused.text, /Too many sign-in attempts/);
     assert.match(refused.headers.get('content-type') ?? '', /text\/html/);
 
@@ -154,13 +163,13 @@ describe('sign-in per address', () => {
     const login = await browser.follow(await browser.get(`/oauth2/authorize?${params}`));
     const page = await browser.post('/oauth2/authorize/login', { request: inputValue(login.text, 'request') ?? '', csrf: inputValue(login.text, 'csrf') ?? '', email: 'doc@example.org', password: HIE_PASSWORD });
     assert.equal(page.status, 429);
-    assert.equal(page.headers.get('retry-after'), '30');
+    assertRetryAfter(page.headers.get('retry-after'), 30);
     assert.match(page.text, /Too many sign-in attempts/);
     assert.equal(browser.jar.get('fhirkeep_session'), undefined, 'no session');
 
     const hie = await fetch(`${baseUrl}/api/1.0/sso/signin`, { method: 'POST', headers: hieHeaders(organization), body: new URLSearchParams({ email: 'doc@example.org', password: HIE_PASSWORD }) });
     assert.equal(hie.status, 429);
-    assert.equal(hie.headers.get('retry-after'), '30');
+    assertRetryAfter(hie.headers.get('retry-after'), 30);
     assert.deepEqual(Object.keys((await hie.json()) as object).sort(), ['code', 'error', 'message']);
   });
 });
