@@ -63,6 +63,12 @@ import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
 import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
+import { registerSecureHeaders } from './http/secure-headers.js';
+import { memoryBuckets } from './http/rate-limit/memory-buckets.js';
+import { leasedBuckets } from './http/rate-limit/leased-buckets.js';
+import { createRateLimits, limitedPerClient } from './http/rate-limit/rate-limits.js';
+import { registerRateLimitHooks } from './http/rate-limit/rate-limit-hooks.js';
+import { createSharedBuckets } from './storage/rate-limit/shared-buckets.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
@@ -80,7 +86,7 @@ import { advertisedSearch } from './search/params/advertised.js';
 import { r4ParamRegistry } from './search/params/param-registry.js';
 import { compartmentQuery } from './search/query/compartment-query.js';
 import { parseSearch } from './search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
+import { SEARCH_LIMIT_DEFAULTS, type SearchLimits } from './search/query/search-limits.js';
 import { reindexIfStale } from './storage/reindex.js';
 import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
@@ -190,10 +196,13 @@ export async function createFhirCore(
   }
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
-    ...FIXED_SEARCH_LIMITS,
+    maxIncluded: SEARCH_LIMIT_DEFAULTS.maxIncluded,
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
     maxChainDepth: config.maxChainDepth,
+    maxClauses: config.maxSearchClauses,
+    maxOrValues: config.maxOrValues,
+    maxIncludes: config.maxIncludes,
   };
   preloadValidators();
   const startedAt = new Date();
@@ -242,6 +251,7 @@ export async function createFhirCore(
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
     maxBundleEntries: config.maxBundleEntries,
+    searchLimits,
     parseSearch: (types, query, strict) =>
       parseSearch({ registry: params, resourceTypes: definitions.resourceTypes, limits: searchLimits, fhirBase: `${options.publicBase()}/fhir`, strict }, types, query),
     elements: definitions.elements,
@@ -312,15 +322,19 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const urls = () => authServerUrls(publicBase(), mtlsBase);
   const kek = keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
   const ca = lazyCertificateAuthority(core.database.sql, kek, options.clock);
+  const buckets = config.rateLimit.store === 'postgres' ? leasedBuckets({ shared: createSharedBuckets(core.database.sql), logger }) : memoryBuckets();
+  const rateLimits = createRateLimits(config.rateLimit, buckets);
   let auth: AuthServices;
   try {
     auth = await openAuthServices(core.database, logger, urls, {
       keyEncryptionKey: kek,
       filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
       certificateAuthority: ca,
+      rateLimits: { perClient: rateLimits.tokenPerClient, loginPerIp: rateLimits.loginPerIp },
       ...(options.clock === undefined ? {} : { now: options.clock }),
     });
   } catch (e) {
+    await buckets.close();
     await core.close();
     throw e;
   }
@@ -329,6 +343,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     // Here, not in the core: `import` uses the core and must never make an admin whose password nobody sees.
     adminBootstrap = await auth.accounts.bootstrapAdmin(config.admin);
   } catch (e) {
+    await buckets.close();
     await auth.close();
     await core.close();
     throw e;
@@ -337,8 +352,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const app = createHttpApp({
     logger,
     bodyLimit: config.bodyLimit,
+    maxJsonDepth: config.maxJsonDepth,
+    trustProxy: config.trustProxy,
     ...(tls === undefined ? {} : { tls }),
   });
+  registerSecureHeaders(app, () => baseUrl?.startsWith('https:') === true);
+  registerRateLimitHooks(app, rateLimits);
   registerCors(app);
   const statisticsStore = createStatisticsStore(core.database.sql);
   const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
@@ -443,7 +462,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       },
       studyId,
     );
-  const resolveScope = createScopeResolver({
+  const resolveCredentials = createScopeResolver({
     devNoAuth: config.devNoAuth,
     accessTokens: auth.accessTokens,
     keys: auth.keyAuthentication,
@@ -455,6 +474,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studyFor,
     scopeOf,
   });
+  const resolveScope = limitedPerClient(resolveCredentials, rateLimits.fhirPerClient);
   const clientStatistics = createClientStatistics({ clients: auth.clients, store: statisticsStore, flushLocal: statistics.flush });
   const debug = createDebugRequests({ client: clientStatistics.client, tokenEndpoint: auth.tokenEndpoint, inject: (request) => app.inject(request) });
   registerStatisticsApiRoutes(app, { statistics: clientStatistics, debug, authenticate: apiCaller });
@@ -540,6 +560,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       await app.close();
       // After the listener: the requests it drained are counted in this last flush.
       await statistics.close();
+      await buckets.close();
       await exportWorker?.close();
       await auth.close();
       await core.close();

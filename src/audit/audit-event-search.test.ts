@@ -1,3 +1,4 @@
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isFhirkeepError } from '../errors/fhirkeep-error.js';
@@ -6,7 +7,7 @@ import { encodeCursor } from '../search/sql/search-cursor.js';
 import { parseAuditSearch, type AuditSearchOptions } from './audit-event-search.js';
 
 const BASE = 'https://fhir.example/fhir';
-const OPTIONS: AuditSearchOptions = { fhirBase: BASE, count: (v) => pageSize({ defaultCount: 20, maxCount: 100 }, v), strict: true };
+const OPTIONS: AuditSearchOptions = { fhirBase: BASE, count: (v) => pageSize({ defaultCount: 20, maxCount: 100 }, v), strict: true, limits: SEARCH_LIMIT_DEFAULTS };
 const parse = (query: string, options: Partial<AuditSearchOptions> = {}) => parseAuditSearch(new URLSearchParams(query), { ...OPTIONS, ...options });
 
 test('each parameter becomes its clause; references to this server and to Patients are read as ids', () => {

@@ -1,7 +1,7 @@
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import type { OrderedValue } from '../search/query/search-query.js';
-import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
+import type { SearchLimits } from '../search/query/search-limits.js';
 import { parseToken, splitOr, unescape } from '../search/query/value-syntax.js';
 import { decodeCursor } from '../search/sql/search-cursor.js';
 import { parseDateValue } from '../search/types/date-match.js';
@@ -38,6 +38,8 @@ export interface AuditSearchOptions {
   readonly count: (value: string | null) => number;
   /** Unknown parameters are errors; with `Prefer: handling=lenient` they are left out instead. */
   readonly strict: boolean;
+  /** The bounds every search has (FHIRKEEP_MAX_SEARCH_CLAUSES, FHIRKEEP_MAX_OR_VALUES). */
+  readonly limits: Pick<SearchLimits, 'maxClauses' | 'maxOrValues'>;
 }
 
 /** Result parameters that shape nothing here: content negotiation reads `_format` before the router. */
@@ -80,11 +82,11 @@ export function parseAuditSearch(query: URLSearchParams, o: AuditSearchOptions):
     if (modifier !== undefined) throw new FhirkeepError('invalid-parameter', `${name}: AuditEvent search parameters take no modifier`);
     if (value === '') throw new FhirkeepError('invalid-parameter', `Search parameter ${name} has no value`);
     const values = splitOr(value);
-    if (values.length > FIXED_SEARCH_LIMITS.maxOrValues) throw new FhirkeepError('invalid-parameter', `${name} has more than ${FIXED_SEARCH_LIMITS.maxOrValues} values`);
+    if (values.length > o.limits.maxOrValues) throw new FhirkeepError('invalid-parameter', `${name} has more than ${o.limits.maxOrValues} values`);
     clauses.push(parse(values, name, o));
     canonical.append(name, value);
   }
-  if (clauses.length > FIXED_SEARCH_LIMITS.maxClauses) throw new FhirkeepError('invalid-parameter', `A search may combine at most ${FIXED_SEARCH_LIMITS.maxClauses} parameters`);
+  if (clauses.length > o.limits.maxClauses) throw new FhirkeepError('invalid-parameter', `A search may combine at most ${o.limits.maxClauses} parameters`);
   const count = o.count(query.get('_count'));
   if (query.has('_count')) canonical.set('_count', String(count));
   return { clauses, count, before: cursorOf(query.get('_cursor')), canonical };

@@ -81,6 +81,11 @@ export interface AuthServiceOptions {
   readonly certificateAuthority: () => Promise<CertificateSigner>;
   /** The clock key expiry is checked against (tests move it). */
   readonly now?: () => number;
+  /** Rate limits (docs/limits.md): per client at the token endpoints, per address at sign-in. */
+  readonly rateLimits?: {
+    readonly perClient: ((clientId: string) => void | Promise<void>) | undefined;
+    readonly loginPerIp: ((ip: string) => void | Promise<void>) | undefined;
+  };
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
@@ -88,7 +93,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
   const keys = await openKeyRing({ store: createSigningKeyStore(db.sql), keyEncryptionKey: options.keyEncryptionKey, logger });
   const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
   // Revocations made on this node take effect here at once; other nodes learn them by NOTIFY.
-  const accountService = createAccountService({ db, record });
+  const accountService = createAccountService({ db, record, admitLogin: options.rateLimits?.loginPerIp });
   const accounts: AccountService = {
     ...accountService,
     async disable(id) {
@@ -117,6 +122,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     jtis: createAssertionJtiStore(db.sql),
     jwksCache: createJwksCache(),
     onBackgroundError: (err) => logger.warn({ err }, 'could not purge expired client assertion ids'),
+    admitClient: options.rateLimits?.perClient,
   });
   const stored = createGrantStore(db.sql);
   const grantStore: GrantStore = {

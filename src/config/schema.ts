@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { emailProblem, passwordProblem } from '../auth/accounts/credentials-policy.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../http/json-depth.js';
+import { trustProxyProblem } from '../http/trust-proxy.js';
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -9,6 +12,14 @@ const checkedBy = (problem: (value: string) => string | undefined) => (value: st
   const message = problem(value);
   if (message !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
 };
+/** A rate limit: requests per minute, 0 = no limit. */
+const perMinute = z.coerce.number().int().min(0).max(1_000_000_000);
+/** Fastify's trustProxy: a hop count, or addresses, CIDR ranges and proxy-addr's named ranges. */
+const trustProxy = z
+  .string()
+  .trim()
+  .superRefine(checkedBy(trustProxyProblem))
+  .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim())));
 
 /**
  * Every setting Fhirkeep reads, with its default. Environment names are the keys here; the
@@ -64,6 +75,22 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
     FHIRKEEP_MAX_BUNDLE_ENTRIES: positive.max(100000).default(10000).describe('Most entries a batch or transaction Bundle may hold'),
     FHIRKEEP_MAX_CHAIN_DEPTH: positive.max(10).default(3).describe('Deepest chained search (subject:Patient.organization.name is 2) or nested _has'),
+    FHIRKEEP_MAX_SEARCH_CLAUSES: positive.max(1000).default(SEARCH_LIMIT_DEFAULTS.maxClauses).describe('Most search parameters (AND-ed clauses, chains and _has included) one search may combine (more: 400)'),
+    FHIRKEEP_MAX_OR_VALUES: positive.max(10000).default(SEARCH_LIMIT_DEFAULTS.maxOrValues).describe('Most comma-separated values (OR) one search parameter may list (more: 400)'),
+    FHIRKEEP_MAX_INCLUDES: positive.max(100).default(SEARCH_LIMIT_DEFAULTS.maxIncludes).describe('Most _include and _revinclude parameters one search may have (more: 400)'),
+    FHIRKEEP_MAX_JSON_DEPTH: positive.max(1000).default(DEFAULT_MAX_JSON_DEPTH).describe('Deepest nesting of arrays and objects a JSON request body may have (deeper: 400, before it is parsed)'),
+    FHIRKEEP_TRUST_PROXY: trustProxy
+      .optional()
+      .describe('The load balancers or reverse proxies whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed: their addresses or CIDR ranges, comma-separated (or loopback, linklocal, uniquelocal), or the number of proxy hops; unset: none, the client address is the connection\'s'),
+    FHIRKEEP_RATE_LIMIT_STORE: z
+      .enum(['memory', 'postgres'])
+      .default('memory')
+      .describe('Where rate-limit buckets live: memory (each node its own: N nodes let up to N times the limit through) or postgres (one bucket per key shared by all nodes, taken in batches; docs/limits.md)'),
+    FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: perMinute.default(60_000).describe('FHIR API requests per minute of one client (the credential\'s client_id); 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_FHIR_PER_IP: perMinute.default(120_000).describe('FHIR API requests per minute from one address (an IPv6 /64 counts as one), counted before authentication; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_TOKEN_PER_CLIENT: perMinute.default(600).describe('Token, introspection and revocation requests per minute naming one client_id, counted before the client is authenticated; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_TOKEN_PER_IP: perMinute.default(1_200).describe('Token, introspection and revocation requests per minute from one address; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_LOGIN_PER_IP: perMinute.default(60).describe('Password sign-ins per minute from one address (authorization page, portal, HIE), counted before the password is checked; 0 = no limit'),
     FHIRKEEP_ADMIN_EMAIL: z
       .string()
       .trim()
@@ -110,6 +137,15 @@ export const CONFIG_SCHEMA = z
   })
   .strict();
 
+export interface RateLimitSettings {
+  readonly store: 'memory' | 'postgres';
+  readonly fhirPerClient: number;
+  readonly fhirPerIp: number;
+  readonly tokenPerClient: number;
+  readonly tokenPerIp: number;
+  readonly loginPerIp: number;
+}
+
 export type ConfigInput = z.input<typeof CONFIG_SCHEMA>;
 
 export interface FhirkeepConfig {
@@ -135,6 +171,14 @@ export interface FhirkeepConfig {
   readonly defaultCount: number;
   readonly maxBundleEntries: number;
   readonly maxChainDepth: number;
+  readonly maxSearchClauses: number;
+  readonly maxOrValues: number;
+  readonly maxIncludes: number;
+  readonly maxJsonDepth: number;
+  /** Fastify's trustProxy (docs/limits.md, proxies); undefined: no proxy is trusted. */
+  readonly trustProxy: number | readonly string[] | undefined;
+  /** Requests per minute per class and subject, 0 = no limit (docs/limits.md). */
+  readonly rateLimit: RateLimitSettings;
   /** Encrypts the signing keys at rest; undefined: a key file in the data directory. */
   readonly keyEncryptionKey: Buffer | undefined;
   readonly devNoAuth: boolean;

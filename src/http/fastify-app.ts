@@ -1,11 +1,16 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
+import { DEFAULT_MAX_JSON_DEPTH, isJsonMediaType, nestsDeeperThan } from './json-depth.js';
 import { sendOutcome } from './send-outcome.js';
 
 export interface HttpOptions {
   readonly logger: Logger;
   readonly bodyLimit: number;
+  /** Deepest nesting a JSON body may have (json-depth.ts; default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number;
+  /** The proxies whose X-Forwarded-* headers are believed (Fastify's trustProxy); undefined: none. */
+  readonly trustProxy?: number | readonly string[] | undefined;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -44,12 +49,14 @@ function loggedPath(request: FastifyRequest): string {
  * The HTTP shell: bodies arrive as text (the router parses them, so every transport gets the
  * same errors), every error leaves as an OperationOutcome, nothing escapes as a bare 500.
  */
-export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyInstance {
+export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH, trustProxy, tls }: HttpOptions): FastifyInstance {
   const app = Fastify({
     // RFC 8996 deprecates TLS 1.0/1.1; health data gets 1.2 or newer only.
     ...(tls === undefined ? {} : { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } }),
     loggerInstance: logger,
     bodyLimit,
+    // request.ip and request.protocol come from X-Forwarded-For/-Proto only when a listed proxy sent them.
+    ...(trustProxy === undefined ? {} : { trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy] }),
     disableRequestLogging: true,
     // Request ids let a log line be matched to a client's complaint without logging bodies.
     requestIdHeader: 'x-request-id',
@@ -63,7 +70,13 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    if (isJsonMediaType(request.headers['content-type']) && nestsDeeperThan(body as string, maxJsonDepth)) {
+      done(new FhirkeepError('invalid-json', `The body nests arrays and objects more than ${maxJsonDepth} levels deep`), undefined);
+      return;
+    }
+    done(null, body);
+  });
 
   // Callback-style hooks: cheaper than async ones on every request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -92,7 +105,8 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     });
   }
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | FhirkeepError, request, reply) => {
+    if (isFhirkeepError(error)) return sendOutcome(reply, error);
     const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
     if (code !== undefined) return sendOutcome(reply, new FhirkeepError(code, error.message));
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

@@ -45,7 +45,7 @@ export async function auditEvents(ctx: RestContext, req: FhirRequest, path: read
 async function search(ctx: RestContext, req: FhirRequest, query: URLSearchParams): Promise<FhirResponse> {
   const reach = await ctx.auditReach(req.scope, 's');
   const base = ctx.fhirBase();
-  const parsed = parseAuditSearch(query, { fhirBase: base, count: (value) => pageSize(ctx, value), strict: !lenientHandling(req.headers.prefer) });
+  const parsed = parseAuditSearch(query, { fhirBase: base, count: (value) => pageSize(ctx, value), strict: !lenientHandling(req.headers.prefer), limits: ctx.searchLimits });
   const page = await ctx.auditEvents.search(reach, parsed);
   return searchsetResponse(
     { matches: page.rows.map((row) => stored(row, reach, base)), included: [], ...(page.next === undefined ? {} : { next: encodeCursor({ kind: 'after', rid: page.next }) }) },

@@ -5,6 +5,7 @@ import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
 import type { CompartmentOptions } from '../search/query/compartment-query.js';
 import type { SearchQuery } from '../search/query/search-query.js';
+import type { SearchLimits } from '../search/query/search-limits.js';
 import type { AuditEventStore } from '../storage/audit/audit-event-query.js';
 import type { ResourceStore } from '../storage/types.js';
 
@@ -23,6 +24,8 @@ export interface RestContext {
   readonly maxCount: number;
   /** Most entries a batch or transaction Bundle may hold. */
   readonly maxBundleEntries: number;
+  /** The bounds of every search (clauses, OR values, includes, chains): settings, so parsers outside `parseSearch` keep them too. */
+  readonly searchLimits: SearchLimits;
   /** Parses a search's parameters for the types it covers (src/search/query/parse-search.ts). */
   readonly parseSearch: (types: readonly string[], query: URLSearchParams, strict: boolean) => SearchQuery;
   /** The search for one Patient's compartment (`$everything`). */

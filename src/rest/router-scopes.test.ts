@@ -8,6 +8,7 @@ import type { SearchQuery } from '../search/query/search-query.js';
 import type { ResourceStore } from '../storage/types.js';
 import type { FhirMethod, FhirResponse } from './fhir-request.js';
 import type { RestContext } from './rest-context.js';
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 import { FhirRouter } from './router.js';
 
 const definitions = loadDefinitions();
@@ -39,6 +40,7 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
     defaultCount: 20,
     maxCount: 100,
     maxBundleEntries: 100,
+    searchLimits: { ...SEARCH_LIMIT_DEFAULTS, defaultCount: 20, maxCount: 100, maxChainDepth: 3 },
     parseSearch: (types) => ({ types }) as unknown as SearchQuery,
     compartmentQuery: () => ({}) as unknown as SearchQuery,
     elements: definitions.elements,

@@ -39,6 +39,11 @@ export interface ClientAuthenticationDeps {
   readonly now?: () => number;
   /** A failed background purge of expired jtis (logged by the caller; never fails a request). */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * The per-client rate limit (docs/limits.md), counted once the request names its client and
+   * before the client is loaded or its secret checked; throws `too-many-requests` past it.
+   */
+  readonly admitClient?: ((clientId: string) => void | Promise<void>) | undefined;
 }
 
 /** RFC 7523 §2.2: the one client assertion type. */
@@ -92,6 +97,8 @@ export function createClientAuthenticator(deps: ClientAuthenticationDeps): Authe
     { name: 'read Basic credentials', run: readBasic },
     { name: 'one method only', run: oneMethodOnly },
     { name: 'choose the method', run: chooseMethod },
+    // Before the lookup and the secret: guessing one client's secret from many addresses is limited too.
+    { name: 'client rate limit', run: (a) => deps.admitClient?.(need(a.clientId)) },
     {
       name: 'load the client',
       async run(a) {
