@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { BulkExportService } from '../bulk/export-service.js';
 import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
@@ -28,4 +29,6 @@ export interface RestContext {
   readonly bulkExport: BulkExportService;
   /** Each type's summary, mandatory and choice elements, for `_summary` and `_elements`. */
   readonly elements: Readonly<Record<string, ElementSummary>>;
+  /** Where each request's audit row goes (docs/audit.md); absent: requests are not audited. */
+  readonly auditTrail?: Pick<AuditTrail, 'record'>;
 }
