@@ -22,41 +22,33 @@ export function interactionOf(method: FhirMethod, path: string): AuditedInteract
   if (type === 'metadata' && second === undefined) return undefined;
   if (type === '_history') return { subtype: 'history-system', action: 'R' };
   if (type === '$export') return { subtype: 'export', action: 'E' };
-  if (second === undefined) return typeLevel(method);
+  if (second === undefined) return TYPE_LEVEL[method];
   if (second === '_history') return { subtype: 'history-type', action: 'R' };
   if (second === '_search') return { subtype: 'search-type', action: 'R' };
   if (second === '$export') return { subtype: 'export', action: 'E' };
   if (second === '$docref') return { subtype: 'docref', action: 'R' };
   const entity = `${type}/${second}`;
-  if (third === undefined) return { ...instanceLevel(method), entity };
+  if (third === undefined) return { ...INSTANCE_LEVEL[method], entity };
   if (third === '_history') return fourth === undefined ? { subtype: 'history-instance', action: 'R', entity } : { subtype: 'vread', action: 'R', entity };
   if (third === '$everything') return { subtype: 'everything', action: 'R', entity };
   if (third === '$export') return { subtype: 'export', action: 'E', entity };
-  return { ...instanceLevel(method), entity };
+  return { ...INSTANCE_LEVEL[method], entity };
 }
 
-function typeLevel(method: FhirMethod): AuditedInteraction {
-  switch (method) {
-    case 'POST':
-      return { subtype: 'create', action: 'C' };
-    case 'PUT':
-      return { subtype: 'update', action: 'U' };
-    case 'DELETE':
-      return { subtype: 'delete', action: 'D' };
-    default:
-      return { subtype: 'search-type', action: 'R' };
-  }
-}
+/** By method at a type (`POST` creates, `PUT` and `DELETE` are conditional); a method the router refuses there counts as its search. */
+const TYPE_LEVEL: Readonly<Record<FhirMethod, AuditedInteraction>> = {
+  GET: { subtype: 'search-type', action: 'R' },
+  POST: { subtype: 'create', action: 'C' },
+  PUT: { subtype: 'update', action: 'U' },
+  PATCH: { subtype: 'search-type', action: 'R' },
+  DELETE: { subtype: 'delete', action: 'D' },
+};
 
-function instanceLevel(method: FhirMethod): Omit<AuditedInteraction, 'entity'> {
-  switch (method) {
-    case 'PUT':
-      return { subtype: 'update', action: 'U' };
-    case 'PATCH':
-      return { subtype: 'patch', action: 'U' };
-    case 'DELETE':
-      return { subtype: 'delete', action: 'D' };
-    default:
-      return { subtype: 'read', action: 'R' };
-  }
-}
+/** By method at an instance; a method the router refuses there counts as its read. */
+const INSTANCE_LEVEL: Readonly<Record<FhirMethod, AuditedInteraction>> = {
+  GET: { subtype: 'read', action: 'R' },
+  POST: { subtype: 'read', action: 'R' },
+  PUT: { subtype: 'update', action: 'U' },
+  PATCH: { subtype: 'patch', action: 'U' },
+  DELETE: { subtype: 'delete', action: 'D' },
+};
