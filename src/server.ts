@@ -98,6 +98,9 @@ import { startExportWorker, type ExportWorker } from './bulk/export-worker.js';
 import { createExportJobStore } from './storage/bulk/export-job-store.js';
 import { typeFilterClauses } from './rest/operations/export.js';
 import type { Principal } from './access/principal.js';
+import { startAuditTrail, type AuditTrail } from './audit/audit-trail.js';
+import { auditSecurityEvents } from './audit/security-audit.js';
+import { insertAuditEvents } from './storage/audit/audit-event-store.js';
 import type { AccessScope } from './access/scope.js';
 import { auditReachOf } from './access/audit-access.js';
 import { createAuditEventStore } from './storage/audit/audit-event-query.js';
@@ -116,6 +119,8 @@ export interface FhirCore {
   readonly smartDefinitions: SmartDefinitions;
   /** Bulk Data export: status, cancel and files (kick-off goes through the router). */
   readonly bulkExport: BulkExportService;
+  /** This node's audit trail (docs/audit.md): FHIR requests, exports and security events. */
+  readonly audit: AuditTrail;
   /**
    * Starts this node's export worker (none with FHIRKEEP_EXPORT_WORKERS=0), running each job in
    * the scope `scopeOf` compiles for its requester when it runs.
@@ -123,9 +128,12 @@ export interface FhirCore {
   startExports(scopeOf: (principal: Principal) => Promise<AccessScope>): ExportWorker | undefined;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
-  /** Closes the pool and, if owned, the embedded database. */
+  /** Writes the audit rows still queued, then closes the pool and, if owned, the embedded database. */
   close(): Promise<void>;
 }
+
+/** Most audit rows in one insert. */
+const AUDIT_BATCH_SIZE = 500;
 
 export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
@@ -220,6 +228,13 @@ export async function createFhirCore(
   });
   // The core has no auth services (import runs without them): the audit trail's reach asks the accounts table itself.
   const accountStore = createAccountStore(db.sql);
+  const audit = startAuditTrail({
+    write: (rows) => insertAuditEvents(db.sql, rows),
+    logger,
+    capacity: config.audit.queueSize,
+    batchSize: Math.min(AUDIT_BATCH_SIZE, config.audit.queueSize),
+    flushMs: config.audit.flushMs,
+  });
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
     store: createResourceStore(db, indexer, classify),
@@ -259,9 +274,10 @@ export async function createFhirCore(
     bulkExport,
     auditEvents: createAuditEventStore(db.sql),
     auditReach: (scope, permission) => auditReachOf(scope, permission, accountStore.findById),
+    auditTrail: audit,
   };
   const router = new FhirRouter(ctx, (error, req) =>
-    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
+    logger.error({ err: error, reqId: req.origin?.requestId, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
   const smartDefinitions: SmartDefinitions = {
     resourceTypes: definitions.resourceTypes,
@@ -283,6 +299,7 @@ export async function createFhirCore(
       concurrency: config.export.workers,
       pollMs: 1000,
       maxAttempts: 3,
+      audit,
     });
     nudgeExports = worker.nudge;
     return worker;
@@ -295,9 +312,12 @@ export async function createFhirCore(
     taxonomy,
     smartDefinitions,
     bulkExport,
+    audit,
     startExports,
     ping: () => db.ping(),
     async close() {
+      // Last of the users of the database: the requests and exports before it have finished.
+      await audit.close();
       await taxonomy.close();
       await db.close();
     },
@@ -331,6 +351,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
       certificateAuthority: ca,
       rateLimits: { perClient: rateLimits.tokenPerClient, loginPerIp: rateLimits.loginPerIp },
+      record: auditSecurityEvents(core.audit),
       ...(options.clock === undefined ? {} : { now: options.clock }),
     });
   } catch (e) {
@@ -493,7 +514,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...myDataPages({ consents, directory, accounts: auth.accounts, accessLog, limits: pageLimits }),
     ],
   });
-  registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
+  registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope, audit: core.audit });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
   const exportWorker = core.startExports((principal) =>
     principalScope(principal, {
@@ -558,7 +579,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
-      // After the listener: the requests it drained are counted in this last flush.
+      // After the listener: the requests it drained are counted in this last flush (and their
+      // audit rows written by core.close(), after the export worker's).
       await statistics.close();
       await buckets.close();
       await exportWorker?.close();

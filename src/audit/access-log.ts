@@ -4,7 +4,7 @@ import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { parseDateValue } from '../search/types/date-match.js';
 import type { AuditEventStore } from '../storage/audit/audit-event-query.js';
 import type { AuditClause } from './audit-event-search.js';
-import type { AuditRow } from './audit-row.js';
+import type { StoredAuditRow } from './audit-row.js';
 
 /** What the account holder asks of her access log (`GET /api/account/access-log` and its page take the same). */
 export interface AccessLogQuery {
@@ -100,7 +100,7 @@ export function createAccessLog(deps: AccessLogDeps): AccessLog {
   };
 }
 
-async function entryOf(row: AuditRow, holder: Pick<Account, 'id' | 'patientId'>, names: ReadonlyMap<string, string>, deps: AccessLogDeps): Promise<AccessLogEntry> {
+async function entryOf(row: StoredAuditRow, holder: Pick<Account, 'id' | 'patientId'>, names: ReadonlyMap<string, string>, deps: AccessLogDeps): Promise<AccessLogEntry> {
   return {
     id: row.seq,
     when: row.recorded.toISOString(),
@@ -113,7 +113,7 @@ async function entryOf(row: AuditRow, holder: Pick<Account, 'id' | 'patientId'>,
 }
 
 /** The types of what was touched; another patient's Patient is not hers to count. */
-function touchedTypes(row: AuditRow, patientId: string | undefined): string[] {
+function touchedTypes(row: StoredAuditRow, patientId: string | undefined): string[] {
   const types = row.entity.flatMap((ref) => {
     const [type = '', id] = ref.split('/', 2);
     return type === '' || (type === 'Patient' && id !== undefined && id !== patientId) ? [] : [type];

@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import type { AuditReach } from '../access/audit-access.js';
 import { validateResource } from '../fhir/validator.js';
 import { auditEventResource } from './audit-event-resource.js';
-import type { AuditRow } from './audit-row.js';
+import type { StoredAuditRow } from './audit-row.js';
 
 const BASE = 'https://fhir.example/fhir';
 const AUDITOR: AuditReach = { kind: 'every-event', acting: undefined };
 const HANA: AuditReach = { kind: 'patient', patientId: 'hana', acting: undefined };
 
-function row(overrides: Partial<AuditRow> = {}): AuditRow {
+function row(overrides: Partial<StoredAuditRow> = {}): StoredAuditRow {
   return {
     seq: '42',
     recorded: new Date('2026-12-03T14:02:05.123Z'),

@@ -1,7 +1,7 @@
 import type { AuditReach } from '../access/audit-access.js';
 import { ACCOUNT_IDENTIFIER_SYSTEM, CLIENT_IDENTIFIER_SYSTEM, ORGANIZATION_IDENTIFIER_SYSTEM } from '../fhir/fhirkeep-systems.js';
 import { DICOM, subtypeCoding, typeCoding, type Coding } from './audit-event-codes.js';
-import type { AuditRow } from './audit-row.js';
+import type { StoredAuditRow } from './audit-row.js';
 
 interface Reference {
   readonly reference?: string;
@@ -65,7 +65,7 @@ const APPLICATION_SERVER: Coding = { system: 'http://terminology.hl7.org/CodeSys
  * (a search that also touched others names only the types it touched), no query (it may name
  * others), no IP address of the person who read her records, no free-text outcome or detail.
  */
-export function auditEventResource(row: AuditRow, reach: AuditReach, fhirBase: string): AuditEventResource {
+export function auditEventResource(row: StoredAuditRow, reach: AuditReach, fhirBase: string): AuditEventResource {
   const auditor = reach.kind === 'every-event';
   const requestor = requestorAgents(row, auditor ? row.ip : undefined);
   const onBehalf = row.onBehalfOf === undefined ? [] : [{ type: { coding: [ON_BEHALF_OF] }, who: behalfReference(row.onBehalfOf), requestor: false }];
@@ -87,7 +87,7 @@ export function auditEventResource(row: AuditRow, reach: AuditReach, fhirBase: s
 }
 
 /** The person (an account) and the application (a client); whoever is first asked for it. Unauthenticated: an agent known only by address. */
-function requestorAgents(row: AuditRow, ip: string | undefined): Agent[] {
+function requestorAgents(row: StoredAuditRow, ip: string | undefined): Agent[] {
   const network = ip === undefined ? {} : { network: { address: ip, type: '2' as const } };
   const agents: Agent[] = [];
   if (row.accountId !== undefined) agents.push({ type: { coding: [HUMAN_USER] }, who: { identifier: { system: ACCOUNT_IDENTIFIER_SYSTEM, value: row.accountId } }, requestor: true, ...network });
@@ -111,7 +111,7 @@ function behalfReference(text: string): Reference {
  * Only an auditor sees a Patient that is not among them. When the row concerns patients not
  * shown, the other references could be theirs: only their types are given.
  */
-function touched(row: AuditRow, patients: readonly string[], auditor: boolean): Entity[] {
+function touched(row: StoredAuditRow, patients: readonly string[], auditor: boolean): Entity[] {
   const shown = new Set(patients);
   const complete = row.patientIds.every((p) => shown.has(p));
   const entities: Entity[] = patients.map((id) => ({ what: { reference: `Patient/${id}` }, type: PERSON, role: PATIENT_ROLE }));
@@ -129,7 +129,7 @@ function touched(row: AuditRow, patients: readonly string[], auditor: boolean): 
 }
 
 /** What only an auditor sees: the search's query, the request id and the row's detail. */
-function auditorEntities(row: AuditRow): Entity[] {
+function auditorEntities(row: StoredAuditRow): Entity[] {
   const query: Entity[] = row.query === undefined ? [] : [{ type: SYSTEM_OBJECT, role: QUERY_ROLE, query: Buffer.from(row.query).toString('base64') }];
   const detail = [
     ...(row.requestId === undefined ? [] : [{ type: 'request-id', valueString: row.requestId }]),

@@ -86,10 +86,12 @@ export interface AuthServiceOptions {
     readonly perClient: ((clientId: string) => void | Promise<void>) | undefined;
     readonly loginPerIp: ((ip: string) => void | Promise<void>) | undefined;
   };
+  /** Where security events go (the server's audit trail); default: each inserted on its own. */
+  readonly record?: RecordSecurityEvent;
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
-  const record = securityEventRecorder(db.sql, logger);
+  const record = options.record ?? securityEventRecorder(db.sql, logger);
   const keys = await openKeyRing({ store: createSigningKeyStore(db.sql), keyEncryptionKey: options.keyEncryptionKey, logger });
   const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
   // Revocations made on this node take effect here at once; other nodes learn them by NOTIFY.

@@ -96,6 +96,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
       maxPerClient: c.FHIRKEEP_EXPORT_MAX_PER_CLIENT,
       leaseSeconds: c.FHIRKEEP_EXPORT_LEASE_SECONDS,
     },
+    audit: { queueSize: c.FHIRKEEP_AUDIT_QUEUE_SIZE, flushMs: c.FHIRKEEP_AUDIT_FLUSH_MS },
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }

@@ -131,6 +131,14 @@ export const CONFIG_SCHEMA = z
       .max(3600)
       .default(30)
       .describe('A node renews its hold on a running export this often (a third of it); a node that dies loses it after this long and another resumes the export'),
+    FHIRKEEP_AUDIT_QUEUE_SIZE: positive
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Audit rows (reads, refusals, security events) a node holds before writing them; when full, requests wait for room (docs/audit.md)'),
+    FHIRKEEP_AUDIT_FLUSH_MS: positive
+      .max(60_000)
+      .default(100)
+      .describe('A partial batch of audit rows is written this long after its first row (a full batch of 500 at once)'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -195,6 +203,8 @@ export interface FhirkeepConfig {
     readonly maxPerClient: number;
     readonly leaseSeconds: number;
   };
+  /** The audit trail's queue (docs/audit.md). */
+  readonly audit: { readonly queueSize: number; readonly flushMs: number };
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

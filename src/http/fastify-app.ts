@@ -25,6 +25,15 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
   FST_ERR_BAD_URL: 'bad-request',
 };
 
+/** A caller's `X-Request-Id` kept as the request's id: a short token, nothing a log or a header could be confused by. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it is a sane token (one header, no spaces or controls, at most 128 characters), else a fresh UUID. */
+export function requestIdOf(request: { readonly headers: Readonly<Record<string, string | string[] | undefined>> }): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+}
+
 /** Per app: path prefixes whose next segment is a secret (a token), logged as `{token}` instead. */
 const secretSegments = new WeakMap<FastifyInstance, string[]>();
 
@@ -58,9 +67,10 @@ export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JS
     // request.ip and request.protocol come from X-Forwarded-For/-Proto only when a listed proxy sent them.
     ...(trustProxy === undefined ? {} : { trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy] }),
     disableRequestLogging: true,
-    // Request ids let a log line be matched to a client's complaint without logging bodies.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // Request ids let a log line and an audit row be matched to a client's complaint without
+    // logging bodies; a caller's own id is kept when it is a sane token (see requestIdOf).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     return503OnClosing: true,
     // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
     frameworkErrors: (error, _request, reply) => {

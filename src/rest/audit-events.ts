@@ -1,6 +1,6 @@
 import { auditEventResource } from '../audit/audit-event-resource.js';
 import { parseAuditSearch } from '../audit/audit-event-search.js';
-import type { AuditRow } from '../audit/audit-row.js';
+import type { StoredAuditRow } from '../audit/audit-row.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import type { AuditReach } from '../access/audit-access.js';
 import { encodeCursor } from '../search/sql/search-cursor.js';
@@ -61,6 +61,6 @@ async function read(ctx: RestContext, req: FhirRequest, id: string): Promise<Fhi
   return readResponse(stored(row, reach, ctx.fhirBase()));
 }
 
-function stored(row: AuditRow, reach: AuditReach, fhirBase: string): StoredVersion & { json: string } {
+function stored(row: StoredAuditRow, reach: AuditReach, fhirBase: string): StoredVersion & { json: string } {
   return { type: 'AuditEvent', id: row.seq, versionId: 1, lastUpdated: row.recorded, deleted: false, json: JSON.stringify(auditEventResource(row, reach, fhirBase)) };
 }

@@ -1,5 +1,6 @@
 import type { AccessScope } from '../access/scope.js';
 import type { AuditReach } from '../access/audit-access.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { BulkExportService } from '../bulk/export-service.js';
 import type { ElementSummary } from '../fhir/definitions.js';
 import type { ValidationOutcome } from '../fhir/validator.js';
@@ -38,4 +39,6 @@ export interface RestContext {
   readonly auditEvents: AuditEventStore;
   /** Which audit rows a request may read or search (src/access/audit-access.ts); throws `forbidden` when none. */
   readonly auditReach: (scope: AccessScope, permission: 'r' | 's') => Promise<AuditReach>;
+  /** Where each request's audit row goes (docs/audit.md); absent: requests are not audited. */
+  readonly auditTrail?: Pick<AuditTrail, 'record'>;
 }

@@ -1,4 +1,7 @@
 import { requirePermission } from '../access/smart-access.js';
+import { auditedStore } from '../audit/audited-store.js';
+import { interactionOf } from '../audit/fhir-interaction.js';
+import { RequestAudit } from '../audit/request-audit.js';
 import type { SmartPermission } from '../auth/smart/scopes.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
@@ -56,12 +59,27 @@ export class FhirRouter {
     private readonly reportError: ErrorReporter,
   ) {}
 
+  /**
+   * Answers one request; with an audit trail, also records it (docs/audit.md): a write's row in
+   * the write's transaction, any other row queued, and awaited only when the queue is full.
+   */
   async handle(req: FhirRequest): Promise<FhirResponse> {
+    const trail = this.ctx.auditTrail;
+    const interaction = trail === undefined ? undefined : interactionOf(req.method, req.path);
+    if (trail === undefined || interaction === undefined) return (await this.answer(req, this.ctx)).response;
+    const audit = new RequestAudit({ ...req, principal: req.scope.principal }, interaction);
+    const { response, errorCode } = await this.answer(req, { ...this.ctx, store: auditedStore(this.ctx.store, audit) }, audit);
+    const row = audit.finish(response.status, errorCode);
+    if (row !== undefined) await trail.record(row);
+    return response;
+  }
+
+  private async answer(req: FhirRequest, ctx: RestContext, audit?: RequestAudit): Promise<{ response: FhirResponse; errorCode?: string }> {
     try {
-      return await this.dispatch(req);
+      return { response: await this.dispatch(req, ctx, audit) };
     } catch (e) {
       const error = isFhirkeepError(e) ? e : (clientFaultOf(e) ?? this.internal(e, req));
-      return { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } };
+      return { response: { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } }, errorCode: error.code };
     }
   }
 
@@ -71,18 +89,19 @@ export class FhirRouter {
   }
 
   /** R4 §3.1.0.11: a batch or transaction Bundle POSTed to the base. */
-  private bundle(req: FhirRequest): Promise<FhirResponse> {
+  private bundle(req: FhirRequest, ctx: RestContext, audit: RequestAudit | undefined): Promise<FhirResponse> {
     requireResourceMediaType(req.contentType);
-    const parsed = parseBundle(parseJsonBody(req.body), this.ctx.fhirBase(), this.ctx.maxBundleEntries);
-    const handlerFor = (ctx: RestContext) => {
-      const router = new FhirRouter(ctx, this.reportError);
+    const parsed = parseBundle(parseJsonBody(req.body), ctx.fhirBase(), ctx.maxBundleEntries);
+    audit?.bundleType(parsed.type);
+    const handlerFor = (entryCtx: RestContext) => {
+      const router = new FhirRouter(entryCtx, this.reportError);
       return (entry: FhirRequest) => router.handle(entry);
     };
-    if (parsed.type === 'batch') return batch(handlerFor(this.ctx), req, parsed);
-    return transaction(this.ctx, handlerFor, req, parsed);
+    if (parsed.type === 'batch') return batch(handlerFor(ctx), req, parsed);
+    return transaction(ctx, handlerFor, req, parsed);
   }
 
-  private dispatch(req: FhirRequest): Promise<FhirResponse> {
+  private dispatch(req: FhirRequest, ctx: RestContext, audit: RequestAudit | undefined): Promise<FhirResponse> {
     for (const [name, value] of req.query) {
       // PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query.
       if (name.includes('\0') || value.includes('\0')) throw new FhirkeepError('invalid-parameter', `Parameter ${JSON.stringify(name)} contains a NUL character`);
@@ -91,11 +110,10 @@ export class FhirRouter {
     const [first, second, third, fourth, ...rest] = segments;
     if (rest.length > 0) throw notFound(req);
     const m = req.method;
-    const ctx = this.ctx;
 
     if (first === undefined) {
       allow(m, ['GET', 'POST'], req);
-      if (m === 'POST') return this.bundle(req);
+      if (m === 'POST') return this.bundle(req, ctx, audit);
       return search(ctx, req, undefined);
     }
     if (first === 'metadata' && second === undefined) {

@@ -15,6 +15,8 @@ import { registerDynamicContents } from './content/taxonomy-writes.js';
 import { runSearch } from './search-runner.js';
 import { readExportSlice } from './export-reader.js';
 import { toVersion, type VersionRow } from './version-row.js';
+import type { AuditRow } from '../audit/audit-row.js';
+import { insertAuditEvents } from './audit/audit-event-store.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import { assertCanWrite, checkWriteRows, readPredicate, writesCheckRows, type WriteRowsCheck } from './scope-sql.js';
 import type {
@@ -105,10 +107,10 @@ class PgResourceStore implements ResourceStore {
     const [row] =
       pred === undefined
         ? await sql<VersionRow[]>`
-            select type, id, version_id, last_updated, deleted, content from resources
+            select type, id, version_id, last_updated, deleted, content, patient_id from resources
             where tenant = 0 and type = ${type} and id = ${id}`
         : await sql<VersionRow[]>`
-            select type, id, version_id, last_updated, deleted, content from resources r
+            select type, id, version_id, last_updated, deleted, content, patient_id from resources r
             where tenant = 0 and type = ${type} and id = ${id} and ${pred}`;
     return row === undefined ? undefined : toVersion(row);
   }
@@ -117,7 +119,8 @@ class PgResourceStore implements ResourceStore {
     const sql = this.db;
     const pred = readPredicate(sql, scope, 'r', { interaction: 'read', types: [type] });
     const [row] = await sql<VersionRow[]>`
-      select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content
+      select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content,
+        (select p.patient_id from resources p where p.rid = h.rid) as patient_id
       from resource_history h ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
       where h.tenant = 0 and h.type = ${type} and h.id = ${id} and h.version_id = ${versionId}`;
     return row === undefined ? undefined : toVersion(row);
@@ -216,6 +219,10 @@ class PgResourceStore implements ResourceStore {
   exportSlice(scope: AccessScope, slice: ExportSlice): AsyncIterable<ExportBatch> {
     return readExportSlice(this.searchSql, scope, slice);
   }
+
+  recordAudit(rows: readonly AuditRow[]): Promise<void> {
+    return insertAuditEvents(this.db, rows);
+  }
 }
 
 /** An update, or an update-as-create when there is nothing to update, retried while creators race. */
@@ -292,7 +299,7 @@ async function insertNew(
   const params = [type, id, versionId, now, json, v.patientId, scope.ownerAccount, scope.sourceApp, v.content.codes, v.security, method, v.content.contentType, ...indexRowParams(ix)];
   const rows = await run(sql, ifAbsent ? INSERT_IF_ABSENT : INSERT, params);
   if (rows.length === 0) return undefined;
-  return { type, id, versionId, lastUpdated: now, deleted: false, json };
+  return { type, id, versionId, lastUpdated: now, deleted: false, json, patientId: v.patientId };
 }
 
 /**
@@ -316,7 +323,7 @@ async function insertMany(
     .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"content_type":${JSON.stringify(r.v.content.contentType)},"codes":${JSON.stringify(r.v.content.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
     .join(',')}]`;
   await run(sql, INSERT_MANY, [input, now, scope.ownerAccount, scope.sourceApp, ...indexRowParams(indexRows)]);
-  return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
+  return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json, patientId: r.v.patientId }));
 }
 
 type InPlaceResult =
@@ -351,7 +358,7 @@ async function updateInPlace(
   return {
     kind: 'written',
     created: row.was_deleted === true,
-    version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated) },
+    version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated), patientId: v.patientId },
   };
 }
 
@@ -371,9 +378,9 @@ type DeletionResult =
  * delete version (content null), its history row, and drop its index rows.
  */
 async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number | undefined): Promise<DeletionResult> {
-  const [row] = (await run(sql, DELETE, [new Date(), type, id, ifMatch ?? null])) as { current: number | null; written: number | null; last_updated: Date | null }[];
+  const [row] = (await run(sql, DELETE, [new Date(), type, id, ifMatch ?? null])) as { current: number | null; written: number | null; last_updated: Date | null; patient_id: string | null }[];
   if (row?.written === null || row?.written === undefined || row.last_updated === null) return { kind: 'unchanged', current: row?.current ?? undefined };
-  return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null } };
+  return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null, patientId: row.patient_id } };
 }
 
 /** The same criteria in any order lock the same key. */
@@ -472,10 +479,10 @@ const DELETE = `${LOCK_CURRENT}, u as (
       content = null, codes = '{}', security = '{}'
     from cur
     where r.rid = cur.rid and not cur.deleted and ($4::int is null or cur.version_id = $4::int)
-    returning r.rid, r.type, r.id, r.version_id, r.last_updated
+    returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.patient_id
   ), h as (
     insert into resource_history (rid, type, id, version_id, last_updated, method, content)
     select rid, type, id, version_id, last_updated, 'DELETE', null from u
   ) ${deleteIndexRowsText('u')}
-  select (select version_id from cur) as current, u.version_id as written, u.last_updated
+  select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.patient_id
   from (select 1) as one left join u on true`;

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import type { AuditReach } from '../../access/audit-access.js';
 import type { AuditClause, AuditSearch } from '../../audit/audit-event-search.js';
-import type { AuditAction, AuditOutcome, AuditRow } from '../../audit/audit-row.js';
+import type { AuditAction, AuditOutcome, StoredAuditRow } from '../../audit/audit-row.js';
 import { all, any } from '../../search/sql/fragments.js';
 import { q, raw, render, type SqlText } from '../../search/sql/sql-text.js';
 import { instantParam, rangeCondition } from '../../search/types/ordered-match.js';
@@ -9,7 +9,7 @@ import { actingConsent } from '../consent-sql.js';
 
 /** A page of the trail, newest first. */
 export interface AuditPage {
-  readonly rows: readonly AuditRow[];
+  readonly rows: readonly StoredAuditRow[];
   /** Where the next page starts (the last row's `seq`), when there are more rows. */
   readonly next: string | undefined;
 }
@@ -18,7 +18,7 @@ export interface AuditPage {
 export interface AuditEventStore {
   search(reach: AuditReach, search: AuditSearch): Promise<AuditPage>;
   /** One row by its id, if the reach sees it. */
-  read(reach: AuditReach, id: string): Promise<AuditRow | undefined>;
+  read(reach: AuditReach, id: string): Promise<StoredAuditRow | undefined>;
   /** The applications the rows the reach sees name (the access log's filter offers these). */
   clients(reach: AuditReach): Promise<string[]>;
 }
@@ -31,7 +31,7 @@ const COLUMNS = raw(
 const SEQ = /^[1-9]\d{0,17}$/;
 
 export function createAuditEventStore(sql: Sql): AuditEventStore {
-  const rows = async (query: SqlText): Promise<AuditRow[]> => {
+  const rows = async (query: SqlText): Promise<StoredAuditRow[]> => {
     const { text, params } = render(query);
     return ((await sql.unsafe(text, params as never[])) as unknown as DbRow[]).map(toRow);
   };
@@ -111,7 +111,7 @@ interface DbRow {
   detail: Record<string, unknown>;
 }
 
-function toRow(r: DbRow): AuditRow {
+function toRow(r: DbRow): StoredAuditRow {
   return {
     seq: r.seq,
     recorded: r.recorded,
