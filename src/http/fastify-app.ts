@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { answerClientError } from './client-errors.js';
 import { sendOutcome } from './send-outcome.js';
 
 export interface HttpOptions {
@@ -60,6 +61,8 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
       const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
       void sendOutcome(reply, new FhirkeepError(code, error.message));
     },
+    // …and so do those Node's HTTP parser refuses before Fastify sees them (e.g. a huge URL).
+    clientErrorHandler: (error, socket) => answerClientError(logger, error, socket),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
