@@ -23,7 +23,7 @@ test('a preflight is answered with the CORS headers', async () => {
 });
 
 test('an OPTIONS request without Origin or Access-Control-Request-Method is refused with an OperationOutcome', async () => {
-  for (const headers of [{}, { origin: 'https://app.example' }, { 'access-control-request-method': 'GET' }]) {
+  for (const headers of [{}, { origin: 'https://app.example' }, { 'access-control-request-method': 'GET' }] as Record<string, string>[]) {
     const res = await fetch(`${base}/fhir/Patient`, { method: 'OPTIONS', headers });
     assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(headers)}: ${res.status}`);
     assert.equal(((await res.json()) as { resourceType: string }).resourceType, 'OperationOutcome', JSON.stringify(headers));
