@@ -21,6 +21,17 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
   FST_ERR_BAD_URL: 'bad-request',
 };
 
+/**
+ * A Fastify error that is the client's fault (a body over the limit, a bad Content-Length…) as
+ * the FhirkeepError it stands for; undefined for any other (a bug: a 500).
+ */
+export function clientFault(error: FastifyError): FhirkeepError | undefined {
+  const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
+  if (code !== undefined) return new FhirkeepError(code, error.message);
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return new FhirkeepError('bad-request', error.message);
+  return undefined;
+}
+
 /** Per app: path prefixes whose next segment is a secret (a token), logged as `{token}` instead. */
 const secretSegments = new WeakMap<FastifyInstance, string[]>();
 
@@ -96,11 +107,8 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
   }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
-    if (code !== undefined) return sendOutcome(reply, new FhirkeepError(code, error.message));
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendOutcome(reply, new FhirkeepError('bad-request', error.message));
-    }
+    const refusal = clientFault(error);
+    if (refusal !== undefined) return sendOutcome(reply, refusal);
     request.log.error({ err: error }, 'unhandled error');
     return sendOutcome(reply, new FhirkeepError('internal', 'The server could not complete the request'));
   });
