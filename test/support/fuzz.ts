@@ -42,10 +42,15 @@ export async function checkProperty<T>(name: string, testFile: string, arbitrary
   );
 }
 
-/** `value` printed short enough to read: long strings abbreviated with their length, the whole cut at 3000 characters. */
+/** `value` printed short enough to read: long strings abbreviated with their length, the whole cut at 1500 characters. */
 export function brief(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.length > 200 ? `${v.slice(0, 100)}…(${v.length} characters)` : v)) ?? String(value));
-  return text.length > 3000 ? `${text.slice(0, 3000)}…` : text;
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.length > 200 ? `${v.slice(0, 100)}…(${v.length} characters)` : v)) ?? String(value));
+  } catch {
+    text = '(nested too deeply to print: replay it)';
+  }
+  return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
 }
 
 // --- hostile values --------------------------------------------------------------------------
@@ -222,8 +227,8 @@ export function changedTables(before: Record<string, string>, after: Record<stri
 
 /** What every answer must be: below 500; a refusal says why as an OperationOutcome. */
 export function assertFhirAnswer(res: HttpResult, what: string): void {
-  assert.ok(res.status < 500, `${brief(what)} → ${res.status} ${res.text.slice(0, 500)}`);
-  if (res.status >= 400) assert.equal(res.json?.resourceType, 'OperationOutcome', `${brief(what)} → ${res.status} is not an OperationOutcome: ${res.text.slice(0, 300)}`);
+  assert.ok(res.status < 500, `${res.status} ${res.text.slice(0, 500)} for ${brief(what)}`);
+  if (res.status >= 400) assert.equal(res.json?.resourceType, 'OperationOutcome', `${res.status} is not an OperationOutcome: ${res.text.slice(0, 300)} for ${brief(what)}`);
 }
 
 /**
@@ -240,7 +245,7 @@ export function writeWatch(sql: postgres.Sql) {
     const after = await dataFingerprint(sql);
     if (res.status >= 400) {
       const changed = changedTables(before, after);
-      assert.deepEqual(changed, [], `${brief(what)} → ${res.status} but wrote to ${changed.join(', ')}`);
+      assert.deepEqual(changed, [], `${res.status}, yet written to ${changed.join(', ')}, for ${brief(what)}`);
     }
     last = after;
     return res;
