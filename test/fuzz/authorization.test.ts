@@ -91,7 +91,7 @@ test('Authorization headers on the FHIR API: below 500, refusals are OperationOu
       assertFhirAnswer(res, what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
+    fuzzRuns(150),
   );
 });
 
@@ -119,7 +119,7 @@ test('Authorization headers and forms on the token endpoint: below 500, refusals
       assertOAuthAnswer(await sendWatched(() => tokenRequest(form as Record<string, string>, authorization), what), what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
+    fuzzRuns(150),
   );
 });
 
@@ -180,6 +180,6 @@ test('private_key_jwt client assertions with mutated headers and claims: below 5
       assertOAuthAnswer(await sendWatched(() => tokenRequest(form), what), what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
+    fuzzRuns(150),
   );
 });

@@ -110,6 +110,6 @@ test('create, update and patch with mutated bodies: below 500, refusals are Oper
       assertFhirAnswer(res, what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(250),
+    fuzzRuns(150),
   );
 });

@@ -60,6 +60,6 @@ test('transaction and batch Bundles with mutated entries: below 500, refused Bun
       }
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
+    fuzzRuns(150),
   );
 });

@@ -80,7 +80,7 @@ test('search queries: real parameters, modifiers, prefixes, chains and hostile v
       assertFhirAnswer(await sendWatched(send, what), what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(250),
+    fuzzRuns(200),
   );
 });
 
@@ -123,6 +123,6 @@ test('any method, path, headers and body (the former hand-written fuzzer): below
       else assertFhirAnswer(res, what);
       await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(250),
+    fuzzRuns(200),
   );
 });
