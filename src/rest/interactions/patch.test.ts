@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import { parseOperations } from './patch.js';
+import { applyOperations, parseOperations } from './patch.js';
 
 const refusedAsInvalidPatch = (e: unknown) => e instanceof FhirkeepError && e.code === 'invalid-patch';
 
@@ -25,4 +25,9 @@ test('ordinary paths, and names that only look alike, pass', () => {
     { op: 'add', path: '/a~1__proto__', value: 'x' },
   ];
   assert.deepEqual(parseOperations(ops), ops);
+});
+
+test('operations after one that removed the whole resource are unprocessable, not a 500 (found by test/fuzz/fhir-bodies.test.ts)', () => {
+  const ops = parseOperations([{ op: 'remove', path: '' }, { op: 'add', path: '/gender', value: 'male' }]);
+  assert.throws(() => applyOperations({ resourceType: 'Patient', id: 'p' }, ops), (e: unknown) => e instanceof FhirkeepError && e.code === 'unprocessable');
 });

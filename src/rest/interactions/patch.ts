@@ -54,15 +54,16 @@ function namesPrototype(pointer: string): boolean {
   return keys.some((k, i) => k === '__proto__' || (k === 'prototype' && keys[i - 1] === 'constructor'));
 }
 
-function applyOperations(document: unknown, ops: Operation[]): unknown {
+/** Applies checked operations to a resource's stored JSON (exported for its unit test). */
+export function applyOperations(document: unknown, ops: Operation[]): unknown {
   try {
     // validateOperation = true, mutateDocument = true (the document is our own fresh parse).
     return applyPatch(document, ops, true, true).newDocument;
   } catch (e) {
-    if (e instanceof JsonPatchError) {
-      // RFC 6902 §5: a failed `test` or a path that does not exist is a patch the resource refuses.
-      throw new FhirkeepError('unprocessable', `The patch cannot be applied: ${e.message.split('\n')[0] ?? e.name}`);
-    }
-    throw e;
+    // RFC 6902 §5: a failed `test` or a path that does not exist is a patch the resource refuses.
+    // The document is our own valid JSON, so whatever else fails is the patch's doing too: e.g. a
+    // TypeError on the operation after one that removed the whole document.
+    const reason = e instanceof JsonPatchError ? (e.message.split('\n')[0] ?? e.name) : e instanceof Error ? e.message : String(e);
+    throw new FhirkeepError('unprocessable', `The patch cannot be applied: ${reason}`);
   }
 }
