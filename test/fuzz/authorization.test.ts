@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { test } from 'node:test';
 import { serverForThisFile } from '../support/fhirkeep-server.js';
 import { httpClient, type HttpResult } from '../support/http.js';
-import { assertAlive, assertFhirAnswer, brief, checkProperty, fuzzRuns, hostileJson, hostileNumber, hostileString, mutated, writeWatch } from '../support/fuzz.js';
+import { assertFhirAnswer, brief, fuzzRuns, fuzzServer, hostileJson, hostileNumber, hostileString, mutated } from '../support/fuzz.js';
 
 /**
  * Authorization headers on the FHIR API and the token endpoint, and private_key_jwt client
@@ -79,19 +79,16 @@ const authorizationHeader = fc.oneof(
 test('Authorization headers on the FHIR API: below 500, refusals are OperationOutcomes, a refused write wrote nothing', async () => {
   await register();
   const fhir = httpClient(file.server.fhirBase);
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'fhir authorization',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'fhir authorization', file: THIS_FILE, runs: fuzzRuns(150) },
     fc.tuple(authorizationHeader, fc.constantFrom('GET /Patient', 'GET /Patient/x', 'POST /Patient', 'GET /metadata')),
-    async ([authorization, request]) => {
+    async ([authorization, request], sendWatched) => {
       const [method = 'GET', path = '/'] = request.split(' ');
       const what = `${request} Authorization: ${authorization}`;
       const res = await sendWatched(() => fhir(method, path, { headers: { authorization }, ...(method === 'POST' ? { body: { resourceType: 'Patient', gender: 'male' } } : {}) }), what);
       assertFhirAnswer(res, what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(150),
   );
 });
 
@@ -109,17 +106,14 @@ const tokenForm = fc.record(
 
 test('Authorization headers and forms on the token endpoint: below 500, refusals are OAuth errors that issued nothing', async () => {
   if (realToken === undefined) await register();
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'token endpoint',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'token endpoint', file: THIS_FILE, runs: fuzzRuns(150) },
     fc.tuple(fc.option(authorizationHeader, { nil: undefined }), tokenForm),
-    async ([authorization, form]) => {
+    async ([authorization, form], sendWatched) => {
       const what = `POST /oauth2/token ${JSON.stringify(form)} Authorization: ${authorization}`;
       assertOAuthAnswer(await sendWatched(() => tokenRequest(form as Record<string, string>, authorization), what), what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(150),
   );
 });
 
@@ -155,12 +149,11 @@ function realise(claims: unknown, now: number): unknown {
 
 test('private_key_jwt client assertions with mutated headers and claims: below 500, refusals are OAuth errors that issued nothing', async () => {
   if (realToken === undefined) await register();
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'client assertions',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'client assertions', file: THIS_FILE, runs: fuzzRuns(150) },
     assertionCase,
-    async (c) => {
+    async (c, sendWatched) => {
       const now = Math.floor(Date.now() / 1000);
       const header = { ...(c.header as object), ...c.headerSwap };
       const claims = realise(c.claimSwap === undefined ? c.claims : { ...(c.claims as object), ...c.claimSwap }, now);
@@ -178,8 +171,6 @@ test('private_key_jwt client assertions with mutated headers and claims: below 5
       };
       const what = `assertion header ${brief(header)} claims ${brief(claims)} signed with ${c.signedWith}`;
       assertOAuthAnswer(await sendWatched(() => tokenRequest(form), what), what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(150),
   );
 });

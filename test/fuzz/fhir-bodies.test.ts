@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'node:test';
 import { serverForThisFile } from '../support/fhirkeep-server.js';
-import { assertAlive, assertFhirAnswer, checkProperty, fuzzRuns, hostileJson, hostileString, mutated, urlPart, writeWatch } from '../support/fuzz.js';
+import { assertFhirAnswer, fuzzRuns, fuzzServer, hostileJson, hostileString, mutated, urlPart } from '../support/fuzz.js';
 
 /**
  * FHIR JSON bodies for create, update and patch on Patient, Observation and Condition: valid ones
@@ -97,19 +97,16 @@ async function seed(): Promise<void> {
 
 test('create, update and patch with mutated bodies: below 500, refusals are OperationOutcomes that wrote nothing', async () => {
   await seed();
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'fhir bodies',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'fhir bodies', file: THIS_FILE, runs: fuzzRuns(150) },
     writeCase,
-    async (c) => {
+    async (c, sendWatched) => {
       const id = c.kind === 'create' ? '' : `/${urlPart(c.id === '' ? `fuzz-${c.type}` : c.id)}`;
       const method = { create: 'POST', update: 'PUT', patch: 'PATCH' }[c.kind];
       const what = `${method} /${c.type}${id} (${c.contentType}) ${c.body.slice(0, 300)}`;
       const res = await sendWatched(() => file.fhir(method, `/${c.type}${id}`, { raw: c.body, headers: { 'content-type': c.contentType } }), what);
       assertFhirAnswer(res, what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(150),
   );
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { test } from 'node:test';
 import { serverForThisFile } from '../support/fhirkeep-server.js';
-import { assertAlive, assertFhirAnswer, checkProperty, fuzzRuns, hostileString, mutated, writeWatch } from '../support/fuzz.js';
+import { assertFhirAnswer, fuzzRuns, fuzzServer, hostileString, mutated } from '../support/fuzz.js';
 
 /**
  * Transaction and batch Bundles mixing valid and mutated entries: duplicate fullUrls, references
@@ -43,12 +43,11 @@ const bundle = fc
 test('transaction and batch Bundles with mutated entries: below 500, refused Bundles wrote nothing, transactions are all or nothing', async () => {
   const seeded = await file.fhir('PUT', '/Patient/b1', { body: { ...patient('b1'), id: 'b1' } });
   assert.ok(seeded.status < 300, seeded.text);
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'bundles',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'bundles', file: THIS_FILE, runs: fuzzRuns(150) },
     bundle,
-    async ({ type, body }) => {
+    async ({ type, body }, sendWatched) => {
       const text = JSON.stringify(body);
       const what = `POST / ${text.slice(0, 600)}`;
       const res = await sendWatched(() => file.fhir('POST', '', { raw: text, headers: { 'content-type': 'application/fhir+json' } }), what);
@@ -58,8 +57,6 @@ test('transaction and batch Bundles with mutated entries: below 500, refused Bun
         const failed = (res.json.entry as { response?: { status?: string } }[]).filter((e) => !/^2\d\d/.test(e.response?.status ?? ''));
         assert.deepEqual(failed, [], `${what}: a transaction answered 200 with failed entries`);
       }
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(150),
   );
 });

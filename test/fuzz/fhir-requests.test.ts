@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'node:test';
 import { serverForThisFile } from '../support/fhirkeep-server.js';
-import { assertAlive, assertFhirAnswer, checkProperty, fuzzRuns, hostileJson, hostileString, mutated, urlPart, writeWatch } from '../support/fuzz.js';
+import { assertFhirAnswer, fuzzRuns, fuzzServer, hostileJson, hostileString, mutated, urlPart } from '../support/fuzz.js';
 
 /**
  * Search query strings and whatever else a careless or hostile client sends to the FHIR API
@@ -65,12 +65,11 @@ async function seed(): Promise<void> {
 
 test('search queries: real parameters, modifiers, prefixes, chains and hostile values are answered below 500', async () => {
   await seed();
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'search queries',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'search queries', file: THIS_FILE, runs: fuzzRuns(200) },
     search,
-    async ({ type, query, via, strict }) => {
+    async ({ type, query, via, strict }, sendWatched) => {
       const headers: Record<string, string> = strict ? { prefer: 'handling=strict' } : {};
       const send =
         via === 'POST'
@@ -78,9 +77,7 @@ test('search queries: real parameters, modifiers, prefixes, chains and hostile v
           : () => file.fhir('GET', via === 'system' ? `?_type=${type}&${query}` : `/${type}?${query}`, { headers });
       const what = `${via} ${type}?${query}`;
       assertFhirAnswer(await sendWatched(send, what), what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
   );
 });
 
@@ -108,12 +105,11 @@ const anyRequest = fc.record({
 
 test('any method, path, headers and body (the former hand-written fuzzer): below 500, refusals are OperationOutcomes that wrote nothing', async () => {
   await seed();
-  const sendWatched = writeWatch(file.server.fhirkeep.database.sql);
-  await checkProperty(
-    'any request',
-    THIS_FILE,
+  await fuzzServer(
+    file.server,
+    { name: 'any request', file: THIS_FILE, runs: fuzzRuns(200) },
     anyRequest,
-    async ({ method, path, query, headers, body }) => {
+    async ({ method, path, query, headers, body }, sendWatched) => {
       const url = `/${path}${query === undefined ? '' : `?${query[0]}=${urlPart(query[1])}`}`;
       const sendBody = body !== undefined && method !== 'GET' && method !== 'HEAD';
       const what = `${method} ${url} ${JSON.stringify(headers)} ${sendBody ? body.slice(0, 300) : ''}`;
@@ -121,8 +117,6 @@ test('any method, path, headers and body (the former hand-written fuzzer): below
       // A HEAD answer has no body to be an OperationOutcome.
       if (method === 'HEAD') assertFhirAnswer({ ...res, json: { resourceType: 'OperationOutcome' } }, what);
       else assertFhirAnswer(res, what);
-      await assertAlive(file.server.baseUrl);
     },
-    fuzzRuns(200),
   );
 });

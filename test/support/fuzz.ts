@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type postgres from 'postgres';
+import type { TestServer } from './fhirkeep-server.js';
 import type { HttpResult } from './http.js';
 
 /**
@@ -22,7 +23,7 @@ export function fuzzRuns(bounded: number): number {
  * counterexample whose message says how to replay it exactly. A seed is drawn per run unless
  * FHIRKEEP_FUZZ_SEED names one, so every `npm test` explores new cases.
  */
-export async function checkProperty<T>(name: string, testFile: string, arbitrary: fc.Arbitrary<T>, property: (value: T) => Promise<void>, runs: number): Promise<void> {
+async function checkProperty<T>(name: string, testFile: string, arbitrary: fc.Arbitrary<T>, property: (value: T) => Promise<void>, runs: number): Promise<void> {
   const seed = env.FHIRKEEP_FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(env.FHIRKEEP_FUZZ_SEED);
   // A path only fits the property it was printed for.
   const path = env.FHIRKEEP_FUZZ_PROPERTY === name ? env.FHIRKEEP_FUZZ_PATH : undefined;
@@ -236,7 +237,7 @@ export function assertFhirAnswer(res: HttpResult, what: string): void {
  * must have written nothing. One fingerprint per request: the one taken after a request is the
  * next one's before (a property sends its requests in sequence).
  */
-export function writeWatch(sql: postgres.Sql) {
+function writeWatch(sql: postgres.Sql): WatchedSend {
   let last: Record<string, string> | undefined;
   return async (send: () => Promise<HttpResult>, what: string): Promise<HttpResult> => {
     const before = last ?? (await dataFingerprint(sql));
@@ -252,8 +253,28 @@ export function writeWatch(sql: postgres.Sql) {
   };
 }
 
+/** Sends one request of a case, its writes watched (see writeWatch). */
+export type WatchedSend = (send: () => Promise<HttpResult>, what: string) => Promise<HttpResult>;
+
+/**
+ * A property over a running server: each case sends its requests through `send`, so a refusal
+ * that wrote anything fails it, and the server must still answer /healthz after each case.
+ */
+export async function fuzzServer<T>(
+  server: TestServer,
+  property: { readonly name: string; readonly file: string; readonly runs: number },
+  arbitrary: fc.Arbitrary<T>,
+  run: (value: T, send: WatchedSend) => Promise<void>,
+): Promise<void> {
+  const send = writeWatch(server.fhirkeep.database.sql);
+  await checkProperty(property.name, property.file, arbitrary, async (value) => {
+    await run(value, send);
+    await assertAlive(server.baseUrl);
+  }, property.runs);
+}
+
 /** The server still answers its liveness probe (after each case: a crash or a wedged pool shows at once). */
-export async function assertAlive(baseUrl: string): Promise<void> {
+async function assertAlive(baseUrl: string): Promise<void> {
   const res = await fetch(`${baseUrl}/healthz`);
   assert.equal(res.status, 200, 'the server no longer answers /healthz');
   await res.arrayBuffer();
