@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
+import { answerClientError } from './client-errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, isJsonMediaType, nestsDeeperThan } from './json-depth.js';
 import { sendOutcome } from './send-outcome.js';
 
@@ -32,6 +33,17 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdOf(request: { readonly headers: Readonly<Record<string, string | string[] | undefined>> }): string {
   const sent = request.headers['x-request-id'];
   return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+}
+
+/**
+ * A Fastify error that is the client's fault (a body over the limit, a bad Content-Length…) as
+ * the FhirkeepError it stands for; undefined for any other (a bug: a 500).
+ */
+export function clientFault(error: FastifyError): FhirkeepError | undefined {
+  const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
+  if (code !== undefined) return new FhirkeepError(code, error.message);
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return new FhirkeepError('bad-request', error.message);
+  return undefined;
 }
 
 /** Per app: path prefixes whose next segment is a secret (a token), logged as `{token}` instead. */
@@ -77,6 +89,8 @@ export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JS
       const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
       void sendOutcome(reply, new FhirkeepError(code, error.message));
     },
+    // …and so do those Node's HTTP parser refuses before Fastify sees them (e.g. a huge URL).
+    clientErrorHandler: (error, socket) => answerClientError(logger, error, socket),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
@@ -117,11 +131,8 @@ export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JS
 
   app.setErrorHandler((error: FastifyError | FhirkeepError, request, reply) => {
     if (isFhirkeepError(error)) return sendOutcome(reply, error);
-    const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
-    if (code !== undefined) return sendOutcome(reply, new FhirkeepError(code, error.message));
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendOutcome(reply, new FhirkeepError('bad-request', error.message));
-    }
+    const refusal = clientFault(error);
+    if (refusal !== undefined) return sendOutcome(reply, refusal);
     request.log.error({ err: error }, 'unhandled error');
     return sendOutcome(reply, new FhirkeepError('internal', 'The server could not complete the request'));
   });
