@@ -7,6 +7,14 @@ import { freePort, onCleanup, startServer, type Server } from './process.js';
 
 const fhirkeepBin = fileURLToPath(new URL('../bin/fhirkeep.js', import.meta.url));
 
+const NEVER_REACHED = String(1_000_000_000);
+const BENCH_RATE_LIMITS = {
+  FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: NEVER_REACHED,
+  FHIRKEEP_RATE_LIMIT_FHIR_PER_IP: NEVER_REACHED,
+  FHIRKEEP_RATE_LIMIT_TOKEN_PER_CLIENT: NEVER_REACHED,
+  FHIRKEEP_RATE_LIMIT_TOKEN_PER_IP: NEVER_REACHED,
+} as const;
+
 /**
  * Fhirkeep as a user starts it: `fhirkeep serve` on the default engine (embedded PostgreSQL) in
  * `dataDir`, authorization off so the bench needs no token, quiet logs; with `mtlsPort`, the mTLS
@@ -25,6 +33,9 @@ export async function startFhirkeep(dataDir: string, options: { readonly mtlsPor
       // The servers compared must hold the same records: no demo patients on top of the workload.
       FHIRKEEP_DEMO: '0',
       FHIRKEEP_LOG_LEVEL: 'warn',
+      // One address and two clients send everything: limits on (their checks are in every row's
+      // cost, memory store) but far above what this machine can send, so nothing is throttled.
+      ...BENCH_RATE_LIMITS,
       ...(options.mtlsPort === undefined ? {} : { FHIRKEEP_MTLS_PORT: String(options.mtlsPort) }),
       ...options.env,
     },

@@ -2,7 +2,8 @@
  * `npm test`: runs every test file twice, on the two PostgreSQL engines Fhirkeep supports —
  * the embedded cluster (binaries from npm) and the system's PostgreSQL (Debian's 15 here) —
  * each started in a temporary directory and stopped afterwards. With FHIRKEEP_TEST_DATABASE_URL
- * set, runs once against that server instead. Ends with one line "N passed, N failed".
+ * set, runs once against that server instead; with FHIRKEEP_TEST_ENGINE=embedded, on the embedded
+ * cluster only. Ends with one line "N passed, N failed".
  * Arguments, if any, are the test files to run (default: every *.test.ts under src, test, bench).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -42,6 +43,9 @@ async function main(): Promise<number> {
     const system = systemBinaries();
     if (interrupted !== undefined) {
       // Nothing more to start.
+    } else if (process.env.FHIRKEEP_TEST_ENGINE === 'embedded') {
+      // One engine is enough for a long run (npm run fuzz).
+      console.log('\nSKIPPED the system-PostgreSQL phase (FHIRKEEP_TEST_ENGINE=embedded)');
     } else if (system !== undefined) {
       await withCluster(`system PostgreSQL (${system.initdb})`, system);
     } else if (process.env.FHIRKEEP_TEST_SKIP_EXTERNAL_PG === '1') {

@@ -26,6 +26,8 @@ import { signInPages } from './portal/pages/sign-in.js';
 import { adminPages } from './portal/pages/admin/index.js';
 import { accountAreaPages } from './portal/pages/account/index.js';
 import { registerOwnAccountApiRoutes } from './http/own-account-api-routes.js';
+import { registerAccessLogApiRoutes } from './http/access-log-api-routes.js';
+import { createAccessLog } from './audit/access-log.js';
 import { appDebuggerPages } from './portal/pages/apps/app-debugger.js';
 import { appStatisticsPages } from './portal/pages/apps/app-statistics.js';
 import { createClientStatistics } from './audit/client-statistics.js';
@@ -64,6 +66,12 @@ import { registerAccountApiRoutes } from './http/account-api-routes.js';
 import { registerKeyApiRoutes } from './http/key-api-routes.js';
 import { registerStudyApiRoutes } from './http/study-api-routes.js';
 import { registerCors } from './http/cors.js';
+import { registerSecureHeaders } from './http/secure-headers.js';
+import { memoryBuckets } from './http/rate-limit/memory-buckets.js';
+import { leasedBuckets } from './http/rate-limit/leased-buckets.js';
+import { createRateLimits, limitedPerClient } from './http/rate-limit/rate-limits.js';
+import { registerRateLimitHooks } from './http/rate-limit/rate-limit-hooks.js';
+import { createSharedBuckets } from './storage/rate-limit/shared-buckets.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
@@ -81,7 +89,7 @@ import { advertisedSearch } from './search/params/advertised.js';
 import { r4ParamRegistry } from './search/params/param-registry.js';
 import { compartmentQuery } from './search/query/compartment-query.js';
 import { parseSearch } from './search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS, type SearchLimits } from './search/query/search-limits.js';
+import { SEARCH_LIMIT_DEFAULTS, type SearchLimits } from './search/query/search-limits.js';
 import { reindexIfStale } from './storage/reindex.js';
 import { createConsentStore } from './storage/access/consent-store.js';
 import { createResourceStore } from './storage/resource-store.js';
@@ -93,7 +101,13 @@ import { startExportWorker, type ExportWorker } from './bulk/export-worker.js';
 import { createExportJobStore } from './storage/bulk/export-job-store.js';
 import { typeFilterClauses } from './rest/operations/export.js';
 import type { Principal } from './access/principal.js';
+import { startAuditTrail, type AuditTrail } from './audit/audit-trail.js';
+import { auditSecurityEvents } from './audit/security-audit.js';
+import { insertAuditEvents } from './storage/audit/audit-event-store.js';
 import type { AccessScope } from './access/scope.js';
+import { auditReachOf } from './access/audit-access.js';
+import { createAuditEventStore } from './storage/audit/audit-event-query.js';
+import { createAccountStore } from './storage/auth/account-store.js';
 
 /** Everything that answers FHIR requests, without a network listener (the CLI's import uses it alone). */
 export interface FhirCore {
@@ -108,6 +122,8 @@ export interface FhirCore {
   readonly smartDefinitions: SmartDefinitions;
   /** Bulk Data export: status, cancel and files (kick-off goes through the router). */
   readonly bulkExport: BulkExportService;
+  /** This node's audit trail (docs/audit.md): FHIR requests, exports and security events. */
+  readonly audit: AuditTrail;
   /**
    * Starts this node's export worker (none with FHIRKEEP_EXPORT_WORKERS=0), running each job in
    * the scope `scopeOf` compiles for its requester when it runs.
@@ -115,9 +131,12 @@ export interface FhirCore {
   startExports(scopeOf: (principal: Principal) => Promise<AccessScope>): ExportWorker | undefined;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
-  /** Closes the pool and, if owned, the embedded database. */
+  /** Writes the audit rows still queued, then closes the pool and, if owned, the embedded database. */
   close(): Promise<void>;
 }
+
+/** Most audit rows in one insert. */
+const AUDIT_BATCH_SIZE = 500;
 
 export interface Fhirkeep extends FhirCore {
   readonly auth: AuthServices;
@@ -188,10 +207,13 @@ export async function createFhirCore(
   }
   const advertised = advertisedSearch(params, definitions);
   const searchLimits: SearchLimits = {
-    ...FIXED_SEARCH_LIMITS,
+    maxIncluded: SEARCH_LIMIT_DEFAULTS.maxIncluded,
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
     maxChainDepth: config.maxChainDepth,
+    maxClauses: config.maxSearchClauses,
+    maxOrValues: config.maxOrValues,
+    maxIncludes: config.maxIncludes,
   };
   preloadValidators();
   const startedAt = new Date();
@@ -206,6 +228,15 @@ export async function createFhirCore(
     pollSeconds: config.export.pollSeconds,
     maxActivePerClient: config.export.maxPerClient,
     nudge: () => nudgeExports?.(),
+  });
+  // The core has no auth services (import runs without them): the audit trail's reach asks the accounts table itself.
+  const accountStore = createAccountStore(db.sql);
+  const audit = startAuditTrail({
+    write: (rows) => insertAuditEvents(db.sql, rows),
+    logger,
+    capacity: config.audit.queueSize,
+    batchSize: Math.min(AUDIT_BATCH_SIZE, config.audit.queueSize),
+    flushMs: config.audit.flushMs,
   });
   let capability: { base: string; text: string } | undefined;
   const ctx: RestContext = {
@@ -238,14 +269,18 @@ export async function createFhirCore(
     defaultCount: config.defaultCount,
     maxCount: config.maxCount,
     maxBundleEntries: config.maxBundleEntries,
+    searchLimits,
     parseSearch: (types, query, strict) =>
       parseSearch({ registry: params, resourceTypes: definitions.resourceTypes, limits: searchLimits, fhirBase: `${options.publicBase()}/fhir`, strict }, types, query),
     elements: definitions.elements,
     compartmentQuery: (patientId, opts) => compartmentQuery(params, definitions.patientCompartment, searchLimits, patientId, opts),
     bulkExport,
+    auditEvents: createAuditEventStore(db.sql),
+    auditReach: (scope, permission) => auditReachOf(scope, permission, accountStore.findById),
+    auditTrail: audit,
   };
   const router = new FhirRouter(ctx, (error, req) =>
-    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
+    logger.error({ err: error, reqId: req.origin?.requestId, method: req.method, path: req.path }, 'unexpected error in a FHIR interaction'),
   );
   const smartDefinitions: SmartDefinitions = {
     resourceTypes: definitions.resourceTypes,
@@ -267,6 +302,7 @@ export async function createFhirCore(
       concurrency: config.export.workers,
       pollMs: 1000,
       maxAttempts: 3,
+      audit,
     });
     nudgeExports = worker.nudge;
     return worker;
@@ -279,9 +315,12 @@ export async function createFhirCore(
     taxonomy,
     smartDefinitions,
     bulkExport,
+    audit,
     startExports,
     ping: () => db.ping(),
     async close() {
+      // Last of the users of the database: the requests and exports before it have finished.
+      await audit.close();
       await taxonomy.close();
       await db.close();
     },
@@ -306,15 +345,20 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const urls = () => authServerUrls(publicBase(), mtlsBase);
   const kek = keyEncryptionKey(config.keyEncryptionKey, config.dataDir);
   const ca = lazyCertificateAuthority(core.database.sql, kek, options.clock);
+  const buckets = config.rateLimit.store === 'postgres' ? leasedBuckets({ shared: createSharedBuckets(core.database.sql), logger }) : memoryBuckets();
+  const rateLimits = createRateLimits(config.rateLimit, buckets);
   let auth: AuthServices;
   try {
     auth = await openAuthServices(core.database, logger, urls, {
       keyEncryptionKey: kek,
       filterContext: { taxonomy: core.taxonomy, resourceTypes: core.smartDefinitions.resourceTypes },
       certificateAuthority: ca,
+      rateLimits: { perClient: rateLimits.tokenPerClient, loginPerIp: rateLimits.loginPerIp },
+      record: auditSecurityEvents(core.audit),
       ...(options.clock === undefined ? {} : { now: options.clock }),
     });
   } catch (e) {
+    await buckets.close();
     await core.close();
     throw e;
   }
@@ -323,6 +367,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     // Here, not in the core: `import` uses the core and must never make an admin whose password nobody sees.
     adminBootstrap = await auth.accounts.bootstrapAdmin(config.admin);
   } catch (e) {
+    await buckets.close();
     await auth.close();
     await core.close();
     throw e;
@@ -331,8 +376,12 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const app = createHttpApp({
     logger,
     bodyLimit: config.bodyLimit,
+    maxJsonDepth: config.maxJsonDepth,
+    trustProxy: config.trustProxy,
     ...(tls === undefined ? {} : { tls }),
   });
+  registerSecureHeaders(app, () => baseUrl?.startsWith('https:') === true);
+  registerRateLimitHooks(app, rateLimits);
   registerCors(app);
   const statisticsStore = createStatisticsStore(core.database.sql);
   const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
@@ -349,7 +398,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerMetricsHooks(app, metrics.http);
   registerMetricsRoutes(app, { text: metrics.text, token: config.metricsToken });
-  registerHealthRoutes(app, { ping: core.ping });
+  registerHealthRoutes(app, { ping: core.ping, replica: () => core.database.searches.replica() });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
   // The JSON API is for the portal (and people at it), so it authenticates with the portal's
@@ -407,6 +456,14 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     epoch: () => taxonomy.epoch,
   });
   registerOwnAccountApiRoutes(app, { accounts: auth.accounts, sessions, authenticate: apiAccount });
+  const accessLog = createAccessLog({
+    store: createAuditEventStore(core.database.sql),
+    clientName: async (id) => (await auth.clients.lookup(id))?.client.name,
+    account: (id) => auth.accounts.find(id),
+    organizationName: async (id) => (await auth.accounts.findOrganization(id))?.name,
+  });
+  const pageLimits = { defaultCount: config.defaultCount, maxCount: config.maxCount };
+  registerAccessLogApiRoutes(app, { accessLog, limits: pageLimits, authenticate: apiAccount });
   registerConsentApiRoutes(app, {
     consents,
     authenticate: async (request) => consentCallerOf(await apiAccount(request), auth.accounts.organizationsOf),
@@ -441,7 +498,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       },
       studyId,
     );
-  const resolveScope = createScopeResolver({
+  const resolveCredentials = createScopeResolver({
     devNoAuth: config.devNoAuth,
     accessTokens: auth.accessTokens,
     keys: auth.keyAuthentication,
@@ -453,6 +510,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     studyFor,
     scopeOf,
   });
+  const resolveScope = limitedPerClient(resolveCredentials, rateLimits.fhirPerClient);
   const clientStatistics = createClientStatistics({ clients: auth.clients, store: statisticsStore, flushLocal: statistics.flush });
   const debug = createDebugRequests({ client: clientStatistics.client, tokenEndpoint: auth.tokenEndpoint, inject: (request) => app.inject(request) });
   registerStatisticsApiRoutes(app, { statistics: clientStatistics, debug, authenticate: apiCaller });
@@ -468,10 +526,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       ...accountAreaPages({ accounts: auth.accounts, sessions, fhir: (req) => core.router.handle(req) }),
       ...appStatisticsPages({ statistics: clientStatistics }),
       ...appDebuggerPages({ debug, statistics: clientStatistics }),
-      ...myDataPages({ consents, directory, accounts: auth.accounts }),
+      ...myDataPages({ consents, directory, accounts: auth.accounts, accessLog, limits: pageLimits }),
     ],
   });
-  registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope });
+  registerFhirRoutes(app, { router: core.router, publicRead: publicReads(core.smartDefinitions), resolveScope, audit: core.audit });
   registerBulkRoutes(app, { bulk: core.bulkExport, resolveScope });
   const exportWorker = core.startExports((principal) =>
     principalScope(principal, {
@@ -536,8 +594,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       closed = true;
       await mtls?.close();
       await app.close();
-      // After the listener: the requests it drained are counted in this last flush.
+      // After the listener: the requests it drained are counted in this last flush (and their
+      // audit rows written by core.close(), after the export worker's).
       await statistics.close();
+      await buckets.close();
       await exportWorker?.close();
       await auth.close();
       await core.close();

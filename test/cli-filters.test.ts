@@ -72,6 +72,21 @@ test("filter set saves a client's filter, logs its users out, and filter get sho
   );
 });
 
+test('filter set --keep-users-signed-in saves the filter and leaves the users\' grants alone', async () => {
+  const { client } = await registry.register({ type: 'smart', name: 'Steps app', redirectUris: ['https://app.example/cb'] });
+  const { sql } = database.db;
+  await sql`insert into accounts (id, email, roles) values ('kim', 'kim@example.org', '{patient}')`;
+  await sql`insert into grants (id, client_id, account_id, grant_type, scopes, expires_at)
+            values (${crypto.randomUUID()}, ${client.id}, 'kim', 'authorization_code', '{patient/*.rs}', now() + interval '1 day')`;
+
+  const set = await cli(['--json', 'filter', 'set', client.id, file('keep.json', { format: ['fhir/Observation'] }), '--keep-users-signed-in']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(JSON.parse(set.stdout).revoked_grants, 0);
+  assert.equal(JSON.parse(set.stdout).filter_version, 2, 'the filter is saved (and users confirm it at their next sign-in)');
+  const [grant] = await sql<{ revoked_at: Date | null }[]>`select revoked_at from grants where client_id = ${client.id}`;
+  assert.equal(grant?.revoked_at, null, "the user's grant is left alone");
+});
+
 test('filter set refuses invalid filters, unreadable files and unknown clients with a clear message', async () => {
   const { client } = await registry.register({ type: 'service', name: 'Sync' });
   const refused = async (args: string[], message: string, stdin?: string) => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FHIRKEEP_BIN, runCli } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startServe as startServeProcess, type ServeProcess } from './support/serve-process.js';
 import { MIGRATIONS } from '../src/storage/migrations/index.js';
 
 /** The newest schema version (versions need not be dense: a branch may skip one). */
@@ -14,7 +14,6 @@ const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
  * The real `fhirkeep` binary on the embedded default: what `npm start` does for a newcomer.
  * These drive the built CLI (dist/), so `npm install` (which builds) must have run.
  */
-const bin = FHIRKEEP_BIN;
 let dataDir: string;
 
 before(() => {
@@ -29,33 +28,9 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly baseUrl: string;
-  /** The `demo` member of serve's --json document: present on the start that loaded it. */
-  readonly demo: { readonly patients: string[]; readonly service: { readonly apiKey: string } } | undefined;
-  readonly exited: Promise<number | null>;
-}
-
-async function startServe(env: Record<string, string> = {}, dir = dataDir): Promise<Running> {
-  const child = spawn(process.execPath, [bin, '--json', 'serve'], {
-    env: { ...process.env, FHIRKEEP_DATA_DIR: dir, FHIRKEEP_PORT: '0', FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const first = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  const { baseUrl, demo } = JSON.parse(first) as Pick<Running, 'baseUrl' | 'demo'>;
-  return { child, baseUrl, demo, exited };
+/** serve on the test's data directory, without authentication (the demo's requests need none). */
+function startServe(env: Record<string, string> = {}, dir = dataDir): Promise<ServeProcess> {
+  return startServeProcess({ FHIRKEEP_DATA_DIR: dir, FHIRKEEP_PORT: '0', FHIRKEEP_DEV_NO_AUTH: '1', FHIRKEEP_LOG_LEVEL: 'warn', ...env });
 }
 
 function postmasterPid(): number | undefined {
@@ -80,8 +55,8 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   const first = await startServe();
   assert.equal((await fetch(`${first.baseUrl}/readyz`)).status, 200);
   // The first start loads the demo, and its printed key reads its one subscriber's records at once.
-  assert.deepEqual(first.demo?.patients, ['demo-alice', 'demo-bob', 'demo-carol']);
-  const demoRead = await fetch(`${first.baseUrl}/fhir/Observation`, { headers: { authorization: `Bearer ${first.demo?.service.apiKey ?? ''}` } });
+  assert.deepEqual(first.printed.demo?.patients, ['demo-alice', 'demo-bob', 'demo-carol']);
+  const demoRead = await fetch(`${first.baseUrl}/fhir/Observation`, { headers: { authorization: `Bearer ${first.printed.demo?.service.apiKey ?? ''}` } });
   assert.equal(((await demoRead.json()) as { entry?: unknown[] }).entry?.length, 3, "Alice's three observations");
   const created = await fetch(`${first.baseUrl}/fhir/Patient`, {
     method: 'POST',
@@ -100,7 +75,7 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   const started = Date.now();
   const second = await startServe();
   const readyMs = Date.now() - started;
-  assert.equal(second.demo, undefined, 'a restart loads and prints no demo');
+  assert.equal(second.printed.demo, undefined, 'a restart loads and prints no demo');
   assert.equal((await fetch(`${second.baseUrl}/fhir/Patient/${id}`)).status, 200, 'data survives a restart');
   assert.ok(readyMs < 10_000, `ready in ${readyMs} ms`);
 
@@ -120,7 +95,7 @@ test('FHIRKEEP_DEMO=0 starts a fresh data directory without the demo', async () 
     const server = await startServe({ FHIRKEEP_DEMO: '0' }, dir);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
-    assert.equal(server.demo, undefined);
+    assert.equal(server.printed.demo, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

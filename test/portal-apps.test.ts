@@ -187,9 +187,19 @@ test('a developer registers a SMART app and a service, sees each secret once, ed
   assert.ok(certificate.checkIssued(ca) && certificate.verify(ca.publicKey), 'the certificate chains to the CA');
   assert.match(certificate.subject, new RegExp(`CN=${cn}`));
 
-  // Revoke with confirmation: dismissed, nothing happens; accepted, the key stops working.
+  // The keys used so far show when; the certificate key, never used, says so.
+  await file.server.fhirkeep.auth.flushKeyUsage();
   await page.goto(`${file.server.baseUrl}/portal/apps/${serviceId}/keys`);
   const staticKeyId = staticKey.slice(4, 24);
+  const lastUsed = async (keyId: string) => {
+    const row = page.getByRole('row').filter({ hasText: keyId });
+    const column = await page.getByRole('columnheader').allTextContents();
+    return (await row.getByRole('cell').allTextContents())[column.indexOf('Last used')];
+  };
+  assert.notEqual(await lastUsed(staticKeyId), 'Never', 'the static key read the FHIR API');
+  assert.equal(await lastUsed(certificateKeyId), 'Never');
+
+  // Revoke with confirmation: dismissed, nothing happens; accepted, the key stops working.
   page.once('dialog', (d) => void d.dismiss());
   await page.getByRole('button', { name: `Revoke key ${staticKeyId}` }).click();
   await page.waitForTimeout(200);

@@ -183,6 +183,57 @@ test('a holder approves a SMART app on its consent screen, sees it with access, 
   assert.deepEqual(errors, [], 'no CSP violation or script error');
 });
 
+test('what waits for the holder — an app whose filter changed, a proposed share — is reviewed and approved from the portal', { skip: NO_CHROMIUM }, async () => {
+  await ready();
+  const { clients, accessFilters, accounts } = file.server.fhirkeep.auth;
+  const holderId = (await accounts.findByEmail(holder.email))?.id ?? '';
+  const moodId = (await clients.register({ type: 'smart', name: 'Mood journal', isPublic: true, redirectUris: [REDIRECT], scopes: ['openid', 'patient/*.rs'] })).client.id;
+  const appConsent = await file.server.fhirkeep.consents.grant({ kind: 'app', accountId: holderId, clientId: moodId });
+  await accessFilters.setAccessFilter(moodId, { filter: { owner: 'self', format: 'fhir/Observation' }, writeMode: 'none', logoutUsers: false });
+  const riverside = (await accounts.listOrganizations()).find((o) => o.name === 'Riverside Hospital')?.id ?? '';
+  const proposed = await file.server.fhirkeep.consents.grant({ kind: 'organization', accountId: holderId, organizationId: riverside, status: 'proposed' });
+
+  const page = await portalPage(holder);
+  const errors = watchForPageErrors(page);
+  const waiting = page.getByRole('region', { name: 'Waiting for your approval' });
+  await waiting.getByText('its data access changed since you approved it').waitFor();
+  await waiting.getByText('not in force yet').waitFor();
+  await screenshot(page, 'my-data-pending');
+
+  await waiting.getByRole('link', { name: 'Review and approve: Mood journal' }).click();
+  await page.getByRole('heading', { name: 'Approve Mood journal?' }).waitFor();
+  assert.deepEqual(await page.locator('ul.access li').allTextContents(), ['Observation records you own', 'It cannot add, change or delete anything'], 'the new filter, in plain words');
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  assert.equal((await file.server.fhirkeep.consents.find(appConsent.id))?.filterVersion, appConsent.filterVersion, 'cancel approves nothing');
+  await waiting.getByRole('link', { name: 'Review and approve: Mood journal' }).click();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('status').filter({ hasText: 'You approved Mood journal' }).waitFor();
+  const app = await file.server.fhirkeep.consents.find(appConsent.id);
+  assert.equal(app?.filterVersion, app?.currentFilterVersion, 'confirmed for the current filter');
+
+  await waiting.getByRole('link', { name: 'Review and approve: Riverside Hospital' }).click();
+  await page.getByText('Members of Riverside Hospital can see your records').waitFor();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('status').filter({ hasText: 'You approved Riverside Hospital' }).waitFor();
+  assert.equal((await file.server.fhirkeep.consents.find(proposed.id))?.status, 'active');
+  await page.getByRole('region', { name: 'Organizations you share with' }).getByRole('row', { name: /Riverside Hospital/ }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Waiting for your approval' }).count(), 0, 'nothing waits any more');
+  assert.deepEqual(errors, [], 'no CSP violation or script error');
+
+  // Another holder's consent is missing; a form without its CSRF token changes nothing.
+  const otherId = (await accounts.findByEmail('other@example.org'))?.id ?? '';
+  const theirs = await file.server.fhirkeep.consents.grant({ kind: 'organization', accountId: otherId, organizationId: riverside, status: 'proposed' });
+  const me = await signedIn(holder.email);
+  assert.equal((await me.get(`/portal/my-data/access/${theirs.id}/approve`)).status, 404);
+  assert.equal((await me.post(`/portal/my-data/access/${theirs.id}/approve`, { csrf: await csrfOf(me, '/portal/my-data') })).status, 404);
+  assert.equal((await file.server.fhirkeep.consents.find(theirs.id))?.status, 'proposed');
+  const mine = await file.server.fhirkeep.consents.grant({ kind: 'organization', accountId: holderId, organizationId: clinicId, status: 'draft' });
+  assert.equal((await me.post(`/portal/my-data/access/${mine.id}/approve`, {})).status, 403);
+  assert.equal((await file.server.fhirkeep.consents.find(mine.id))?.status, 'draft');
+  // The other tests of this file share with these organizations from nothing.
+  for (const id of [proposed.id, theirs.id, mine.id]) await file.server.fhirkeep.consents.setStatus(id, 'inactive');
+});
+
 test("a holder subscribes to a service, whose own token then sees the holder's records, and unsubscribes", { skip: NO_CHROMIUM }, async () => {
   await ready();
   const token = await serviceToken();

@@ -161,6 +161,39 @@ test('a refresh key: 5-hour access tokens, rotation keeps only the newest pair, 
   assert.ok(listed.find((k) => k.id === key.id)?.revokedAt !== undefined);
 });
 
+test('a key’s last use is noted: a static key by its requests, a refresh key by its refreshes; a failed attempt is no use', async () => {
+  const lastUsed = async (id: string) => (await server.fhirkeep.auth.serviceKeys.list(feed, OPERATOR)).find((k) => k.id === id)?.lastUsedAt;
+  const key = await staticKey(feed);
+  await server.fhirkeep.auth.flushKeyUsage();
+  assert.equal(await lastUsed(key.id), undefined, 'never used yet');
+
+  assert.equal((await read('Observation', `Bearer ${key.secret.slice(0, -1)}${key.secret.endsWith('A') ? 'B' : 'A'}`)).status, 401);
+  await server.fhirkeep.auth.flushKeyUsage();
+  assert.equal(await lastUsed(key.id), undefined, 'a wrong secret under the key’s id does not count');
+
+  const before = Date.now() + ahead;
+  assert.equal((await read('Observation', `Bearer ${key.secret}`)).status, 200);
+  await server.fhirkeep.auth.flushKeyUsage();
+  const first = await lastUsed(key.id);
+  assert.ok(first !== undefined && first.getTime() >= before - 1000, 'the request is the key’s last use');
+
+  // Within the minute: noted, but not worth a write.
+  assert.equal((await read('Observation', `Bearer ${key.secret}`)).status, 200);
+  await server.fhirkeep.auth.flushKeyUsage();
+  assert.equal((await lastUsed(key.id))?.getTime(), first.getTime());
+  // Two minutes later (the server's clock): written again.
+  ahead += 2 * 60_000;
+  assert.equal((await read('Observation', `Bearer ${key.secret}`)).status, 200);
+  await server.fhirkeep.auth.flushKeyUsage();
+  assert.ok(((await lastUsed(key.id))?.getTime() ?? 0) >= first.getTime() + 2 * 60_000);
+
+  const refresh = await server.fhirkeep.auth.serviceKeys.create(feed, { type: 'refresh' }, OPERATOR);
+  const config = await oidc.discovery(new URL(server.baseUrl), feed, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  assert.equal(await lastUsed(refresh.key.id), undefined);
+  await oidc.refreshTokenGrant(config, refresh.secret ?? '');
+  assert.ok((await lastUsed(refresh.key.id)) !== undefined, 'a refresh is the use of a refresh key');
+});
+
 test('a refresh key’s token is refused for another client, garbage is invalid_grant, and revoking the key ends its access tokens', async () => {
   const { key, secret } = await server.fhirkeep.auth.serviceKeys.create(feed, { type: 'refresh' }, OPERATOR);
   const form = (params: Record<string, string>) => fetch(`${server.baseUrl}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });

@@ -28,6 +28,7 @@ import type { RecordSecurityEvent } from './security-events.js';
 import { createAccessFilterService, type AccessFilterService } from '../access/filter/filter-service.js';
 import type { FilterContext } from '../access/filter/parse-filter.js';
 import { createKeyAuthenticator, type KeyAuthenticator } from './keys/key-authentication.js';
+import { trackKeyUsage } from './keys/key-usage.js';
 
 /** Everything the authorization server is made of, opened once per node by the composition root. */
 export interface AuthServices {
@@ -54,8 +55,13 @@ export interface AuthServices {
   readonly sessions: SessionService;
   /** Pending /oauth2/authorize requests between their pages. */
   readonly authorizationRequests: AuthorizationRequestStore;
+  /** Writes when this node's API keys were last used (shutdown, and tests that read it). */
+  flushKeyUsage(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How often a node writes when its API keys were last used. */
+const KEY_USAGE_FLUSH_MS = 10_000;
 
 /** Row cache of registered clients; every node drops a changed row at once (NOTIFY), this bounds a missed one. */
 const CLIENT_CACHE_MS = 5_000;
@@ -75,14 +81,21 @@ export interface AuthServiceOptions {
   readonly certificateAuthority: () => Promise<CertificateSigner>;
   /** The clock key expiry is checked against (tests move it). */
   readonly now?: () => number;
+  /** Rate limits (docs/limits.md): per client at the token endpoints, per address at sign-in. */
+  readonly rateLimits?: {
+    readonly perClient: ((clientId: string) => void | Promise<void>) | undefined;
+    readonly loginPerIp: ((ip: string) => void | Promise<void>) | undefined;
+  };
+  /** Where security events go (the server's audit trail); default: each inserted on its own. */
+  readonly record?: RecordSecurityEvent;
 }
 
 export async function openAuthServices(db: Database, logger: Logger, urls: () => AuthServerUrls, options: AuthServiceOptions): Promise<AuthServices> {
-  const record = securityEventRecorder(db.sql, logger);
+  const record = options.record ?? securityEventRecorder(db.sql, logger);
   const keys = await openKeyRing({ store: createSigningKeyStore(db.sql), keyEncryptionKey: options.keyEncryptionKey, logger });
   const revocations = await openRevocationView(createRevocationFeed(db.sql), logger);
   // Revocations made on this node take effect here at once; other nodes learn them by NOTIFY.
-  const accountService = createAccountService({ db, record });
+  const accountService = createAccountService({ db, record, admitLogin: options.rateLimits?.loginPerIp });
   const accounts: AccountService = {
     ...accountService,
     async disable(id) {
@@ -111,6 +124,7 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     jtis: createAssertionJtiStore(db.sql),
     jwksCache: createJwksCache(),
     onBackgroundError: (err) => logger.warn({ err }, 'could not purge expired client assertion ids'),
+    admitClient: options.rateLimits?.perClient,
   });
   const stored = createGrantStore(db.sql);
   const grantStore: GrantStore = {
@@ -139,7 +153,8 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     markRevoked: (kind, id) => revocations.markRevoked(kind, id),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const keyAuthentication = createKeyAuthenticator({ store: keyStore, revocations, ...(options.now === undefined ? {} : { now: options.now }) });
+  const keyUsage = trackKeyUsage({ store: keyStore, logger, flushMs: KEY_USAGE_FLUSH_MS, now: options.now ?? Date.now });
+  const keyAuthentication = createKeyAuthenticator({ store: keyStore, revocations, used: keyUsage.used, ...(options.now === undefined ? {} : { now: options.now }) });
   return {
     accounts,
     clients,
@@ -177,8 +192,10 @@ export async function openAuthServices(db: Database, logger: Logger, urls: () =>
     },
     sessions: createSessionService({ store: createSessionStore(db.sql), accounts, secure: () => urls().issuer.startsWith('https:') }),
     authorizationRequests: createAuthorizationRequestStore(db.sql),
+    flushKeyUsage: keyUsage.flush,
     async close() {
-      keys.close();
+      await keys.close();
+      await keyUsage.close();
       await revocations.close();
       await clients.close();
     },

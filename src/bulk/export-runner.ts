@@ -26,6 +26,9 @@ export interface ExportRunnerDeps {
   readonly onProgress?: (progress: ExportProgress) => void;
 }
 
+/** How a run that was not interrupted ended: the job completed, or its requester may no longer export. */
+export type ExportRunResult = { readonly kind: 'completed'; readonly progress: ExportProgress } | { readonly kind: 'refused' };
+
 /** Why a run stopped before the end without failing the job: it is someone else's now, or the node stops. */
 export class ExportInterrupted extends Error {}
 
@@ -38,7 +41,7 @@ export class ExportInterrupted extends Error {}
  * to its committed bytes and goes on in a new file, so no line is written twice or left out.
  * `stopping()` asks the run to stop at the next batch (a node shutting down).
  */
-export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping: () => boolean): Promise<void> {
+export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping: () => boolean): Promise<ExportRunResult> {
   const { jobs, files, owner, leaseSeconds } = deps;
   let scope: AccessScope;
   try {
@@ -46,7 +49,7 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
   } catch (e) {
     if (!(e instanceof FhirkeepError)) throw e;
     await jobs.fail(job.id, owner, failureOutcome(e.message), deps.keepSeconds);
-    return;
+    return { kind: 'refused' };
   }
 
   const state: { -readonly [K in keyof ExportProgress]: ExportProgress[K] } & { files: ExportFile[] } = { ...job.progress, files: [...job.progress.files] };
@@ -141,7 +144,9 @@ export async function runExport(job: ExportJob, deps: ExportRunnerDeps, stopping
       await append(request.warnings.map((w) => Buffer.from(JSON.stringify(warningOutcome(w)))));
       await seal();
     }
-    if (!(await jobs.complete(job.id, owner, snapshot(), deps.keepSeconds))) throw new ExportInterrupted();
+    const progress = snapshot();
+    if (!(await jobs.complete(job.id, owner, progress, deps.keepSeconds))) throw new ExportInterrupted();
+    return { kind: 'completed', progress };
   } finally {
     clearInterval(heartbeat);
     await open?.writer.close().catch(() => undefined);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { exportAuditRow } from '../audit/export-audit.js';
 import type { ExportJob } from '../storage/bulk/export-job-store.js';
 import { ExportInterrupted, failureOutcome, runExport, type ExportRunnerDeps } from './export-runner.js';
 
@@ -12,6 +14,8 @@ export interface ExportWorkerOptions extends Omit<ExportRunnerDeps, 'owner'> {
   readonly pollMs: number;
   /** A job whose runs failed this often (crashes included) fails for good. */
   readonly maxAttempts: number;
+  /** Where each job's end is audited (docs/audit.md). */
+  readonly audit?: Pick<AuditTrail, 'record'>;
 }
 
 export interface ExportWorker {
@@ -40,10 +44,12 @@ export function startExportWorker(o: ExportWorkerOptions): ExportWorker {
   const run = async (job: ExportJob) => {
     if (job.attempts > o.maxAttempts) {
       await o.jobs.fail(job.id, owner, failureOutcome(`The export failed ${o.maxAttempts} times; ask for it again`), o.keepSeconds);
+      await o.audit?.record(exportAuditRow(job, { kind: 'failed' }));
       return;
     }
     try {
-      await runExport(job, deps, () => closing);
+      const result = await runExport(job, deps, () => closing);
+      await o.audit?.record(exportAuditRow(job, result));
       o.logger.info({ job: job.id }, 'bulk export finished');
     } catch (e) {
       if (e instanceof ExportInterrupted) {

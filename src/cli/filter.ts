@@ -11,6 +11,7 @@ import type { Output } from './output.js';
 interface SetOptions {
   readonly writeMode?: WriteMode;
   readonly reach?: ClientReach;
+  readonly keepUsersSignedIn?: true;
 }
 
 /** `fhirkeep filter set|get` (CONTRACT.md): an application's access filter, docs/access-filters.md. */
@@ -18,11 +19,12 @@ export function registerFilterCommands(program: Command, run: CommandRunner): vo
   const filter = program.command('filter').description("an application's access filter (expert-mode JSON) and write mode");
   filter
     .command('set')
-    .description("save a client's access filter from a JSON file (- for standard input; the JSON null removes it); logs out the app's users")
+    .description("save a client's access filter from a JSON file (- for standard input; the JSON null removes it); logs out the app's users unless told not to")
     .argument('<client-id>')
     .argument('<file>', 'the filter as JSON, e.g. {"$or": [{"content": "body/weight"}]}')
     .addOption(new Option('--write-mode <mode>', 'what the app may write (default: unchanged)').choices(WRITE_MODES))
     .addOption(new Option('--reach <reach>', 'consented: what consents share; all: every record (default: unchanged)').choices(['consented', 'all']))
+    .option('--keep-users-signed-in', "keep the app's users signed in: their tokens go on working under the new filter (they still confirm it at their next sign-in)")
     .action((id: string, file: string, options: SetOptions) =>
       run((out) =>
         withFilters(async (filters) => {
@@ -30,6 +32,7 @@ export function registerFilterCommands(program: Command, run: CommandRunner): vo
             filter: readFilter(file),
             ...(options.writeMode === undefined ? {} : { writeMode: options.writeMode }),
             ...(options.reach === undefined ? {} : { reach: options.reach }),
+            logoutUsers: options.keepUsersSignedIn !== true,
           });
           const loggedOut = saved.revokedGrants === 0 ? '' : `\n${saved.revokedGrants} user authorizations revoked: users must confirm again`;
           out.result(`Saved the access filter of client ${id} (version ${saved.filterVersion})\n${human(saved)}${loggedOut}`, { ...accessFilterJson(saved), revoked_grants: saved.revokedGrants });

@@ -89,5 +89,6 @@ async function describeManager(accounts: AccountService, manager: ServiceManager
 
 function line(k: ServiceKey): string {
   const expires = k.expiresAt === undefined ? '' : `  expires ${k.expiresAt.toISOString()}`;
-  return `${k.id}  ${k.type.padEnd(11)}  ${k.name ?? '-'}  created ${k.createdAt.toISOString()}${expires}${k.revokedAt === undefined ? '' : '  [revoked]'}`;
+  const used = k.lastUsedAt === undefined ? '  never used' : `  last used ${k.lastUsedAt.toISOString()}`;
+  return `${k.id}  ${k.type.padEnd(11)}  ${k.name ?? '-'}  created ${k.createdAt.toISOString()}${expires}${used}${k.revokedAt === undefined ? '' : '  [revoked]'}`;
 }

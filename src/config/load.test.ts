@@ -95,3 +95,16 @@ test('the metrics token: unset by default (loopback only); a bearer token of 16+
     );
   }
 });
+
+test('a read replica: only beside FHIRKEEP_DATABASE_URL, its pool sized like the primary unless told', () => {
+  const primary = 'postgres://fhirkeep@db-primary/fhirkeep';
+  assert.equal(parseConfig({ FHIRKEEP_DATABASE_URL: primary }).replica, undefined);
+  const c = parseConfig({ FHIRKEEP_DATABASE_URL: primary, FHIRKEEP_DATABASE_POOL_SIZE: '12', FHIRKEEP_DATABASE_REPLICA_URL: 'postgresql://fhirkeep@db-replica/fhirkeep' });
+  assert.deepEqual(c.replica, { url: 'postgresql://fhirkeep@db-replica/fhirkeep', poolSize: 12, maxLagMs: 5000 });
+  const sized = parseConfig({ FHIRKEEP_DATABASE_URL: primary, FHIRKEEP_DATABASE_REPLICA_URL: primary, FHIRKEEP_DATABASE_REPLICA_POOL_SIZE: '4', FHIRKEEP_REPLICA_MAX_LAG_MS: '250' });
+  assert.deepEqual(sized.replica, { url: primary, poolSize: 4, maxLagMs: 250 });
+  assert.throws(() => parseConfig({ FHIRKEEP_DATABASE_REPLICA_URL: primary }), /FHIRKEEP_DATABASE_REPLICA_URL needs FHIRKEEP_DATABASE_URL: the embedded database has no replicas/);
+  assert.throws(() => parseConfig({ FHIRKEEP_DATABASE_URL: primary, FHIRKEEP_DATABASE_REPLICA_POOL_SIZE: '4' }), /FHIRKEEP_DATABASE_REPLICA_POOL_SIZE needs FHIRKEEP_DATABASE_REPLICA_URL/);
+  assert.throws(() => parseConfig({ FHIRKEEP_DATABASE_URL: primary, FHIRKEEP_DATABASE_REPLICA_URL: 'mysql://x' }), /FHIRKEEP_DATABASE_REPLICA_URL: must be a postgres/);
+  assert.throws(() => parseConfig({ FHIRKEEP_REPLICA_MAX_LAG_MS: '0' }), /FHIRKEEP_REPLICA_MAX_LAG_MS/);
+});

@@ -42,6 +42,12 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
   if (c.FHIRKEEP_MTLS_BASE_URL !== undefined && c.FHIRKEEP_MTLS_PORT === undefined) {
     throw new ConfigError('Invalid configuration:\n  FHIRKEEP_MTLS_BASE_URL needs FHIRKEEP_MTLS_PORT');
   }
+  if (c.FHIRKEEP_DATABASE_REPLICA_URL !== undefined && c.FHIRKEEP_DATABASE_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DATABASE_REPLICA_URL needs FHIRKEEP_DATABASE_URL: the embedded database has no replicas; set both to a primary and its streaming replica');
+  }
+  if (c.FHIRKEEP_DATABASE_REPLICA_POOL_SIZE !== undefined && c.FHIRKEEP_DATABASE_REPLICA_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  FHIRKEEP_DATABASE_REPLICA_POOL_SIZE needs FHIRKEEP_DATABASE_REPLICA_URL');
+  }
   const scheme = c.FHIRKEEP_TLS_CERT === undefined ? 'http' : 'https';
   return {
     host: c.FHIRKEEP_HOST,
@@ -55,12 +61,29 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
         : { certFile: resolve(c.FHIRKEEP_TLS_CERT), keyFile: resolve(c.FHIRKEEP_TLS_KEY) },
     mtls: c.FHIRKEEP_MTLS_PORT === undefined ? undefined : { port: c.FHIRKEEP_MTLS_PORT, baseUrl: c.FHIRKEEP_MTLS_BASE_URL },
     poolSize: c.FHIRKEEP_DATABASE_POOL_SIZE,
+    replica:
+      c.FHIRKEEP_DATABASE_REPLICA_URL === undefined
+        ? undefined
+        : { url: c.FHIRKEEP_DATABASE_REPLICA_URL, poolSize: c.FHIRKEEP_DATABASE_REPLICA_POOL_SIZE ?? c.FHIRKEEP_DATABASE_POOL_SIZE, maxLagMs: c.FHIRKEEP_REPLICA_MAX_LAG_MS },
     logLevel: c.FHIRKEEP_LOG_LEVEL,
     bodyLimit: c.FHIRKEEP_BODY_LIMIT,
     maxCount: c.FHIRKEEP_MAX_COUNT,
     defaultCount: c.FHIRKEEP_DEFAULT_COUNT,
     maxBundleEntries: c.FHIRKEEP_MAX_BUNDLE_ENTRIES,
     maxChainDepth: c.FHIRKEEP_MAX_CHAIN_DEPTH,
+    maxSearchClauses: c.FHIRKEEP_MAX_SEARCH_CLAUSES,
+    maxOrValues: c.FHIRKEEP_MAX_OR_VALUES,
+    maxIncludes: c.FHIRKEEP_MAX_INCLUDES,
+    maxJsonDepth: c.FHIRKEEP_MAX_JSON_DEPTH,
+    trustProxy: c.FHIRKEEP_TRUST_PROXY,
+    rateLimit: {
+      store: c.FHIRKEEP_RATE_LIMIT_STORE,
+      fhirPerClient: c.FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT,
+      fhirPerIp: c.FHIRKEEP_RATE_LIMIT_FHIR_PER_IP,
+      tokenPerClient: c.FHIRKEEP_RATE_LIMIT_TOKEN_PER_CLIENT,
+      tokenPerIp: c.FHIRKEEP_RATE_LIMIT_TOKEN_PER_IP,
+      loginPerIp: c.FHIRKEEP_RATE_LIMIT_LOGIN_PER_IP,
+    },
     devNoAuth: c.FHIRKEEP_DEV_NO_AUTH,
     demo: c.FHIRKEEP_DEMO,
     contentAutoRegister: c.FHIRKEEP_CONTENT_AUTO_REGISTER,
@@ -74,6 +97,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
       leaseSeconds: c.FHIRKEEP_EXPORT_LEASE_SECONDS,
     },
     metricsToken: c.FHIRKEEP_METRICS_TOKEN,
+    audit: { queueSize: c.FHIRKEEP_AUDIT_QUEUE_SIZE, flushMs: c.FHIRKEEP_AUDIT_FLUSH_MS },
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { emailProblem, passwordProblem } from '../auth/accounts/credentials-policy.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../http/json-depth.js';
+import { trustProxyProblem } from '../http/trust-proxy.js';
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -9,6 +12,14 @@ const checkedBy = (problem: (value: string) => string | undefined) => (value: st
   const message = problem(value);
   if (message !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
 };
+/** A rate limit: requests per minute, 0 = no limit. */
+const perMinute = z.coerce.number().int().min(0).max(1_000_000_000);
+/** Fastify's trustProxy: a hop count, or addresses, CIDR ranges and proxy-addr's named ranges. */
+const trustProxy = z
+  .string()
+  .trim()
+  .superRefine(checkedBy(trustProxyProblem))
+  .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim())));
 
 /**
  * Every setting Fhirkeep reads, with its default. Environment names are the keys here; the
@@ -42,6 +53,19 @@ export const CONFIG_SCHEMA = z
       .optional()
       .describe('Public URL of the mTLS listener, advertised as mtls_endpoint_aliases (default https://<host of the base URL>:<FHIRKEEP_MTLS_PORT>)'),
     FHIRKEEP_DATABASE_POOL_SIZE: positive.max(200).default(10).describe('Connections in the database pool'),
+    FHIRKEEP_DATABASE_REPLICA_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .describe('A streaming replica (hot standby) of FHIRKEEP_DATABASE_URL that answers searches (docs/replicas.md); only with FHIRKEEP_DATABASE_URL'),
+    FHIRKEEP_DATABASE_REPLICA_POOL_SIZE: positive
+      .max(200)
+      .optional()
+      .describe('Connections in the replica\'s pool (default: FHIRKEEP_DATABASE_POOL_SIZE)'),
+    FHIRKEEP_REPLICA_MAX_LAG_MS: positive
+      .max(3_600_000)
+      .default(5000)
+      .describe('A replica further behind the primary than this (or not answering for this long) answers no searches: the primary does'),
     FHIRKEEP_LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -51,6 +75,22 @@ export const CONFIG_SCHEMA = z
     FHIRKEEP_DEFAULT_COUNT: positive.max(10000).default(50).describe('Page size when _count is absent'),
     FHIRKEEP_MAX_BUNDLE_ENTRIES: positive.max(100000).default(10000).describe('Most entries a batch or transaction Bundle may hold'),
     FHIRKEEP_MAX_CHAIN_DEPTH: positive.max(10).default(3).describe('Deepest chained search (subject:Patient.organization.name is 2) or nested _has'),
+    FHIRKEEP_MAX_SEARCH_CLAUSES: positive.max(1000).default(SEARCH_LIMIT_DEFAULTS.maxClauses).describe('Most search parameters (AND-ed clauses, chains and _has included) one search may combine (more: 400)'),
+    FHIRKEEP_MAX_OR_VALUES: positive.max(10000).default(SEARCH_LIMIT_DEFAULTS.maxOrValues).describe('Most comma-separated values (OR) one search parameter may list (more: 400)'),
+    FHIRKEEP_MAX_INCLUDES: positive.max(100).default(SEARCH_LIMIT_DEFAULTS.maxIncludes).describe('Most _include and _revinclude parameters one search may have (more: 400)'),
+    FHIRKEEP_MAX_JSON_DEPTH: positive.max(1000).default(DEFAULT_MAX_JSON_DEPTH).describe('Deepest nesting of arrays and objects a JSON request body may have (deeper: 400, before it is parsed)'),
+    FHIRKEEP_TRUST_PROXY: trustProxy
+      .optional()
+      .describe('The load balancers or reverse proxies whose X-Forwarded-For (client address) and X-Forwarded-Proto are believed: their addresses or CIDR ranges, comma-separated (or loopback, linklocal, uniquelocal), or the number of proxy hops; unset: none, the client address is the connection\'s'),
+    FHIRKEEP_RATE_LIMIT_STORE: z
+      .enum(['memory', 'postgres'])
+      .default('memory')
+      .describe('Where rate-limit buckets live: memory (each node its own: N nodes let up to N times the limit through) or postgres (one bucket per key shared by all nodes, taken in batches; docs/limits.md)'),
+    FHIRKEEP_RATE_LIMIT_FHIR_PER_CLIENT: perMinute.default(60_000).describe('FHIR API requests per minute of one client (the credential\'s client_id); 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_FHIR_PER_IP: perMinute.default(120_000).describe('FHIR API requests per minute from one address (an IPv6 /64 counts as one), counted before authentication; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_TOKEN_PER_CLIENT: perMinute.default(600).describe('Token, introspection and revocation requests per minute naming one client_id, counted before the client is authenticated; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_TOKEN_PER_IP: perMinute.default(1_200).describe('Token, introspection and revocation requests per minute from one address; 0 = no limit'),
+    FHIRKEEP_RATE_LIMIT_LOGIN_PER_IP: perMinute.default(60).describe('Password sign-ins per minute from one address (authorization page, portal, HIE), counted before the password is checked; 0 = no limit'),
     FHIRKEEP_ADMIN_EMAIL: z
       .string()
       .trim()
@@ -98,11 +138,28 @@ export const CONFIG_SCHEMA = z
       .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be a bearer token (letters, digits and -._~+/ only, RFC 6750 §2.1), e.g. openssl rand -hex 32')
       .optional()
       .describe('Bearer token a Prometheus scraper must send to /metrics; unset: /metrics answers only requests from loopback addresses'),
+    FHIRKEEP_AUDIT_QUEUE_SIZE: positive
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Audit rows (reads, refusals, security events) a node holds before writing them; when full, requests wait for room (docs/audit.md)'),
+    FHIRKEEP_AUDIT_FLUSH_MS: positive
+      .max(60_000)
+      .default(100)
+      .describe('A partial batch of audit rows is written this long after its first row (a full batch of 500 at once)'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
   })
   .strict();
+
+export interface RateLimitSettings {
+  readonly store: 'memory' | 'postgres';
+  readonly fhirPerClient: number;
+  readonly fhirPerIp: number;
+  readonly tokenPerClient: number;
+  readonly tokenPerIp: number;
+  readonly loginPerIp: number;
+}
 
 export type ConfigInput = z.input<typeof CONFIG_SCHEMA>;
 
@@ -121,12 +178,22 @@ export interface FhirkeepConfig {
    */
   readonly mtls: { readonly port: number; readonly baseUrl: string | undefined } | undefined;
   readonly poolSize: number;
+  /** The read replica searches go to (docs/replicas.md), if any. */
+  readonly replica: { readonly url: string; readonly poolSize: number; readonly maxLagMs: number } | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: number;
   readonly maxCount: number;
   readonly defaultCount: number;
   readonly maxBundleEntries: number;
   readonly maxChainDepth: number;
+  readonly maxSearchClauses: number;
+  readonly maxOrValues: number;
+  readonly maxIncludes: number;
+  readonly maxJsonDepth: number;
+  /** Fastify's trustProxy (docs/limits.md, proxies); undefined: no proxy is trusted. */
+  readonly trustProxy: number | readonly string[] | undefined;
+  /** Requests per minute per class and subject, 0 = no limit (docs/limits.md). */
+  readonly rateLimit: RateLimitSettings;
   /** Encrypts the signing keys at rest; undefined: a key file in the data directory. */
   readonly keyEncryptionKey: Buffer | undefined;
   readonly devNoAuth: boolean;
@@ -145,6 +212,8 @@ export interface FhirkeepConfig {
   };
   /** What /metrics asks of a scraper: this bearer token, or (undefined) a loopback address. */
   readonly metricsToken: string | undefined;
+  /** The audit trail's queue (docs/audit.md). */
+  readonly audit: { readonly queueSize: number; readonly flushMs: number };
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

@@ -30,6 +30,8 @@ export const ERROR_TABLE = {
   'unknown-type': { status: 404, issue: 'not-supported' },
   'method-not-allowed': { status: 405, issue: 'not-supported' },
   'not-acceptable': { status: 406, issue: 'not-supported' },
+  // Node's HTTP parser gave up on the request before any route saw it (src/http/client-errors.ts).
+  'request-timeout': { status: 408, issue: 'timeout' },
   'version-conflict': { status: 409, issue: 'conflict' },
   // A name or code that is already taken (admin API: a content type, a coding mapped elsewhere).
   'duplicate': { status: 409, issue: 'duplicate' },
@@ -39,6 +41,7 @@ export const ERROR_TABLE = {
   'payload-too-large': { status: 413, issue: 'too-long' },
   'unsupported-media-type': { status: 415, issue: 'not-supported' },
   'unprocessable': { status: 422, issue: 'processing' },
+  'headers-too-large': { status: 431, issue: 'too-long' },
   'too-many-requests': { status: 429, issue: 'throttled', oauth: 'temporarily_unavailable' },
   'internal': { status: 500, issue: 'exception', oauth: 'server_error' },
   'not-implemented': { status: 501, issue: 'not-supported' },

@@ -1,5 +1,5 @@
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Where browser apps may call from any origin: the FHIR API, the token-family endpoints and discovery. */
 const CORS_PATHS = /^\/(fhir(\/|$|\?)|oauth2\/(token|introspect|revoke|userinfo|jwks)|\.well-known\/)/;
@@ -18,6 +18,15 @@ export function registerCors(app: FastifyInstance): void {
     maxAge: 600,
   };
   void app.register(cors, {
-    delegator: (request, callback) => callback(null, CORS_PATHS.test(request.url) ? open : { origin: false }),
+    delegator: (request, callback) => callback(null, CORS_PATHS.test(request.url) && !bareOptions(request) ? open : { origin: false }),
   });
+}
+
+/**
+ * An OPTIONS request that is no CORS preflight: a preflight names its origin and method (Fetch
+ * §4.8). It is routed like any request (refused with an OperationOutcome), not answered with the
+ * CORS plugin's plain-text 400.
+ */
+function bareOptions(request: FastifyRequest): boolean {
+  return request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined);
 }

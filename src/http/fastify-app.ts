@@ -1,11 +1,17 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
+import { answerClientError } from './client-errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, isJsonMediaType, nestsDeeperThan } from './json-depth.js';
 import { sendOutcome } from './send-outcome.js';
 
 export interface HttpOptions {
   readonly logger: Logger;
   readonly bodyLimit: number;
+  /** Deepest nesting a JSON body may have (json-depth.ts; default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number;
+  /** The proxies whose X-Forwarded-* headers are believed (Fastify's trustProxy); undefined: none. */
+  readonly trustProxy?: number | readonly string[] | undefined;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -19,6 +25,26 @@ const FASTIFY_ERRORS: Record<string, FhirkeepError['code']> = {
   FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
   FST_ERR_BAD_URL: 'bad-request',
 };
+
+/** A caller's `X-Request-Id` kept as the request's id: a short token, nothing a log or a header could be confused by. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it is a sane token (one header, no spaces or controls, at most 128 characters), else a fresh UUID. */
+export function requestIdOf(request: { readonly headers: Readonly<Record<string, string | string[] | undefined>> }): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+}
+
+/**
+ * A Fastify error that is the client's fault (a body over the limit, a bad Content-Length…) as
+ * the FhirkeepError it stands for; undefined for any other (a bug: a 500).
+ */
+export function clientFault(error: FastifyError): FhirkeepError | undefined {
+  const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
+  if (code !== undefined) return new FhirkeepError(code, error.message);
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return new FhirkeepError('bad-request', error.message);
+  return undefined;
+}
 
 /** Per app: path prefixes whose next segment is a secret (a token), logged as `{token}` instead. */
 const secretSegments = new WeakMap<FastifyInstance, string[]>();
@@ -59,18 +85,11 @@ function loggedPath(request: FastifyRequest): string {
   return prefix === undefined ? path : `${prefix}{token}${path.slice(prefix.length).replace(/^[^/]*/, '')}`;
 }
 
-/** A trace id as tracing systems make them (W3C trace ids, UUIDs): letters, digits, `-`, `_`, `.`. */
-const CALLER_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-function callerRequestId(header: string | string[] | undefined): string | undefined {
-  return typeof header === 'string' && CALLER_REQUEST_ID.test(header) ? header : undefined;
-}
-
 /**
  * The HTTP shell: bodies arrive as text (the router parses them, so every transport gets the
  * same errors), every error leaves as an OperationOutcome, nothing escapes as a bare 500.
  */
-export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyInstance {
+export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH, trustProxy, tls }: HttpOptions): FastifyInstance {
   const app = Fastify({
     // RFC 8996 deprecates TLS 1.0/1.1; health data gets 1.2 or newer only.
     ...(tls === undefined ? {} : { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' as const } }),
@@ -78,11 +97,13 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     // and path: never its query string, which may hold a code, a state or a token.
     loggerInstance: logger.child({}, { serializers: { req: (request: FastifyRequest) => ({ method: request.method, path: loggedPath(request) }) } }),
     bodyLimit,
+    // request.ip and request.protocol come from X-Forwarded-For/-Proto only when a listed proxy sent them.
+    ...(trustProxy === undefined ? {} : { trustProxy: typeof trustProxy === 'number' ? trustProxy : [...trustProxy] }),
     disableRequestLogging: true,
-    // Request ids let a log line be matched to a client's complaint without logging bodies. A
-    // caller's own id (a trace id) is kept only when it cannot carry anything else into the log.
+    // Request ids let a log line and an audit row be matched to a client's complaint without
+    // logging bodies; a caller's own id is kept when it is a sane token (see requestIdOf).
     requestIdHeader: false,
-    genReqId: (req) => callerRequestId(req.headers['x-request-id']) ?? crypto.randomUUID(),
+    genReqId: requestIdOf,
     return503OnClosing: true,
     // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
     frameworkErrors: (error, request, reply) => {
@@ -94,10 +115,18 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
       const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
       void sendOutcome(reply, new FhirkeepError(code, error.message));
     },
+    // …and so do those Node's HTTP parser refuses before Fastify sees them (e.g. a huge URL).
+    clientErrorHandler: (error, socket) => answerClientError(logger, error, socket),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    if (isJsonMediaType(request.headers['content-type']) && nestsDeeperThan(body as string, maxJsonDepth)) {
+      done(new FhirkeepError('invalid-json', `The body nests arrays and objects more than ${maxJsonDepth} levels deep`), undefined);
+      return;
+    }
+    done(null, body);
+  });
 
   // Callback-style hooks: cheaper than async ones on every request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -122,12 +151,10 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     );
   }
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const code = error.code === undefined ? undefined : FASTIFY_ERRORS[error.code];
-    if (code !== undefined) return sendOutcome(reply, new FhirkeepError(code, error.message));
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendOutcome(reply, new FhirkeepError('bad-request', error.message));
-    }
+  app.setErrorHandler((error: FastifyError | FhirkeepError, request, reply) => {
+    if (isFhirkeepError(error)) return sendOutcome(reply, error);
+    const refusal = clientFault(error);
+    if (refusal !== undefined) return sendOutcome(reply, refusal);
     request.log.error({ err: error }, 'unhandled error');
     return sendOutcome(reply, new FhirkeepError('internal', 'The server could not complete the request'));
   });

@@ -9,6 +9,9 @@ import { mediaTypeOf, negotiate, fhirVersionOk, type ResponseType } from './nego
 import { sendOutcome } from './send-outcome.js';
 import { headerText } from './header-text.js';
 import { countForClient } from './statistics-hooks.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { interactionOf } from '../audit/fhir-interaction.js';
+import { RequestAudit, type AuditedRequest } from '../audit/request-audit.js';
 
 const METHODS: readonly FhirMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** A research partner's study (docs/research.md): a credential's companion, not a FHIR parameter. */
@@ -19,10 +22,12 @@ export interface FhirRoutesOptions {
   readonly resolveScope: (credentials: RequestCredentials) => Promise<AccessScope>;
   /** The scope of a request without any credentials that needs none (terminology reads), if any. */
   readonly publicRead?: (method: string, path: string) => AccessScope | undefined;
+  /** Where a request refused before routing (a bad credential: 401) is audited; routed ones audit in the router. */
+  readonly audit?: Pick<AuditTrail, 'record'>;
 }
 
 /** The Fastify adapter for the FHIR router: negotiation and transport only, no FHIR logic. */
-export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope, publicRead }: FhirRoutesOptions): void {
+export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope, publicRead, audit }: FhirRoutesOptions): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
@@ -43,6 +48,8 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
     // its own parameters; the links the answer hands out carry it again, so paging keeps working.
     const researchStudies = query.getAll(RESEARCH_STUDY);
     query.delete(RESEARCH_STUDY);
+    const method = request.method as FhirMethod;
+    const origin = { requestId: request.id, ip: request.ip };
     let scope: AccessScope | undefined;
     if (!(path === 'metadata' && request.method === 'GET')) {
       try {
@@ -51,12 +58,13 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
         scope = (none ? publicRead?.(request.method, path) : undefined) ?? (await resolveScope(credentials));
         countForClient(request, scope.principal);
       } catch (e) {
-        if (isFhirkeepError(e)) return sendOutcome(reply, e, responseType);
-        throw e;
+        if (!isFhirkeepError(e)) throw e;
+        await auditRefusal(audit, { method, path, query, body: undefined, contentType: undefined, origin, principal: { kind: 'anonymous' } }, e);
+        return sendOutcome(reply, e, responseType);
       }
     }
     const fhirRequest: FhirRequest = {
-      method: request.method as FhirMethod,
+      method,
       path,
       query,
       body: typeof request.body === 'string' ? request.body : undefined,
@@ -70,12 +78,24 @@ export function registerFhirRoutes(app: FastifyInstance, { router, resolveScope,
       },
       // metadata is public and reads no clinical data, so it needs no scope (SMART App Launch §2.1).
       scope: scope ?? anonymousScope(),
+      origin,
       ...(researchStudies.length === 0 ? {} : { linkParams: new URLSearchParams(researchStudies.map((v): [string, string] => [RESEARCH_STUDY, v])) }),
     };
     send(reply, await router.handle(fhirRequest), responseType);
   };
   app.route({ method: [...METHODS], url: '/fhir', handler });
   app.route({ method: [...METHODS], url: '/fhir/*', handler });
+}
+
+/**
+ * A request refused before it reached the router (no or a bad credential) is audited as refused.
+ * Its body is left unread: the caller is unknown, and nothing it sent past the URL is recorded.
+ */
+async function auditRefusal(audit: FhirRoutesOptions['audit'], req: AuditedRequest, error: FhirkeepError): Promise<void> {
+  const interaction = audit === undefined ? undefined : interactionOf(req.method, req.path);
+  if (audit === undefined || interaction === undefined) return;
+  const row = new RequestAudit(req, interaction).finish(error.status, error.code);
+  if (row !== undefined) await audit.record(row);
 }
 
 /** The credentials a request carries, in every dialect (src/access/request-scope.ts). */

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 export interface HealthProbe {
   /** Resolves when the database answers; rejects otherwise. */
   readonly ping: () => Promise<void>;
+  /** The read replica's state, when there is one: reported, but never a reason to be unready (the primary serves). */
+  readonly replica: () => { readonly state: string; readonly lagMs?: number } | undefined;
 }
 
 /** `/healthz`: the process is alive. `/readyz`: it can serve, i.e. its database answers (CONTRACT.md). */
@@ -11,7 +13,8 @@ export function registerHealthRoutes(app: FastifyInstance, probe: HealthProbe): 
   app.get('/readyz', async (request, reply) => {
     try {
       await probe.ping();
-      return await reply.send({ status: 'ready' });
+      const replica = probe.replica();
+      return await reply.send({ status: 'ready', ...(replica === undefined ? {} : { replica }) });
     } catch (e) {
       request.log.warn({ err: e }, 'readiness check failed: database unreachable');
       return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { introspect } from '../auth/oauth/introspect.js';
 import { OAuthParams } from '../auth/oauth/oauth-form.js';
@@ -9,6 +9,7 @@ import { userinfo } from '../auth/oauth/userinfo.js';
 import { authorizationServerMetadata, smartConfiguration, type AuthServerUrls } from '../auth/smart/discovery.js';
 import { bearerToken } from '../auth/tokens/bearer.js';
 import type { KeyRing } from '../auth/tokens/key-ring.js';
+import { clientFault } from './fastify-app.js';
 import { NO_STORE, sendOAuthError } from './send-oauth-error.js';
 
 export interface OAuthRoutesOptions {
@@ -42,6 +43,14 @@ function tokenParamsOf(request: FastifyRequest): { readonly params: OAuthParams;
   }
   return { params: OAuthParams.of(new URLSearchParams(query)), inQuery: true };
 }
+
+/**
+ * What fails before an OAuth handler runs (a body over the limit) is an OAuth error too
+ * (RFC 6749 §5.2), not the FHIR API's OperationOutcome.
+ */
+const OAUTH_ERRORS = {
+  errorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendOAuthError(request, reply, clientFault(error) ?? error),
+};
 
 const sendJson = (reply: FastifyReply, body: unknown, headers: Record<string, string> = NO_STORE) =>
   reply.headers(headers).type('application/json; charset=utf-8').send(JSON.stringify(body));
@@ -89,11 +98,12 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
       o.token,
     );
   });
-  app.post('/oauth2/token', token);
+  app.post('/oauth2/token', OAUTH_ERRORS, token);
   // The research partners' documented address for the same endpoint (CONTRACT.md).
-  app.post('/msk-apim/external/msk-oidc/oauth2/token', token);
+  app.post('/msk-apim/external/msk-oidc/oauth2/token', OAUTH_ERRORS, token);
   app.post(
     '/oauth2/introspect',
+    OAUTH_ERRORS,
     endpoint(async (request) => {
       const params = formOf(request);
       return introspect(params, await clientOf(request, params), {
@@ -106,6 +116,7 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
   );
   app.post(
     '/oauth2/revoke',
+    OAUTH_ERRORS,
     endpoint(async (request) => {
       const params = formOf(request);
       await revoke(params, await clientOf(request, params), { accessTokens: o.token.accessTokens, grants: o.token.grants, record: o.token.record, ip: request.ip });
@@ -116,7 +127,7 @@ export function registerOAuthRoutes(app: FastifyInstance, o: OAuthRoutesOptions)
     userinfo(await o.token.accessTokens.verify(bearerToken(request.headers.authorization)), { findAccount: o.token.findAccount, fhirBase: urls().fhirBase }),
   );
   app.get('/oauth2/userinfo', userinfoHandler);
-  app.post('/oauth2/userinfo', userinfoHandler);
+  app.post('/oauth2/userinfo', OAUTH_ERRORS, userinfoHandler);
 
   // Keys rotate; a verifier meeting an unknown kid refetches, so a short cache is enough.
   app.get('/oauth2/jwks', async (_request, reply) => sendJson(reply, o.keys.jwks(), { 'Cache-Control': 'public, max-age=300' }));

@@ -38,7 +38,7 @@ export function registerPortalRoutes(app: FastifyInstance, options: PortalRoutes
       const account = (await options.sessions.current(cookieHeader))?.account;
       const path = request.url.split('?')[0] ?? request.url;
       const query = new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '');
-      const respond = (result: PortalResult) => send(reply, result, { account, csrf: csrf.token, path, scripts: route.scripts ?? [], secure: secure(), setCsrf: csrf.setCookie });
+      const respond = (result: PortalResult) => send(reply, result, { account, csrf: csrf.token, path, scripts: route.scripts ?? [], setCsrf: csrf.setCookie });
 
       if (route.access !== 'public') {
         if (account === undefined) {
@@ -64,7 +64,11 @@ export function registerPortalRoutes(app: FastifyInstance, options: PortalRoutes
       try {
         result = await route.handle(portalRequest);
       } catch (e) {
-        if (isFhirkeepError(e)) result = problem(e.status, e.message);
+        if (isFhirkeepError(e)) {
+          // A throttle's Retry-After (sign-in, sign-up) goes out with the page that explains it.
+          reply.headers(e.headers);
+          result = problem(e.status, e.message);
+        }
         else {
           request.log.error({ err: e }, 'portal page failed');
           result = problem(500, 'Something went wrong on our side.');
@@ -98,7 +102,6 @@ interface SendContext {
   readonly csrf: string;
   readonly path: string;
   readonly scripts: readonly string[];
-  readonly secure: boolean;
   readonly setCsrf: string | undefined;
 }
 
@@ -113,5 +116,5 @@ function send(reply: FastifyReply, result: PortalResult, ctx: SendContext): Fast
       .send(result.body);
   }
   const body = portalLayout(result.title, result.body, { account: ctx.account, csrf: ctx.csrf, path: ctx.path, scripts: ctx.scripts });
-  return reply.status(result.status ?? 200).headers(portalHeaders(ctx.secure)).send(body.text);
+  return reply.status(result.status ?? 200).headers(portalHeaders()).send(body.text);
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { parseSamples, sampleValue } from '../../test/support/prometheus.js';
-import { auditQueueMetrics, type AuditQueueStats } from './audit-queue-metrics.js';
+import type { AuditQueueStats } from '../audit/audit-trail.js';
+import { auditQueueMetrics } from './audit-queue-metrics.js';
 
 test('the audit queue: depth and capacity as gauges, the totals as counters, read from the source at each scrape', async () => {
   const registry = new Registry();

@@ -1,21 +1,6 @@
 import type { Registry } from 'prom-client';
+import type { AuditQueueStats } from '../audit/audit-trail.js';
 import { counterOf, gaugeOf } from './metrics.js';
-
-/** What the AuditEvent writer (src/audit/audit-trail.ts) tells of its queue. */
-export interface AuditQueueStats {
-  /** Events waiting to be written. */
-  readonly depth: number;
-  /** Events the queue holds at most. */
-  readonly capacity: number;
-  /** Events written since the node started. */
-  readonly written: number;
-  /** Batches the database refused. */
-  readonly failedBatches: number;
-  /** Times an event waited for room in the full queue. */
-  readonly waited: number;
-  /** Events that found the queue full and could not wait. */
-  readonly overflowed: number;
-}
 
 /** The audit trail's queue, read from `stats` at each scrape. */
 export function auditQueueMetrics(registry: Registry, stats: () => AuditQueueStats): void {

@@ -1,5 +1,6 @@
 import type { Account, Role } from '../auth/accounts/account.js';
 import { html, type SafeHtml } from '../auth/views/html.js';
+import { PERMISSIONS_POLICY } from '../auth/views/layout.js';
 import { assetUrl } from './assets.js';
 
 /** One entry of the top navigation, shown to accounts holding one of its roles (any account: none listed). */
@@ -59,19 +60,23 @@ ${body}
 `;
 }
 
-/** Headers of every portal page: the strict CSP (nothing inline, nothing from elsewhere), no framing, no caching. */
-export function portalHeaders(secure: boolean): Record<string, string> {
+/**
+ * Headers of every portal page: the strict CSP (nothing inline, nothing from elsewhere), no
+ * framing, no caching, no powerful browser features, and a window of its own (a page that opened
+ * the portal cannot script it). HSTS and nosniff come with every response (secure-headers.ts).
+ */
+export function portalHeaders(): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy':
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
     // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts,
     // and the portal checks a post's Origin.
     'referrer-policy': 'same-origin',
+    'permissions-policy': PERMISSIONS_POLICY,
+    'cross-origin-opener-policy': 'same-origin',
     'cache-control': 'no-store',
-    ...(secure ? { 'strict-transport-security': 'max-age=31536000' } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { r4ParamRegistry } from '../search/params/param-registry.js';
 import { parseSearch } from '../search/query/parse-search.js';
-import { FIXED_SEARCH_LIMITS } from '../search/query/search-limits.js';
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 import { parseConditionalCriteria } from './conditional-criteria.js';
 import type { RestContext } from './rest-context.js';
 
@@ -13,7 +13,7 @@ const ctx = {
       {
         registry: r4ParamRegistry(),
         resourceTypes: loadDefinitions().resourceTypes,
-        limits: { ...FIXED_SEARCH_LIMITS, defaultCount: 50, maxCount: 1000, maxChainDepth: 3 },
+        limits: { ...SEARCH_LIMIT_DEFAULTS, defaultCount: 50, maxCount: 1000, maxChainDepth: 3 },
         fhirBase: 'http://localhost/fhir',
         strict,
       },

@@ -27,6 +27,14 @@ export interface FhirRequest {
    * `researchstudy`) that every link of the answer must carry again, or following it would fail.
    */
   readonly linkParams?: URLSearchParams;
+  /** Where the request came from, for its audit row (docs/audit.md); absent for internal callers. */
+  readonly origin?: RequestOrigin;
+}
+
+export interface RequestOrigin {
+  /** The id the request's log lines and its `X-Request-Id` answer carry. */
+  readonly requestId: string;
+  readonly ip: string;
 }
 
 export interface FhirRequestHeaders {

@@ -8,6 +8,7 @@ import type { SearchQuery } from '../search/query/search-query.js';
 import type { ResourceStore } from '../storage/types.js';
 import type { FhirMethod, FhirResponse } from './fhir-request.js';
 import type { RestContext } from './rest-context.js';
+import { SEARCH_LIMIT_DEFAULTS } from '../search/query/search-limits.js';
 import { FhirRouter } from './router.js';
 
 const definitions = loadDefinitions();
@@ -22,6 +23,13 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
       throw new Error(`store.${String(name)} reached`);
     },
   });
+  const probe = <T extends object>(prefix: string): T =>
+    new Proxy({} as T, {
+      get: (_target, name) => () => {
+        reached ??= `${prefix}.${String(name)}`;
+        throw new Error(`${prefix}.${String(name)} reached`);
+      },
+    });
   const ctx: RestContext = {
     store,
     fhirBase: () => 'http://localhost/fhir',
@@ -32,15 +40,13 @@ function routerOverProbe(overrides: Partial<RestContext> = {}): { router: FhirRo
     defaultCount: 20,
     maxCount: 100,
     maxBundleEntries: 100,
+    searchLimits: { ...SEARCH_LIMIT_DEFAULTS, defaultCount: 20, maxCount: 100, maxChainDepth: 3 },
     parseSearch: (types) => ({ types }) as unknown as SearchQuery,
     compartmentQuery: () => ({}) as unknown as SearchQuery,
     elements: definitions.elements,
-    bulkExport: new Proxy({} as RestContext['bulkExport'], {
-      get: (_target, name) => () => {
-        reached ??= `bulkExport.${String(name)}`;
-        throw new Error(`bulkExport.${String(name)} reached`);
-      },
-    }),
+    auditEvents: probe<RestContext['auditEvents']>('auditEvents'),
+    auditReach: () => Promise.reject(new Error('auditReach reached')),
+    bulkExport: probe<RestContext['bulkExport']>('bulkExport'),
     ...overrides,
   };
   return { router: new FhirRouter(ctx, () => {}), reached: () => reached };

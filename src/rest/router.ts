@@ -1,11 +1,16 @@
 import { requirePermission } from '../access/smart-access.js';
+import { auditedStore } from '../audit/audited-store.js';
+import { interactionOf } from '../audit/fhir-interaction.js';
+import { RequestAudit } from '../audit/request-audit.js';
 import type { SmartPermission } from '../auth/smart/scopes.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
 import type { SystemInteraction, TypeInteraction } from '../fhir/capability-statement.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { clientFaultOf } from '../storage/database-errors.js';
-import type { FhirMethod, FhirRequest, FhirResponse } from './fhir-request.js';
+import { allow } from './allow.js';
+import { auditEvents } from './audit-events.js';
+import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { parseBundle } from './bundle/bundle-entries.js';
 import { batch } from './interactions/batch.js';
 import { create } from './interactions/create.js';
@@ -54,12 +59,27 @@ export class FhirRouter {
     private readonly reportError: ErrorReporter,
   ) {}
 
+  /**
+   * Answers one request; with an audit trail, also records it (docs/audit.md): a write's row in
+   * the write's transaction, any other row queued, and awaited only when the queue is full.
+   */
   async handle(req: FhirRequest): Promise<FhirResponse> {
+    const trail = this.ctx.auditTrail;
+    const interaction = trail === undefined ? undefined : interactionOf(req.method, req.path);
+    if (trail === undefined || interaction === undefined) return (await this.answer(req, this.ctx)).response;
+    const audit = new RequestAudit({ ...req, principal: req.scope.principal }, interaction);
+    const { response, errorCode } = await this.answer(req, { ...this.ctx, store: auditedStore(this.ctx.store, audit) }, audit);
+    const row = audit.finish(response.status, errorCode);
+    if (row !== undefined) await trail.record(row);
+    return response;
+  }
+
+  private async answer(req: FhirRequest, ctx: RestContext, audit?: RequestAudit): Promise<{ response: FhirResponse; errorCode?: string }> {
     try {
-      return await this.dispatch(req);
+      return { response: await this.dispatch(req, ctx, audit) };
     } catch (e) {
       const error = isFhirkeepError(e) ? e : (clientFaultOf(e) ?? this.internal(e, req));
-      return { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } };
+      return { response: { status: error.status, headers: error.headers, body: { kind: 'json', value: outcomeOf(error) } }, errorCode: error.code };
     }
   }
 
@@ -69,18 +89,19 @@ export class FhirRouter {
   }
 
   /** R4 §3.1.0.11: a batch or transaction Bundle POSTed to the base. */
-  private bundle(req: FhirRequest): Promise<FhirResponse> {
+  private bundle(req: FhirRequest, ctx: RestContext, audit: RequestAudit | undefined): Promise<FhirResponse> {
     requireResourceMediaType(req.contentType);
-    const parsed = parseBundle(parseJsonBody(req.body), this.ctx.fhirBase(), this.ctx.maxBundleEntries);
-    const handlerFor = (ctx: RestContext) => {
-      const router = new FhirRouter(ctx, this.reportError);
+    const parsed = parseBundle(parseJsonBody(req.body), ctx.fhirBase(), ctx.maxBundleEntries);
+    audit?.bundleType(parsed.type);
+    const handlerFor = (entryCtx: RestContext) => {
+      const router = new FhirRouter(entryCtx, this.reportError);
       return (entry: FhirRequest) => router.handle(entry);
     };
-    if (parsed.type === 'batch') return batch(handlerFor(this.ctx), req, parsed);
-    return transaction(this.ctx, handlerFor, req, parsed);
+    if (parsed.type === 'batch') return batch(handlerFor(ctx), req, parsed);
+    return transaction(ctx, handlerFor, req, parsed);
   }
 
-  private dispatch(req: FhirRequest): Promise<FhirResponse> {
+  private dispatch(req: FhirRequest, ctx: RestContext, audit: RequestAudit | undefined): Promise<FhirResponse> {
     for (const [name, value] of req.query) {
       // PostgreSQL text cannot hold NUL: refuse it here rather than fail in a query.
       if (name.includes('\0') || value.includes('\0')) throw new FhirkeepError('invalid-parameter', `Parameter ${JSON.stringify(name)} contains a NUL character`);
@@ -89,11 +110,10 @@ export class FhirRouter {
     const [first, second, third, fourth, ...rest] = segments;
     if (rest.length > 0) throw notFound(req);
     const m = req.method;
-    const ctx = this.ctx;
 
     if (first === undefined) {
       allow(m, ['GET', 'POST'], req);
-      if (m === 'POST') return this.bundle(req);
+      if (m === 'POST') return this.bundle(req, ctx, audit);
       return search(ctx, req, undefined);
     }
     if (first === 'metadata' && second === undefined) {
@@ -112,6 +132,8 @@ export class FhirRouter {
 
     const type = first;
     if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
+    // The audit trail is no stored resource: read and searched from its own table, never written.
+    if (type === 'AuditEvent') return auditEvents(ctx, req, segments.slice(1));
     // A type the token has no scope for at all is a 403 before any query (docs/authorization.md).
     const permit = (permission: SmartPermission): void => requirePermission(req.scope, permission, type);
 
@@ -172,14 +194,6 @@ export class FhirRouter {
     }
     if (third.startsWith('$') && fourth === undefined) throw unknownOperation(third);
     throw notFound(req);
-  }
-}
-
-function allow(method: FhirMethod, allowed: readonly FhirMethod[], req: FhirRequest): void {
-  if (!allowed.includes(method)) {
-    throw new FhirkeepError('method-not-allowed', `${method} is not allowed on /${req.path}`, {
-      headers: { Allow: allowed.join(', ') },
-    });
   }
 }
 

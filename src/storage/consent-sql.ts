@@ -52,7 +52,7 @@ function allOrNone(parts: readonly (SqlText | undefined)[]): SqlText | undefined
  * authorization for the study its request names.
  * Evaluated once per statement (an InitPlan).
  */
-function actingConsent(reach: Reach): SqlText | undefined {
+export function actingConsent(reach: Reach): SqlText | undefined {
   switch (reach.kind) {
     case 'account':
       return q`exists (select 1 from consents c where c.account_id = ${reach.accountId} and c.kind = 'app' and c.client_id = ${reach.clientId} and c.status = 'active' and c.filter_version = ${reach.filterVersion})`;

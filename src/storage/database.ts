@@ -5,7 +5,10 @@ import type { FhirkeepConfig } from '../config/schema.js';
 import { embeddedBinaries } from './cluster/binaries.js';
 import { openLocalCluster, type ClusterConnection, type LocalCluster } from './cluster/local-cluster.js';
 import { migrate, type MigrationReport } from './migrations/migrate.js';
-import { applicationName, poolConnections, type PoolConnections, type PoolName } from './database-activity.js';
+import { applicationName, poolConnections, type PoolConnections } from './database-activity.js';
+import { createPool } from './pool.js';
+import { openReplicaRouting } from './replica/open-replica.js';
+import { primaryOnly, type SearchRouting } from './replica/search-routing.js';
 
 export interface Database {
   /** The pool. Only code under src/storage/ may use it (ARCHITECTURE.md, the one rule). */
@@ -16,6 +19,8 @@ export interface Database {
    * a skewed value (a code on 5% of Observations, not 0.01%) that plan can be 30× slower.
    */
   readonly searchSql: Sql;
+  /** Where searches run: `searchSql`, or the read replica when one is configured (docs/replicas.md). */
+  readonly searches: SearchRouting;
   readonly migrations: MigrationReport;
   /** Where the data lives, for people: the external URL without its password, or the embedded directory. */
   readonly description: string;
@@ -23,7 +28,7 @@ export interface Database {
   ping(): Promise<void>;
   /** Connections each pool may open. */
   readonly poolSize: number;
-  /** This process's connections as PostgreSQL sees them, by pool and state (metrics). */
+  /** This process's connections to the primary as PostgreSQL sees them, by pool and state (metrics). */
   connections(): Promise<PoolConnections[]>;
   /** Closes the pool and stops the embedded cluster if this process runs it. */
   close(): Promise<void>;
@@ -46,8 +51,8 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
   // Names this process's connections in pg_stat_activity (several nodes share one database).
   const node = randomUUID().slice(0, 8);
   if (config.databaseUrl !== undefined) {
-    sql = createPool(config.databaseUrl, config.poolSize, logger, node, 'main');
-    searchSql = createPool(config.databaseUrl, config.poolSize, logger, node, 'search');
+    sql = createPool(config.databaseUrl, config.poolSize, logger, true, applicationName(node, 'main'));
+    searchSql = createPool(config.databaseUrl, config.poolSize, logger, false, applicationName(node, 'search'));
     description = redactUrl(config.databaseUrl);
   } else {
     cluster = await openLocalCluster({
@@ -57,16 +62,20 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
       log: (m) => logger.info(m),
     });
     await ensureDatabase(cluster.connection, logger);
-    sql = createPool(cluster.connection, config.poolSize, logger, node, 'main');
-    searchSql = createPool(cluster.connection, config.poolSize, logger, node, 'search');
+    sql = createPool(cluster.connection, config.poolSize, logger, true, applicationName(node, 'main'));
+    searchSql = createPool(cluster.connection, config.poolSize, logger, false, applicationName(node, 'search'));
     description = `embedded PostgreSQL in ${config.dataDir}`;
   }
   try {
     await checkVersion(sql, description);
     const migrations = await migrate(sql, logger);
+    // The configuration allows a replica only beside FHIRKEEP_DATABASE_URL.
+    const searches =
+      config.replica === undefined || config.databaseUrl === undefined ? primaryOnly(searchSql) : await openReplicaRouting(config.replica, config.databaseUrl, searchSql, logger);
     return {
       sql,
       searchSql,
+      searches,
       migrations,
       description,
       async ping() {
@@ -75,6 +84,7 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
       poolSize: config.poolSize,
       connections: () => poolConnections(sql, node),
       async close() {
+        await searches.close();
         await Promise.all([sql.end({ timeout: 5 }), searchSql.end({ timeout: 5 })]);
         await cluster?.stop();
       },
@@ -84,20 +94,6 @@ export async function openDatabase(config: FhirkeepConfig, logger: Logger, optio
     await cluster?.stop();
     throw e;
   }
-}
-
-function createPool(target: string | ClusterConnection, max: number, logger: Logger, node: string, pool: PoolName): Sql {
-  const common = {
-    max,
-    // The search pool's statements are unnamed (see Database.searchSql).
-    prepare: pool === 'main',
-    // Connections are opened on demand and kept; idle ones close after a minute.
-    idle_timeout: 60,
-    connect_timeout: 10,
-    onnotice: (n: postgres.Notice) => logger.debug({ notice: n.message }, 'PostgreSQL notice'),
-    connection: { application_name: applicationName(node, pool) },
-  };
-  return typeof target === 'string' ? postgres(target, common) : postgres({ ...target, ...common });
 }
 
 /** The private cluster starts with only the `postgres` database; Fhirkeep's own is made once. */

@@ -12,6 +12,7 @@ export interface HistoryRow {
   last_updated: Date;
   method: HistoryEntry['method'];
   content: string | null;
+  patient_id: string | null;
 }
 
 /** A position in history order: the last entry of a page, as (lastUpdated, seq). */
@@ -47,6 +48,7 @@ export async function readHistory(db: Sql | TransactionSql, scope: AccessScope, 
       deleted: r.method === 'DELETE',
       json: r.content,
       method: r.method,
+      patientId: r.patient_id,
     })),
     ...(total === undefined ? {} : { total }),
     ...(more && last !== undefined ? { next: formatCursor({ lastUpdated: last.last_updated, seq: last.seq }) } : {}),
@@ -56,7 +58,8 @@ export async function readHistory(db: Sql | TransactionSql, scope: AccessScope, 
 /** The page's statement (count + 1 rows, to know whether another page follows); exported for EXPLAIN tests. */
 export function historyPageQuery(sql: Sql, scope: AccessScope, query: HistoryQuery, cursor: Cursor | undefined): PendingQuery<HistoryRow[]> {
   return sql<HistoryRow[]>`
-    select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.content
+    select h.seq, h.type, h.id, h.version_id, h.last_updated, h.method, h.content,
+      (select p.patient_id from resources p where p.rid = h.rid) as patient_id
     from resource_history h ${filters(sql, scope, query)}
     ${cursor === undefined ? sql`` : sql`and (h.last_updated, h.seq) < (${cursor.lastUpdated}::timestamptz, ${cursor.seq}::bigint)`}
     order by h.last_updated desc, h.seq desc

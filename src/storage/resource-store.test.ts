@@ -167,7 +167,7 @@ describe('delete', () => {
   test('delete writes a delete version; reads then see it deleted; a second delete finds nothing', async () => {
     const v = await store.create(scope, { resourceType: 'Patient', identifier: [{ system: 'urn:del', value: 'd1' }] });
     const d = await store.delete(scope, 'Patient', v.id);
-    assert.deepEqual({ ...d, lastUpdated: undefined }, { type: 'Patient', id: v.id, versionId: 2, deleted: true, json: null, lastUpdated: undefined });
+    assert.deepEqual({ ...d, lastUpdated: undefined }, { type: 'Patient', id: v.id, versionId: 2, deleted: true, json: null, lastUpdated: undefined, patientId: v.id });
     const read = await store.read(scope, 'Patient', v.id);
     assert.equal(read?.deleted, true);
     assert.equal(read?.json, null);

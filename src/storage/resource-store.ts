@@ -4,6 +4,7 @@ import type { AccessScope } from '../access/scope.js';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { checkLabels, labelsOf, stampLabels } from '../access/label-rules.js';
 import type { Database } from './database.js';
+import type { SearchRouting } from './replica/search-routing.js';
 import { readHistory } from './history-query.js';
 import { pendingResourceJson, PENDING_META_FIELDS, resourceJson, settledResourceJson } from './resource-json.js';
 import type { Indexer } from '../search/index/indexer.js';
@@ -14,6 +15,8 @@ import { registerDynamicContents } from './content/taxonomy-writes.js';
 import { runSearch } from './search-runner.js';
 import { readExportSlice } from './export-reader.js';
 import { toVersion, type VersionRow } from './version-row.js';
+import type { AuditRow } from '../audit/audit-row.js';
+import { insertAuditEvents } from './audit/audit-event-store.js';
 import type { SearchQuery } from '../search/query/search-query.js';
 import { assertCanWrite, checkWriteRows, readPredicate, writesCheckRows, type WriteRowsCheck } from './scope-sql.js';
 import type {
@@ -39,7 +42,7 @@ const MAX_RACE_RETRIES = 20;
 
 /** `classify` gives each written record its content type and codes (src/access/content/classify.ts). */
 export function createResourceStore(db: Database, index: Indexer, classify: Classifier): ResourceStore {
-  return new PgResourceStore(db.sql, db.searchSql, { index, classify });
+  return new PgResourceStore(db.sql, db.searchSql, db.searches, { index, classify });
 }
 
 /** What a write derives from a resource: its search index rows, its content type and codes. */
@@ -53,18 +56,34 @@ interface Derive {
  * row inside their statement, so concurrent writers queue per resource and never lose a version.
  */
 class PgResourceStore implements ResourceStore {
-  /** `tx` is set when this store is bound to one open transaction (see `transaction`). */
+  /**
+   * `tx` is set when this store is bound to one open transaction (see `transaction`), and
+   * `writers` then gathers the scopes that wrote in it, told to `searches` once it commits.
+   */
   constructor(
     private readonly sql: Sql,
     private readonly searchSql: Sql,
+    private readonly searches: SearchRouting,
     /** Named for what it was before it also classified: keeps the write paths' diffs small. */
     private readonly index: Derive,
     private readonly tx?: TransactionSql,
+    private readonly writers?: Set<AccessScope>,
   ) {}
 
-  transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
     if (this.tx !== undefined) return work(this);
-    return this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.searchSql, this.index, tx))) as Promise<T>;
+    const writers = new Set<AccessScope>();
+    const result = (await this.sql.begin((tx) => work(new PgResourceStore(this.sql, this.searchSql, this.searches, this.index, tx, writers)))) as T;
+    for (const scope of writers) this.searches.committed(scope);
+    return result;
+  }
+
+  /** A write's result, once it has committed (or, in a transaction, once that does): its caller's searches see it (read-your-writes). */
+  private async wrote<T>(scope: AccessScope, write: Promise<T>): Promise<T> {
+    const result = await write;
+    if (this.writers !== undefined) this.writers.add(scope);
+    else this.searches.committed(scope);
+    return result;
   }
 
   /** Where statements go: the open transaction, else the pool. */
@@ -75,10 +94,10 @@ class PgResourceStore implements ResourceStore {
   /**
    * Runs a write. Under a scope that limits rows (SMART), the write and its row checks share
    * one transaction, so a refused write leaves nothing behind; otherwise it runs as it is.
+   * Either way, once it commits its caller's searches see it (read-your-writes).
    */
   private checked<T>(scope: AccessScope, work: (db: Tx) => Promise<T>): Promise<T> {
-    if (!writesCheckRows(scope)) return work(this.db);
-    return this.transaction((store) => work((store as PgResourceStore).db));
+    return this.wrote(scope, writesCheckRows(scope) ? this.transaction((store) => work((store as PgResourceStore).db)) : work(this.db));
   }
 
   async read(scope: AccessScope, type: string, id: string): Promise<StoredVersion | undefined> {
@@ -88,10 +107,10 @@ class PgResourceStore implements ResourceStore {
     const [row] =
       pred === undefined
         ? await sql<VersionRow[]>`
-            select type, id, version_id, last_updated, deleted, content from resources
+            select type, id, version_id, last_updated, deleted, content, patient_id from resources
             where tenant = 0 and type = ${type} and id = ${id}`
         : await sql<VersionRow[]>`
-            select type, id, version_id, last_updated, deleted, content from resources r
+            select type, id, version_id, last_updated, deleted, content, patient_id from resources r
             where tenant = 0 and type = ${type} and id = ${id} and ${pred}`;
     return row === undefined ? undefined : toVersion(row);
   }
@@ -100,7 +119,8 @@ class PgResourceStore implements ResourceStore {
     const sql = this.db;
     const pred = readPredicate(sql, scope, 'r', { interaction: 'read', types: [type] });
     const [row] = await sql<VersionRow[]>`
-      select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content
+      select h.type, h.id, h.version_id, h.last_updated, h.method = 'DELETE' as deleted, h.content,
+        (select p.patient_id from resources p where p.rid = h.rid) as patient_id
       from resource_history h ${pred === undefined ? sql`` : sql`join resources r on r.rid = h.rid and ${pred}`}
       where h.tenant = 0 and h.type = ${type} and h.id = ${id} and h.version_id = ${versionId}`;
     return row === undefined ? undefined : toVersion(row);
@@ -136,18 +156,21 @@ class PgResourceStore implements ResourceStore {
   ): Promise<ConditionalCreateResult> {
     assertCanWrite(scope, resource.resourceType, 'c');
     const labelled = labelledForCreate(scope, resource);
-    return this.transaction(async (store) => {
-      const tx = (store as PgResourceStore).db;
-      // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
-      await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
-      const { matches } = await runSearch(tx as Sql, scope, criteria);
-      if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
-      const [existing] = matches;
-      if (existing !== undefined) return { created: false, existing };
-      const version = created(await insertNew(tx, this.index, scope, labelled, options.id ?? randomUUID(), 1, 'POST'));
-      await refuseOutside(tx, scope, 'c', version.type, [version.id]);
-      return { created: true, version };
-    });
+    return this.wrote(
+      scope,
+      this.transaction(async (store) => {
+        const tx = (store as PgResourceStore).db;
+        // Serialises conditional creates with the same criteria, so two cannot both see "none" (R4 §3.1.0.8).
+        await tx`select pg_advisory_xact_lock(hashtextextended(${criteriaKey(criteria)}, 0))`;
+        const { matches } = await runSearch(tx as Sql, scope, criteria);
+        if (matches.length > 1) throw new FhirkeepError('multiple-matches', `More than one ${criteria.types.join(', ')} matches the criteria`);
+        const [existing] = matches;
+        if (existing !== undefined) return { created: false, existing };
+        const version = created(await insertNew(tx, this.index, scope, labelled, options.id ?? randomUUID(), 1, 'POST'));
+        await refuseOutside(tx, scope, 'c', version.type, [version.id]);
+        return { created: true, version };
+      }),
+    );
   }
 
   async update(scope: AccessScope, type: string, id: string, resource: FhirResource, options: WriteOptions = {}): Promise<UpdateResult> {
@@ -182,16 +205,23 @@ class PgResourceStore implements ResourceStore {
     return readHistory(this.db, scope, query);
   }
 
+  /** On the read replica when docs/replicas.md's rule allows; in a transaction, in it. */
   search(scope: AccessScope, query: SearchQuery): Promise<SearchPage> {
-    return runSearch((this.tx ?? this.searchSql) as Sql, scope, query);
+    if (this.tx !== undefined) return runSearch(this.db as Sql, scope, query);
+    return this.searches.run(scope, (sql) => runSearch(sql, scope, query));
   }
 
+  /** Always on the primary: a conditional write must match what is there now. */
   async match(scope: AccessScope, criteria: SearchQuery): Promise<string[]> {
     return (await runSearch((this.tx ?? this.searchSql) as Sql, scope, criteria)).matches.map((m) => m.id);
   }
 
   exportSlice(scope: AccessScope, slice: ExportSlice): AsyncIterable<ExportBatch> {
     return readExportSlice(this.searchSql, scope, slice);
+  }
+
+  recordAudit(rows: readonly AuditRow[]): Promise<void> {
+    return insertAuditEvents(this.db, rows);
   }
 }
 
@@ -269,7 +299,7 @@ async function insertNew(
   const params = [type, id, versionId, now, json, v.patientId, scope.ownerAccount, scope.sourceApp, v.content.codes, v.security, method, v.content.contentType, ...indexRowParams(ix)];
   const rows = await run(sql, ifAbsent ? INSERT_IF_ABSENT : INSERT, params);
   if (rows.length === 0) return undefined;
-  return { type, id, versionId, lastUpdated: now, deleted: false, json };
+  return { type, id, versionId, lastUpdated: now, deleted: false, json, patientId: v.patientId };
 }
 
 /**
@@ -293,7 +323,7 @@ async function insertMany(
     .map((r, ord) => `{"ord":${ord},"type":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"patient_id":${JSON.stringify(r.v.patientId)},"content_type":${JSON.stringify(r.v.content.contentType)},"codes":${JSON.stringify(r.v.content.codes)},"security":${JSON.stringify(r.v.security)},"content":${r.json}}`)
     .join(',')}]`;
   await run(sql, INSERT_MANY, [input, now, scope.ownerAccount, scope.sourceApp, ...indexRowParams(indexRows)]);
-  return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json }));
+  return rows.map((r) => ({ type: r.type, id: r.id, versionId: 1, lastUpdated: now, deleted: false, json: r.json, patientId: r.v.patientId }));
 }
 
 type InPlaceResult =
@@ -328,7 +358,7 @@ async function updateInPlace(
   return {
     kind: 'written',
     created: row.was_deleted === true,
-    version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated) },
+    version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: false, json: settledResourceJson(json, row.written, row.last_updated), patientId: v.patientId },
   };
 }
 
@@ -348,9 +378,9 @@ type DeletionResult =
  * delete version (content null), its history row, and drop its index rows.
  */
 async function writeDeletion(sql: Tx, type: string, id: string, ifMatch: number | undefined): Promise<DeletionResult> {
-  const [row] = (await run(sql, DELETE, [new Date(), type, id, ifMatch ?? null])) as { current: number | null; written: number | null; last_updated: Date | null }[];
+  const [row] = (await run(sql, DELETE, [new Date(), type, id, ifMatch ?? null])) as { current: number | null; written: number | null; last_updated: Date | null; patient_id: string | null }[];
   if (row?.written === null || row?.written === undefined || row.last_updated === null) return { kind: 'unchanged', current: row?.current ?? undefined };
-  return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null } };
+  return { kind: 'written', version: { type, id, versionId: row.written, lastUpdated: row.last_updated, deleted: true, json: null, patientId: row.patient_id } };
 }
 
 /** The same criteria in any order lock the same key. */
@@ -449,10 +479,10 @@ const DELETE = `${LOCK_CURRENT}, u as (
       content = null, codes = '{}', security = '{}'
     from cur
     where r.rid = cur.rid and not cur.deleted and ($4::int is null or cur.version_id = $4::int)
-    returning r.rid, r.type, r.id, r.version_id, r.last_updated
+    returning r.rid, r.type, r.id, r.version_id, r.last_updated, r.patient_id
   ), h as (
     insert into resource_history (rid, type, id, version_id, last_updated, method, content)
     select rid, type, id, version_id, last_updated, 'DELETE', null from u
   ) ${deleteIndexRowsText('u')}
-  select (select version_id from cur) as current, u.version_id as written, u.last_updated
+  select (select version_id from cur) as current, u.version_id as written, u.last_updated, u.patient_id
   from (select 1) as one left join u on true`;

@@ -36,6 +36,24 @@ export function readCondition(scope: AccessScope, alias: string, use: ReadUse = 
   }
 }
 
+/**
+ * Whether a replica, which may be behind the primary, can apply this scope's read rule
+ * (docs/replicas.md): only when the rule is decided by the row itself and the token. A rule that
+ * reads consents, organization memberships, study grants or other records (catchments, study
+ * enrolment) would read them as they were, and a consent withdrawn must hold on the very next
+ * query, so those searches stay on the primary.
+ */
+export function replicaMayAnswer(scope: AccessScope): boolean {
+  switch (scope.read.kind) {
+    case 'all':
+    case 'none':
+    case 'smart':
+      return true;
+    case 'consented':
+      return scope.read.reach.kind === 'everyone' || scope.read.reach.kind === 'nobody';
+  }
+}
+
 /** The same condition as a postgres.js fragment, for the queries written as tagged templates. */
 export function readPredicate(db: Sql | TransactionSql, scope: AccessScope, alias = 'r', use: ReadUse = {}): PendingQuery<Row[]> | undefined {
   const condition = readCondition(scope, alias, use);

@@ -15,7 +15,7 @@ interface Found extends VersionRow {
   rid: string;
 }
 
-const COLUMNS = raw('r.rid, r.type, r.id, r.version_id, r.last_updated, r.deleted, r.content');
+const COLUMNS = raw('r.rid, r.type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.patient_id');
 
 /** Runs assembled search SQL; the pool's unnamed statements are planned for these values. */
 function exec<T>(sql: Sql, query: SqlText): Promise<T[]> {

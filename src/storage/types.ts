@@ -1,4 +1,5 @@
 import type { AccessScope } from '../access/scope.js';
+import type { AuditRow } from '../audit/audit-row.js';
 import type { Clause, SearchQuery } from '../search/query/search-query.js';
 
 /** A FHIR resource as parsed JSON; the validators guarantee its shape before storage sees it. */
@@ -18,6 +19,11 @@ export interface StoredVersion {
   /** True for the version a delete wrote; `json` is then null. */
   readonly deleted: boolean;
   readonly json: string | null;
+  /**
+   * The Patient whose compartment the resource is in (access metadata `patient_id`), where the
+   * store read or wrote it: the audit trail names whose data a request touched (docs/audit.md).
+   */
+  readonly patientId?: string | null;
 }
 
 export interface HistoryEntry extends StoredVersion {
@@ -144,4 +150,6 @@ export interface ResourceStore {
    * together or not at all (FHIR transaction bundles). Nested calls join the open transaction.
    */
   transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T>;
+  /** Inserts audit rows in this store's transaction (src/audit/audited-store.ts), or on their own. */
+  recordAudit(rows: readonly AuditRow[]): Promise<void>;
 }

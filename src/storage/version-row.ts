@@ -8,6 +8,7 @@ export interface VersionRow {
   last_updated: Date;
   deleted: boolean;
   content: string | null;
+  patient_id: string | null;
 }
 
 export function toVersion(row: VersionRow): StoredVersion {
@@ -18,5 +19,6 @@ export function toVersion(row: VersionRow): StoredVersion {
     lastUpdated: row.last_updated,
     deleted: row.deleted,
     json: row.content,
+    patientId: row.patient_id,
   };
 }

@@ -64,3 +64,13 @@ export async function portalSession(baseUrl: string, clientId: string, user: { e
 function keys(page: PageResponse) {
   return { request: inputValue(page.text, 'request') ?? '', csrf: inputValue(page.text, 'csrf') ?? '' };
 }
+
+/** A portal session cookie (`fhirkeep_session=…`) from the portal's own sign-in form at `origin`. */
+export async function portalSignIn(origin: string, user: { email: string; password: string }): Promise<string> {
+  const browser = new TestBrowser(origin);
+  const form = await browser.get('/portal/sign-in');
+  const signedIn = await browser.post('/portal/sign-in', { email: user.email, password: user.password, next: '/portal', csrf: inputValue(form.text, 'csrf') ?? '' });
+  const session = browser.jar.get('fhirkeep_session');
+  assert.ok(session, `no session after signing in: ${signedIn.status} ${signedIn.text.slice(0, 300)}`);
+  return `fhirkeep_session=${session}`;
+}

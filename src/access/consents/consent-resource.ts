@@ -1,10 +1,6 @@
+import { ACCOUNT_IDENTIFIER_SYSTEM, CLIENT_IDENTIFIER_SYSTEM, FHIRKEEP_FHIR, ORGANIZATION_IDENTIFIER_SYSTEM } from '../../fhir/fhirkeep-systems.js';
 import type { CodeableConcept, Consent, FhirConsent, FhirExtension, Reference } from './consent.js';
 
-/** Where Fhirkeep's own identifiers and extensions live (apps and organizations are no FHIR resources). */
-const FHIRKEEP_FHIR = 'http://fhirkeep.org/fhir';
-export const CLIENT_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/client`;
-export const ORGANIZATION_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/organization`;
-const ACCOUNT_IDENTIFIER_SYSTEM = `${FHIRKEEP_FHIR}/account`;
 const KIND_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-kind`;
 export const FILTER_VERSION_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-filter-version`;
 const SCOPE_EXTENSION = `${FHIRKEEP_FHIR}/StructureDefinition/consent-scope`;

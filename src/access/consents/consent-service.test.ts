@@ -9,7 +9,8 @@ import { validateResource } from '../../fhir/validator.js';
 import { createConsentStore } from '../../storage/access/consent-store.js';
 import { createGrantStore } from '../../storage/auth/grant-store.js';
 import { isSharing } from './consent.js';
-import { CLIENT_IDENTIFIER_SYSTEM, FILTER_VERSION_EXTENSION, ORGANIZATION_IDENTIFIER_SYSTEM } from './consent-resource.js';
+import { CLIENT_IDENTIFIER_SYSTEM, ORGANIZATION_IDENTIFIER_SYSTEM } from '../../fhir/fhirkeep-systems.js';
+import { FILTER_VERSION_EXTENSION } from './consent-resource.js';
 import { createConsentService, type ConsentService } from './consent-service.js';
 
 let testDb: TestDatabase;

@@ -22,6 +22,11 @@ export interface AccountServiceOptions {
   readonly throttle?: ThrottleLimits;
   /** Sign-up attempts per address in the login throttle's window (sign-up-throttle.ts); tests lower it. */
   readonly signUpsPerAddress?: number;
+  /**
+   * The per-address sign-in rate limit (docs/limits.md), counted before anything else of a
+   * password check; throws `too-many-requests` with Retry-After past it.
+   */
+  readonly admitLogin?: ((ip: string) => void | Promise<void>) | undefined;
 }
 
 export interface AccountService {
@@ -71,10 +76,10 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   const limits = options.throttle ?? DEFAULT_THROTTLE;
   const throttle = createLoginThrottle(failures, limits);
   const signUps = createSignUpThrottle(failures, { perAddress: options.signUpsPerAddress ?? DEFAULT_SIGN_UPS_PER_ADDRESS, windowSeconds: limits.windowSeconds });
-  const { record } = options;
+  const { record, admitLogin } = options;
 
   return {
-    authenticate: (email, password, origin) => authenticate({ accounts, throttle, record }, email, password, origin),
+    authenticate: (email, password, origin) => authenticate({ accounts, throttle, record, admitLogin }, email, password, origin),
 
     async create(input) {
       const valid = validateAccountInput(input);
@@ -98,7 +103,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
 
     bootstrapAdmin: (settings) => bootstrapAdmin({ accounts, record }, settings),
 
-    changePassword: (accountId, current, next, origin) => changePassword({ accounts, throttle, record }, accountId, current, next, origin),
+    changePassword: (accountId, current, next, origin) => changePassword({ accounts, throttle, record, admitLogin }, accountId, current, next, origin),
 
     admitSignUp: (ip) => signUps.admit(ip),
 
@@ -130,10 +135,13 @@ interface CredentialDeps {
   readonly accounts: AccountStore;
   readonly throttle: LoginThrottle;
   readonly record: RecordSecurityEvent;
+  readonly admitLogin?: ((ip: string) => void | Promise<void>) | undefined;
 }
 
 async function authenticate(deps: CredentialDeps, rawEmail: string, password: string, origin: LoginOrigin, purpose?: 'password-change'): Promise<Account> {
   const { accounts, throttle, record } = deps;
+  // Not recorded when refused: a flood would otherwise write a security event per request it sends.
+  await deps.admitLogin?.(origin.ip);
   const email = rawEmail.trim();
   // The one record of each attempt; the authorization pages pass the client in the origin.
   const client = origin.clientId === undefined ? {} : { clientId: origin.clientId };

@@ -208,6 +208,10 @@ test('claims: iss = sub = client_id, aud = token endpoint, exp within five minut
   await refused(withJwt(await assertion(twoKeysClientId, rs, { claims: { iss: 'someone-else' } })), 'invalid-client', /iss must equal its sub/);
   await refused(withJwt(await assertion(twoKeysClientId, rs, { claims: { aud: 'https://fhirkeep.example/oauth2/authorize' } })), 'invalid-client', /aud must be the token endpoint/);
   await refused(withJwt(await assertion(twoKeysClientId, rs, { claims: { aud: ['https://other.example'] } })), 'invalid-client', /aud must be/);
+  // An aud of another type is no audience, refused like a wrong one, not a 500 (found by test/fuzz/authorization.test.ts).
+  for (const aud of [{ a: [TOKEN_URL] }, 5, true, [5, null, { x: TOKEN_URL }]]) {
+    await refused(withJwt(await assertion(twoKeysClientId, rs, { claims: { aud } as unknown as JWTPayload })), 'invalid-client', /aud must be/);
+  }
   // RFC 7523 §3: the issuer identifier names this server too (openid-client sends it).
   assert.equal((await withJwt(await assertion(twoKeysClientId, rs, { claims: { aud: ISSUER } }))).client.id, twoKeysClientId);
   await refused(withJwt(await assertion(twoKeysClientId, rs, { omit: ['exp'] })), 'invalid-client', /no exp/);

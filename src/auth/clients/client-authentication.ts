@@ -39,6 +39,11 @@ export interface ClientAuthenticationDeps {
   readonly now?: () => number;
   /** A failed background purge of expired jtis (logged by the caller; never fails a request). */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * The per-client rate limit (docs/limits.md), counted once the request names its client and
+   * before the client is loaded or its secret checked; throws `too-many-requests` past it.
+   */
+  readonly admitClient?: ((clientId: string) => void | Promise<void>) | undefined;
 }
 
 /** RFC 7523 §2.2: the one client assertion type. */
@@ -92,6 +97,8 @@ export function createClientAuthenticator(deps: ClientAuthenticationDeps): Authe
     { name: 'read Basic credentials', run: readBasic },
     { name: 'one method only', run: oneMethodOnly },
     { name: 'choose the method', run: chooseMethod },
+    // Before the lookup and the secret: guessing one client's secret from many addresses is limited too.
+    { name: 'client rate limit', run: (a) => deps.admitClient?.(need(a.clientId)) },
     {
       name: 'load the client',
       async run(a) {
@@ -293,8 +300,9 @@ function assertionClaims(a: Attempt): void {
   // RFC 7523 §3 ¶2.A: iss MUST be the client_id (SMART: iss = sub = client_id).
   if (claims.iss !== clientId) throw unauthenticated('The client assertion\'s iss must equal its sub (the client_id)');
   // RFC 7523 §3 ¶2.C: aud MUST identify the authorization server; SMART: the token endpoint URL. RFC 7519 §4.1.3: string or array.
-  const named = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
-  if (!named.some((aud) => a.input.audiences.includes(aud))) {
+  // Nothing checked the claim's type yet: a number or an object is no audience at all.
+  const named: unknown[] = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+  if (!named.some((aud) => typeof aud === 'string' && a.input.audiences.includes(aud))) {
     throw unauthenticated(`The client assertion's aud must be the token endpoint ${a.input.audiences[0] ?? ''}`);
   }
   // RFC 7523 §3 ¶2.D: exp is REQUIRED and the JWT MUST be rejected once expired.

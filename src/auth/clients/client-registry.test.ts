@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { pino } from 'pino';
 import { parseConfig } from '../../config/load.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
-import { createClientStore } from '../../storage/auth/client-store.js';
+import { createClientStore, type ClientStore } from '../../storage/auth/client-store.js';
 import { openDatabase, type Database } from '../../storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
 import type { SecurityEvent } from '../security-events.js';
@@ -170,6 +170,46 @@ test('a cached client row is evicted at once when another node revokes it or rot
 
     await otherRegistry.revoke(client.id);
     await eventually(async () => ((await cached.lookup(client.id))?.client.revoked === true ? true : undefined));
+  } finally {
+    await cached.close();
+    await otherRegistry.close();
+    await other.close();
+  }
+});
+
+test('a row read while another node changes the client is not cached: the next lookup reads the change', async () => {
+  const other: Database = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: testDb.url }), pino({ level: 'silent' }));
+  const otherRegistry = await createClientRegistry({ store: createClientStore(other.sql), recordEvent: () => {} });
+  const store = createClientStore(testDb.db.sql);
+  // This node's read gets the row as it was, then is held until the other node's change has arrived here.
+  let read!: () => void;
+  const rowRead = new Promise<void>((resolve) => (read = resolve));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const slowStore: ClientStore = {
+    ...store,
+    async find(id) {
+      const row = await store.find(id);
+      read();
+      await held;
+      return row;
+    },
+  };
+  const cached = await createClientRegistry({ store: slowStore, recordEvent: () => {}, cacheTtlMs: 60_000 });
+  try {
+    const { client } = await otherRegistry.register({ type: 'service', name: 'raced' });
+    let arrived!: () => void;
+    const changeArrived = new Promise<void>((resolve) => (arrived = resolve));
+    cached.onChange((id) => {
+      if (id === client.id) arrived();
+    });
+    const pending = cached.lookup(client.id);
+    await rowRead;
+    await otherRegistry.revoke(client.id);
+    await changeArrived;
+    release();
+    assert.equal((await pending)?.client.revoked, false, 'the read that raced the change answers the row it read');
+    assert.equal((await cached.lookup(client.id))?.client.revoked, true, 'and left nothing stale behind');
   } finally {
     await cached.close();
     await otherRegistry.close();

@@ -97,8 +97,11 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
   const now = options.now ?? Date.now;
   const cache = new Map<string, { readonly stored: StoredClient; readonly until: number }>();
   const listeners = new Set<(id: string | undefined) => void>();
+  // Counts evictions: a row read while one arrived may predate that change, so it is not kept.
+  let evictions = 0;
   // undefined: the listening connection (re)connected, and any change may have been missed.
   const evict = (id: string | undefined) => {
+    evictions++;
     if (id === undefined) cache.clear();
     else cache.delete(id);
     for (const listener of listeners) listener(id);
@@ -208,10 +211,12 @@ export async function createClientRegistry(options: ClientRegistryOptions): Prom
       if (ttl === 0) return store.find(id);
       const hit = cache.get(id);
       if (hit !== undefined && hit.until > now()) return hit.stored;
+      const before = evictions;
       const stored = await store.find(id);
       // Unknown ids are not cached: a client registered a moment ago must work at once.
       if (stored === undefined) cache.delete(id);
-      else cache.set(id, { stored, until: now() + ttl });
+      // A change that arrived during the read is newer than the row: serve it once, keep nothing.
+      else if (evictions === before) cache.set(id, { stored, until: now() + ttl });
       return stored;
     },
 

@@ -31,7 +31,13 @@ const KEY_CACHE_SIZE = 10_000;
  * the revocation view, which every node keeps current by NOTIFY, so a revoked key fails on the
  * next request everywhere while a valid one costs a hash and three set lookups.
  */
-export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; readonly revocations: RevocationView; readonly now?: () => number }): KeyAuthenticator {
+export function createKeyAuthenticator(deps: {
+  readonly store: ServiceKeyStore;
+  readonly revocations: RevocationView;
+  /** Told of every key that authenticated a request (its "last used"). */
+  readonly used: (keyId: string) => void;
+  readonly now?: () => number;
+}): KeyAuthenticator {
   const now = deps.now ?? Date.now;
   const rows = new BoundedCache<string, { readonly key: ServiceKey; readonly secretHash: Buffer | undefined }>(KEY_CACHE_SIZE);
   // Whole tokens whose secret matched once, as verified JWTs are kept: a known key is not hashed again.
@@ -48,6 +54,7 @@ export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; 
       const known = verified.get(token);
       if (known !== undefined) {
         usable(known, 'API key');
+        deps.used(known.id);
         return { keyId: known.id, clientId: known.clientId, type: 'static' };
       }
       const parsed = parseStaticKey(token);
@@ -62,6 +69,7 @@ export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; 
       if (row.key.type !== 'static' || row.secretHash === undefined || !matchesHash(parsed.secret, row.secretHash)) throw refused('The API key is not valid');
       usable(row.key, 'API key');
       verified.set(token, row.key);
+      deps.used(row.key.id);
       return { keyId: row.key.id, clientId: row.key.clientId, type: 'static' };
     },
 
@@ -77,6 +85,7 @@ export function createKeyAuthenticator(deps: { readonly store: ServiceKeyStore; 
       // TLS checked validity against the system clock; this checks it against ours too (tests move it).
       if (found.notAfter.getTime() <= now()) throw refused('The client certificate has expired');
       usable(found.key, 'client certificate\'s key');
+      deps.used(found.key.id);
       return { keyId: found.key.id, clientId: found.key.clientId, type: 'certificate' };
     },
   };

@@ -21,6 +21,8 @@ export interface ServiceKey {
   /** static keys: a year after creation. */
   readonly expiresAt: Date | undefined;
   readonly revokedAt: Date | undefined;
+  /** Its latest request (static, certificate) or refresh (refresh), to about a minute; undefined: never. */
+  readonly lastUsedAt: Date | undefined;
 }
 
 /** How long a static key and a refresh key's refresh token live (issue 6: "valid one year"). */
@@ -68,6 +70,7 @@ export interface KeyView {
   readonly expires_at?: string;
   readonly revoked: boolean;
   readonly revoked_at?: string;
+  readonly last_used_at?: string;
 }
 
 export function keyView(key: ServiceKey): KeyView {
@@ -82,5 +85,6 @@ export function keyView(key: ServiceKey): KeyView {
     ...(key.expiresAt === undefined ? {} : { expires_at: key.expiresAt.toISOString() }),
     revoked: key.revokedAt !== undefined,
     ...(key.revokedAt === undefined ? {} : { revoked_at: key.revokedAt.toISOString() }),
+    ...(key.lastUsedAt === undefined ? {} : { last_used_at: key.lastUsedAt.toISOString() }),
   };
 }

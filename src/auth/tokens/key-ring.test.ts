@@ -25,7 +25,7 @@ before(async () => {
   testDb = await createTestDatabase();
 });
 after(async () => {
-  for (const ring of rings) ring.close();
+  for (const ring of rings) await ring.close();
   await testDb.drop();
 });
 
@@ -59,6 +59,17 @@ test('rotation: a new key signs, the old one stays published and verifies what i
   // Another node learns of the new key when it first meets its kid.
   const other = await open();
   assert.ok(await other.verifier(current.kid));
+});
+
+test('a rotation on one node is signed with and published by every other within a second (NOTIFY)', async () => {
+  const [one, other] = [await open(), await open()];
+  await one.rotateIfDue(new Date(Date.now() + 62 * 24 * 3600 * 1000));
+  const rotated = one.signer('ES256').kid;
+  const deadline = Date.now() + 1000;
+  while (other.signer('ES256').kid !== rotated || !other.jwks().keys.some((k) => k.kid === rotated)) {
+    assert.ok(Date.now() < deadline, 'the other node still signs with, and publishes only, the old keys');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 });
 
 test('a sealed key opens only with its key and under its own kid', async () => {

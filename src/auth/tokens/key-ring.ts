@@ -6,7 +6,7 @@ import { LIFETIMES } from './lifetimes.js';
 
 /** A key signs for this long; then a new one takes over and the old one stays published until its tokens expire. */
 const ROTATION_SECONDS = 30 * 24 * 3600;
-/** Other nodes' rotations are picked up at least this often (and at once on an unknown kid). */
+/** How often a node checks whether its keys are due for rotation (other nodes' rotations arrive by NOTIFY). */
 const REFRESH_SECONDS = 10 * 60;
 /** Access tokens (fast ES256 signatures: thousands per second); id tokens (RS256, OIDC Core §15.1 requires it). */
 const ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
@@ -30,7 +30,7 @@ export interface KeyRing {
   jwks(): { keys: JWK[] };
   /** Makes new keys where the active ones are older than the rotation period. */
   rotateIfDue(now?: Date): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface KeyRingOptions {
@@ -40,14 +40,25 @@ export interface KeyRingOptions {
   readonly logger: Logger;
 }
 
-/** Loads (creating if needed) the signing keys and keeps them current. */
+/**
+ * Loads (creating if needed) the signing keys and keeps them current: a rotation on any node is
+ * loaded by every other as its NOTIFY arrives, so all of them sign with the new key and publish
+ * it in their JWKS within milliseconds.
+ */
 export async function openKeyRing({ store, keyEncryptionKey, logger }: KeyRingOptions): Promise<KeyRing> {
   let keys: LoadedKey[] = [];
   let lastLoad = 0;
+  // Loads may overlap (a NOTIFY, an unknown kid, a rotation): an older one never replaces a newer one's keys.
+  let started = 0;
+  let applied = 0;
 
   const load = async () => {
+    const mine = ++started;
     const stored = await store.published(new Date(Date.now() - LIFETIMES.accessToken * 1000 - LIFETIMES.clockSkew * 1000));
-    keys = await Promise.all(stored.map((k) => loadKey(k, keyEncryptionKey)));
+    const loaded = await Promise.all(stored.map((k) => loadKey(k, keyEncryptionKey)));
+    if (mine < applied) return;
+    applied = mine;
+    keys = loaded;
     lastLoad = Date.now();
   };
 
@@ -71,6 +82,9 @@ export async function openKeyRing({ store, keyEncryptionKey, logger }: KeyRingOp
 
   await load();
   await rotateIfDue();
+  const unwatch = await store.watch(() => {
+    load().catch((err: unknown) => logger.error({ err }, 'could not load the token-signing keys another node made'));
+  });
   const timer = setInterval(() => {
     rotateIfDue().catch((err: unknown) => logger.error({ err }, 'could not refresh or rotate the token-signing keys'));
   }, REFRESH_SECONDS * 1000);
@@ -92,7 +106,10 @@ export async function openKeyRing({ store, keyEncryptionKey, logger }: KeyRingOp
     },
     jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
     rotateIfDue,
-    close: () => clearInterval(timer),
+    async close() {
+      clearInterval(timer);
+      await unwatch();
+    },
   };
 }
 

@@ -64,6 +64,9 @@ export function formActionSource(redirectUri: string): string | undefined {
   return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
 }
 
+/** The browser features no page of Fhirkeep (portal, authorization pages) uses, denied to it and to anything it embeds. */
+export const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()';
+
 /**
  * Headers every authorization page carries: nothing loads but inline style, no framing
  * (clickjacking a consent button, RFC 9700 §4.16), no caching of pages holding request ids.
@@ -77,6 +80,9 @@ export function pageHeaders(page: HtmlPage): Record<string, string> {
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
+    // No Cross-Origin-Opener-Policy here: an app may open the authorization in a popup and needs
+    // window.opener back on its redirect page (fhirclient's `target: "popup"`).
+    'permissions-policy': PERMISSIONS_POLICY,
     'cache-control': 'no-store',
     pragma: 'no-cache',
   };

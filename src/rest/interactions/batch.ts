@@ -13,7 +13,7 @@ export type Handler = (req: FhirRequest) => Promise<FhirResponse>;
 export async function batch(handle: Handler, req: FhirRequest, bundle: ParsedBundle): Promise<FhirResponse> {
   const entries = [];
   for (const entry of bundle.entries) {
-    const res = await handle(entryRequest(entry, req.scope, req.headers.prefer));
+    const res = await handle(entryRequest(entry, req));
     entries.push(entryResponse(res, entry.method === 'HEAD'));
   }
   return { status: 200, headers: {}, body: { kind: 'raw', text: bundleText({ type: 'batch-response' }, entries) } };

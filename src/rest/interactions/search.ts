@@ -26,7 +26,7 @@ export async function search(ctx: RestContext, req: FhirRequest, type: string | 
 }
 
 /** R4 §3.1.1.1: a POSTed search's form parameters count as if they were in the URL. */
-function withFormBody(req: FhirRequest): URLSearchParams {
+export function withFormBody(req: FhirRequest): URLSearchParams {
   if (req.contentType !== 'application/x-www-form-urlencoded') {
     throw new FhirkeepError('unsupported-media-type', 'POST _search takes an application/x-www-form-urlencoded body');
   }

@@ -53,7 +53,7 @@ export async function transaction(
       if (ORDER[entry.method] >= ORDER.POST && !createsWritten) await writeCreates();
       if (plain.includes(entry)) continue;
       const plan = planned.get(entry.index);
-      const res = await handle(entryRequest(entry, req.scope, req.headers.prefer, plan?.assignedId));
+      const res = await handle(entryRequest(entry, req, plan?.assignedId));
       if (res.status >= 400) throw entryFailure(entry, res);
       if (plan !== undefined && res.headers.Location !== undefined && !res.headers.Location.includes(`/${plan.reference}/_history/`)) {
         // A concurrent transaction created the match after we looked: references would point elsewhere.

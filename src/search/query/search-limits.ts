@@ -13,5 +13,8 @@ export interface SearchLimits {
   readonly maxIncluded: number;
 }
 
-/** The fixed limits; page sizes and chain depth come from the configuration. */
-export const FIXED_SEARCH_LIMITS = { maxOrValues: 100, maxClauses: 40, maxIncludes: 10, maxIncluded: 1000 } as const;
+/**
+ * The bounds besides page sizes and chain depth: the defaults of FHIRKEEP_MAX_OR_VALUES,
+ * FHIRKEEP_MAX_SEARCH_CLAUSES and FHIRKEEP_MAX_INCLUDES, and the fixed maxIncluded.
+ */
+export const SEARCH_LIMIT_DEFAULTS = { maxOrValues: 100, maxClauses: 40, maxIncludes: 10, maxIncluded: 1000 } as const;

@@ -16,6 +16,7 @@ interface KeyRow {
   created_at: Date;
   expires_at: Date | null;
   revoked_at: Date | null;
+  last_used_at: Date | null;
 }
 
 function keyOf(r: KeyRow): ServiceKey {
@@ -29,6 +30,7 @@ function keyOf(r: KeyRow): ServiceKey {
     createdAt: r.created_at,
     expiresAt: r.expires_at ?? undefined,
     revokedAt: r.revoked_at ?? undefined,
+    lastUsedAt: r.last_used_at ?? undefined,
   };
 }
 
@@ -75,6 +77,8 @@ export interface ServiceKeyStore {
    */
   rotate(keyId: string, next: KeyGrant): Promise<string[] | undefined>;
   insertCertificate(certificate: NewKeyCertificate): Promise<void>;
+  /** Moves each key's last use forward to the time given (never back: nodes write in any order). */
+  markUsed(uses: ReadonlyMap<string, Date>): Promise<void>;
   /** The key a certificate was signed for, by the SHA-256 of its DER. */
   certificateKey(thumbprint: Buffer): Promise<{ readonly key: ServiceKey; readonly notAfter: Date } | undefined>;
 }
@@ -124,9 +128,10 @@ export function createServiceKeyStore(sql: Sql): ServiceKeyStore {
 
     rotate(keyId, next) {
       return sql.begin(async (tx) => {
-        // Locked and checked here, not only before: a revocation committing in between must not
-        // be outlived by the grant this inserts (revoke takes the same row lock first).
-        const [live] = await tx`select 1 from service_keys where id = ${keyId} and revoked_at is null for update`;
+        // Locked (by the update, which also notes the refresh as the key's use) and checked here, not
+        // only before: a revocation committing in between must not be outlived by the grant this
+        // inserts (revoke takes the same row lock first).
+        const [live] = await tx`update service_keys set last_used_at = now() where id = ${keyId} and revoked_at is null returning 1`;
         if (live === undefined) return undefined;
         const older = await tx<{ id: string }[]>`
           update grants set revoked_at = now() where service_key_id = ${keyId} and revoked_at is null returning id`;
@@ -140,6 +145,16 @@ export function createServiceKeyStore(sql: Sql): ServiceKeyStore {
       await sql`
         insert into key_certificates (thumbprint, key_id, serial, not_before, not_after)
         values (${c.thumbprint}, ${c.keyId}, ${c.serial}, ${c.notBefore}, ${c.notAfter})`;
+    },
+
+    async markUsed(uses) {
+      if (uses.size === 0) return;
+      const ids = [...uses.keys()];
+      const ats = [...uses.values()].map((at) => at.toISOString());
+      await sql`
+        update service_keys k set last_used_at = u.at
+        from unnest(${sql.array(ids)}::text[], ${sql.array(ats)}::timestamptz[]) as u (id, at)
+        where k.id = u.id and (k.last_used_at is null or k.last_used_at < u.at)`;
     },
 
     async certificateKey(thumbprint) {

@@ -21,6 +21,12 @@ export interface SigningKeyStore {
    * one key, not two; `rotate` sees the keys as they are inside the lock.
    */
   withRotationLock<T>(rotate: (keys: SigningKeyTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onChange` when any process adds a key (a rotation's commit), and whenever the
+   * listening connection is (re)established, since a rotation may have been missed while it was
+   * down. Returns the unsubscriber.
+   */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
 }
 
 export interface SigningKeyTransaction {
@@ -47,6 +53,9 @@ const keyOf = (r: KeyRow): StoredSigningKey => ({
   retiredAt: r.retired_at ?? undefined,
 });
 
+/** NOTIFY channel of key rotations (payload: the new kid); every node's key ring listens. */
+const SIGNING_KEYS_CHANNEL = 'fhirkeep_signing_keys';
+
 /** Arbitrary constant naming the key-rotation advisory lock. */
 const ROTATION_LOCK = 0x6b657973;
 
@@ -69,12 +78,18 @@ export function createSigningKeyStore(sql: Sql): SigningKeyStore {
             await tx`
               insert into signing_keys (kid, alg, private_key_jwe, public_jwk)
               values (${k.kid}, ${k.alg}, ${k.privateKeyJwe}, ${tx.json(k.publicJwk as never)})`;
+            // Delivered at commit: other nodes load the key once it is there to load.
+            await tx`select pg_notify(${SIGNING_KEYS_CHANNEL}, ${k.kid})`;
           },
           async retire(kid) {
             await tx`update signing_keys set retired_at = now() where kid = ${kid} and retired_at is null`;
           },
         });
       }) as Promise<T>;
+    },
+    async watch(onChange) {
+      const { unlisten } = await sql.listen(SIGNING_KEYS_CHANNEL, () => onChange(), onChange);
+      return unlisten;
     },
   };
 }

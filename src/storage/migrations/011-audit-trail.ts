@@ -3,7 +3,8 @@ import type { Migration } from './migration.js';
 /**
  * The audit trail (docs/audit.md): one row per data access or security event, rendered as a FHIR
  * AuditEvent when read. Rows, not resources: an audit row costs one insert in a batch, and
- * auditing a read must not cost what storing and indexing a resource does.
+ * auditing a read must not cost what storing and indexing a resource does. It replaces the
+ * security_events table of migration 3, whose rows it takes over, so there is one trail.
  */
 export const auditTrail: Migration = {
   version: 11,
@@ -42,5 +43,23 @@ create index audit_events_recorded on audit_events (recorded, seq);
 create index audit_events_patients on audit_events using gin (patient_ids);
 create index audit_events_client on audit_events (client_id, seq) where client_id is not null;
 create index audit_events_account on audit_events (account_id, seq) where account_id is not null;
+
+-- The security events recorded so far, coded as src/audit/security-audit.ts codes them (written
+-- out here: a migration must keep meaning what it meant when it ran).
+insert into audit_events (recorded, type, subtype, action, outcome, account_id, client_id, ip, detail)
+select at,
+  case when kind in ('login', 'logout', 'token-issue', 'token-refresh') then '110114' else '110113' end,
+  kind,
+  case
+    when kind in ('login', 'logout', 'token-issue', 'token-refresh') then 'E'
+    when kind in ('consent', 'client-create', 'account-create', 'key-create', 'certificate-sign', 'study-grant', 'hie-client-create') then 'C'
+    when kind in ('token-revoke', 'grant-revoke', 'client-revoke', 'key-revoke', 'study-revoke', 'hie-client-revoke') then 'D'
+    else 'U'
+  end,
+  case outcome when 'success' then 0 else 4 end,
+  account_id, client_id, ip,
+  case when grant_id is null then detail else detail || jsonb_build_object('grant_id', grant_id::text) end
+from security_events order by seq;
+drop table security_events;
 `,
 };

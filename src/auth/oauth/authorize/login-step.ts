@@ -28,7 +28,7 @@ export async function submitLogin(form: URLSearchParams, browser: BrowserRequest
     }
     const retryAfter = e.headers['Retry-After'] ?? e.headers['retry-after'];
     const wait = retryAfter === undefined ? 'a while' : `${retryAfter} seconds`;
-    return again(429, `Too many failed sign-ins. Try again in ${wait}.`, retryAfter === undefined ? undefined : { 'retry-after': retryAfter });
+    return again(429, `Too many sign-in attempts. Try again in ${wait}.`, retryAfter === undefined ? undefined : { 'retry-after': retryAfter });
   }
   const cookie = await deps.sessions.start(account.id, browser.cookieHeader);
   await deps.requests.setAccount(stored.id, account.id);

@@ -53,12 +53,13 @@ function keyTable(req: PortalRequest, id: string, keys: readonly ServiceKey[]): 
 <td>${k.name === undefined ? '' : html`${k.name}<br>`}<code>${k.id}</code>${k.certificateCn === undefined ? '' : html`<br><span class="hint">CN <code>${k.certificateCn}</code></span>`}</td>
 <td>${KEY_LABELS[k.type]}</td>
 <td>${when(k.createdAt)}${k.expiresAt === undefined ? '' : html`<br><span class="hint">expires ${when(k.expiresAt)}</span>`}</td>
+<td>${k.lastUsedAt === undefined ? html`<span class="muted">Never</span>` : when(k.lastUsedAt)}</td>
 <td>${revoked ? html`<strong>Revoked</strong> ${when(k.revokedAt)}` : 'Active'}</td>
 <td>${actions}</td>
 </tr>`;
   });
   return html`<div class="table-scroll" role="region" aria-label="Keys" tabindex="0"><table>
-<thead><tr><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+<thead><tr><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`;
 }

@@ -40,7 +40,7 @@ function whatItGets(consent: Consent, recipient: Recipient): SafeHtml {
   const notes = [
     ...(recipient.revoked ? ['It has been withdrawn by its provider and receives nothing.'] : []),
     ...(!isSharing(consent) && consent.status === 'active'
-      ? [consent.kind === 'service' ? 'Its data access changed since you subscribed: it receives nothing until you subscribe again.' : 'Its data access changed since you approved it: it sees nothing until you approve it again, the next time you use it.']
+      ? [consent.kind === 'service' ? 'Its data access changed since you subscribed: it receives nothing until you subscribe again.' : 'Its data access changed since you approved it: it sees nothing until you approve it again, above or the next time you use it.']
       : []),
   ];
   const scopes = consent.scopes.map((s) => describeScope(s));
@@ -52,6 +52,27 @@ function whatItGets(consent: Consent, recipient: Recipient): SafeHtml {
 function revokeLink(consent: Consent, name: string, from: From): SafeHtml {
   const words = ENDING[holderKind(consent)];
   return html`<a class="button" href="/portal/my-data/access/${consent.id}/revoke${from === 'access' ? '' : `?from=${from}`}" aria-label="${words.link}: ${name}">${words.link}</a>`;
+}
+
+/**
+ * Waiting for the holder: an app or service whose access filter changed since they confirmed it
+ * (it gets nothing meanwhile), and a consent recorded as draft or proposed (not in force yet).
+ */
+function awaitsApproval(consent: Consent, recipient: Recipient): boolean {
+  if (recipient.revoked) return false;
+  return consent.status === 'draft' || consent.status === 'proposed' || (consent.status === 'active' && !isSharing(consent));
+}
+
+function pendingSection(rows: readonly { consent: Consent; recipient: Recipient }[]): SafeHtml | undefined {
+  if (rows.length === 0) return undefined;
+  return html`<section class="card" aria-labelledby="pending"><h2 id="pending">Waiting for your approval</h2>
+<p>These get nothing from your records until you approve them.</p>
+<ul class="pending">${rows.map(
+    ({ consent, recipient }) =>
+      html`<li><strong>${recipient.name}</strong> (${KIND_LABEL[holderKind(consent)].toLowerCase()}): ${
+        consent.status === 'active' ? 'its data access changed since you approved it' : 'not in force yet'
+      } <a class="button" href="/portal/my-data/access/${consent.id}/approve" aria-label="Review and approve: ${recipient.name}">Review and approve</a></li>`,
+  )}</ul></section>`;
 }
 
 function section(title: string, id: string, empty: string, rows: readonly { consent: Consent; recipient: Recipient }[], who: string): SafeHtml {
@@ -70,12 +91,16 @@ async function accessPage(req: PortalRequest, deps: MyDataDeps): Promise<PortalR
   const own = await listVisible(deps.consents, caller, { accountId: caller.accountId });
   const named = await Promise.all(own.filter((c) => c.accountId === caller.accountId).map(async (consent) => ({ consent, recipient: await recipientOf(deps, consent) })));
   const inForce = (kind: HolderKind) => named.filter(({ consent }) => consent.status === 'active' && consent.kind === kind);
-  const history = named.filter(({ consent }) => consent.status !== 'active');
-  const done = await doneNote(deps, caller, req.query.get('revoked'), (name, c) => (c.status === 'inactive' ? `${name} no longer has access to your records.` : undefined));
+  const pending = named.filter(({ consent, recipient }) => awaitsApproval(consent, recipient));
+  const history = named.filter(({ consent }) => consent.status !== 'active' && !pending.some((p) => p.consent.id === consent.id));
+  const done =
+    (await doneNote(deps, caller, req.query.get('revoked'), (name, c) => (c.status === 'inactive' ? `${name} no longer has access to your records.` : undefined))) ??
+    (await doneNote(deps, caller, req.query.get('approved'), (name, c) => (isSharing(c) ? `You approved ${name}: it has access to your records as described.` : undefined)));
   return page(
     'Apps and services with access',
     html`${tabs('/portal/my-data')}${done}
 <p>Everyone you have given access to your records, and what each may see. Revoking takes effect at once.</p>
+${pendingSection(pending)}
 ${section('Apps you approved', 'apps', 'No app has access.', inForce('app'), 'App')}
 ${section('Services you subscribe to', 'services', 'You subscribe to no service.', inForce('service'), 'Service')}
 ${section('Organizations you share with', 'organizations', 'You share with no organization.', inForce('organization'), 'Organization')}
@@ -119,6 +144,36 @@ ${csrfField(req.csrf)}<input type="hidden" name="from" value="${from}">
   );
 }
 
+/** The approval step: what approving gives, in plain words, and the form that approves it. */
+async function approvePage(req: PortalRequest, deps: MyDataDeps): Promise<PortalResult> {
+  const { caller } = await holderOf(req, deps);
+  const consent = await ownConsent(deps, caller, req.params.id ?? '');
+  const recipient = await recipientOf(deps, consent);
+  if (!awaitsApproval(consent, recipient)) {
+    return page('Nothing to approve', html`<div class="card"><p>${recipient.name} is not waiting for your approval.</p><p><a href="/portal/my-data">Back</a></p></div>`);
+  }
+  return page(
+    `Approve ${recipient.name}?`,
+    html`<div class="card">
+${consent.kind === 'organization' ? html`<p>${sharingMeans(recipient.name)}</p>` : html`<p>If you approve, ${recipient.name} may see and do this with your records:</p>${lines(recipient.access)}`}
+<p>You can revoke it at any time on this page.</p>
+<form method="post" action="/portal/my-data/access/${consent.id}/approve">
+${csrfField(req.csrf)}
+<button type="submit">Approve</button>
+<a class="button" href="/portal/my-data">Cancel</a>
+</form>
+</div>`,
+  );
+}
+
+async function approve(req: PortalRequest, deps: MyDataDeps): Promise<PortalResult> {
+  const { caller } = await holderOf(req, deps);
+  const consent = await ownConsent(deps, caller, req.params.id ?? '');
+  // As PUT /api/consents/{id}/status does: an active consent is confirmed for the current filter.
+  if (awaitsApproval(consent, await recipientOf(deps, consent))) await changeStatus(deps.consents, caller, consent.id, 'active');
+  return redirect(`/portal/my-data?approved=${consent.id}`);
+}
+
 async function revoke(req: PortalRequest, deps: MyDataDeps): Promise<PortalResult> {
   const { caller } = await holderOf(req, deps);
   const consent = await ownConsent(deps, caller, req.params.id ?? '');
@@ -128,12 +183,17 @@ async function revoke(req: PortalRequest, deps: MyDataDeps): Promise<PortalResul
   return redirect(`${BACK[from].href}?${BACK[from].done}=${consent.id}`);
 }
 
-/** "Apps and services with access": every consent of the holder in force, what each may see, revoke with a confirmation step, and the history. */
+/**
+ * "Apps and services with access": every consent of the holder in force, what each may see,
+ * those waiting for approval (approved after a review step), revoke with a confirmation step, and the history.
+ */
 export function accessPages(deps: MyDataDeps): PortalRoute[] {
   const patient = ['patient'] as const;
   return [
     { method: 'GET', path: '/portal/my-data', access: patient, handle: (req) => accessPage(req, deps) },
     { method: 'GET', path: '/portal/my-data/access', access: patient, handle: (req) => accessPage(req, deps) },
+    { method: 'GET', path: '/portal/my-data/access/:id/approve', access: patient, handle: (req) => approvePage(req, deps) },
+    { method: 'POST', path: '/portal/my-data/access/:id/approve', access: patient, handle: (req) => approve(req, deps) },
     { method: 'GET', path: '/portal/my-data/access/:id/revoke', access: patient, handle: (req) => confirmPage(req, deps) },
     { method: 'POST', path: '/portal/my-data/access/:id/revoke', access: patient, handle: (req) => revoke(req, deps) },
   ];

@@ -8,9 +8,10 @@ import type { AccountService } from '../../../auth/accounts/account-service.js';
 import { html, type SafeHtml } from '../../../auth/views/html.js';
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import type { PortalRequest } from '../../portal-page.js';
+import type { AccessLogPageDeps } from './access-log-page.js';
 
-/** What the account holder's pages use: the consent API's service and rules, and its directory. */
-export interface MyDataDeps {
+/** What the account holder's pages use: the consent API's service and rules, and its directory; the access log API's service. */
+export interface MyDataDeps extends AccessLogPageDeps {
   readonly consents: ConsentService;
   readonly directory: ConsentDirectory;
   readonly accounts: Pick<AccountService, 'organizationsOf'>;
@@ -67,6 +68,7 @@ export const TABS = [
   { href: '/portal/my-data', label: 'Apps and services with access' },
   { href: '/portal/my-data/services', label: 'Subscribe to services' },
   { href: '/portal/my-data/sharing', label: 'Share with organizations' },
+  { href: '/portal/my-data/access-log', label: 'Who accessed my data' },
 ] as const;
 
 export function tabs(current: (typeof TABS)[number]['href']): SafeHtml {
