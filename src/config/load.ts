@@ -73,6 +73,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
       maxPerClient: c.FHIRKEEP_EXPORT_MAX_PER_CLIENT,
       leaseSeconds: c.FHIRKEEP_EXPORT_LEASE_SECONDS,
     },
+    shutdownGraceSeconds: c.FHIRKEEP_SHUTDOWN_GRACE_SECONDS,
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }

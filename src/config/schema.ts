@@ -91,6 +91,13 @@ export const CONFIG_SCHEMA = z
       .max(3600)
       .default(30)
       .describe('A node renews its hold on a running export this often (a third of it); a node that dies loses it after this long and another resumes the export'),
+    FHIRKEEP_SHUTDOWN_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(25)
+      .describe('On SIGTERM/SIGINT, how long requests already in flight may take to finish before their connections are cut (docs/crash-safety.md)'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -136,6 +143,8 @@ export interface FhirkeepConfig {
     readonly maxPerClient: number;
     readonly leaseSeconds: number;
   };
+  /** How long a shutdown waits for requests in flight before cutting their connections. */
+  readonly shutdownGraceSeconds: number;
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

@@ -54,7 +54,8 @@ export function createHttpApp({ logger, bodyLimit, tls }: HttpOptions): FastifyI
     // Request ids let a log line be matched to a client's complaint without logging bodies.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
-    return503OnClosing: true,
+    // registerDraining answers requests during a shutdown, as OperationOutcomes.
+    return503OnClosing: false,
     // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
     frameworkErrors: (error, _request, reply) => {
       const code = FASTIFY_ERRORS[error.code] ?? 'bad-request';
