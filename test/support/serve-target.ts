@@ -14,6 +14,8 @@ import { createEmptyDatabase } from './database.js';
  */
 export interface ServeTarget {
   readonly embedded: boolean;
+  /** FHIRKEEP_DATA_DIR: keys, import state (and the embedded cluster). */
+  readonly dataDir: string;
   /** The settings that point `serve` (or `import`) at it. */
   readonly settings: Readonly<Record<string, string>>;
   /** A connection of the test's own to that database (embedded: while its postmaster runs). */
@@ -32,6 +34,7 @@ export async function serveTarget(): Promise<ServeTarget> {
   if (await harnessRunsEmbedded()) {
     return {
       embedded: true,
+      dataDir,
       settings: { FHIRKEEP_DATA_DIR: dataDir },
       connect() {
         const postmaster = readPostmasterPid(pgDir);
@@ -52,6 +55,7 @@ export async function serveTarget(): Promise<ServeTarget> {
   const database = await createEmptyDatabase();
   return {
     embedded: false,
+    dataDir,
     settings: { FHIRKEEP_DATA_DIR: dataDir, FHIRKEEP_DATABASE_URL: database.url },
     connect: () => postgres(database.url, { max: 4, onnotice: () => {} }),
     postmaster: () => undefined,
