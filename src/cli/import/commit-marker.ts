@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { referenceHolders } from '../../fhir/reference-holders.js';
 
 export interface TransactionEntry {
   fullUrl?: unknown;
@@ -39,7 +40,9 @@ export function markCommit(transaction: Transaction, seed: string): CommitMarker
   delete chosen.fullUrl;
   // The server maps only the fullUrls of creates; this one's references are pointed here instead.
   if (typeof fullUrl === 'string' && fullUrl.startsWith('urn:')) {
-    for (const e of transaction.entry) repoint(e?.resource, fullUrl, reference);
+    for (const e of transaction.entry) {
+      for (const holder of referenceHolders(e?.resource)) if (holder.reference === fullUrl) holder.reference = reference;
+    }
   }
   return marker;
 }
@@ -57,20 +60,4 @@ function idFrom(seed: string): string {
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Sets every `reference` equal to `from` inside `value` to `to`. */
-function repoint(value: unknown, from: string, to: string): void {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    const obj = node as Record<string, unknown>;
-    if (obj.reference === from) obj.reference = to;
-    for (const v of Object.values(obj)) if (v !== null && typeof v === 'object') stack.push(v);
-  }
 }
