@@ -138,14 +138,16 @@ async function importChunk(
 ): Promise<void> {
   try {
     // Await first, then add: `x += await …` reads x before awaiting and loses other workers' counts.
-    progress.resources += await postOnce(handle, scope, transactionOf(chunk.map((c) => c.resource)), JSON.stringify(chunk));
+    const written = await postOnce(handle, scope, transactionOf(chunk.map((c) => c.resource)), JSON.stringify(chunk));
+    progress.resources += written;
     return;
   } catch {
     // One bad resource spoils the transaction: find it.
   }
   for (const c of chunk) {
     try {
-      progress.resources += await postOnce(handle, scope, transactionOf([c.resource]), JSON.stringify(c));
+      const written = await postOnce(handle, scope, transactionOf([c.resource]), JSON.stringify(c));
+      progress.resources += written;
     } catch (e) {
       progress.failures.push({ file: file.path, reason: `line ${c.line}: ${(e as Error).message}` });
     }
