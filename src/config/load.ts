@@ -97,6 +97,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
       leaseSeconds: c.FHIRKEEP_EXPORT_LEASE_SECONDS,
     },
     audit: { queueSize: c.FHIRKEEP_AUDIT_QUEUE_SIZE, flushMs: c.FHIRKEEP_AUDIT_FLUSH_MS },
+    shutdownGraceSeconds: c.FHIRKEEP_SHUTDOWN_GRACE_SECONDS,
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }
