@@ -68,22 +68,24 @@ export function formFields(req: PortalRequest): URLSearchParams {
 }
 
 /**
- * A form post: on success, `act` answers (usually a redirect); when the service refuses the
+ * A form target: on success, `act` answers (usually a redirect); when the service refuses the
  * input, `view` draws the page again with the server's message on the form named `form`.
  */
-export async function submit(
-  req: AdminRequest,
+export function adminForm(
+  path: string,
   form: string,
-  act: (fields: URLSearchParams) => Promise<PortalResult>,
-  view: (problem: FormProblem) => Promise<PortalResult>,
-): Promise<PortalResult> {
-  const values = req.form ?? new URLSearchParams();
-  try {
-    return await act(formFields(req));
-  } catch (e) {
-    if (!isFhirkeepError(e) || e.status >= 500 || e.status === 401) throw e;
-    return view({ form, message: e.message, status: e.status, values });
-  }
+  view: (req: AdminRequest, problem: FormProblem) => Promise<PortalResult>,
+  act: (req: AdminRequest, fields: URLSearchParams) => Promise<PortalResult>,
+): PortalRoute {
+  return adminRoute('POST', path, async (req) => {
+    const values = req.form ?? new URLSearchParams();
+    try {
+      return await act(req, formFields(req));
+    } catch (e) {
+      if (!isFhirkeepError(e) || e.status >= 500 || e.status === 401) throw e;
+      return view(req, { form, message: e.message, status: e.status, values });
+    }
+  });
 }
 
 /** An admin page under its section's tab, answered with the problem's status when a form failed. */

@@ -5,7 +5,7 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
 
 const SECTION = '/portal/admin/content';
 /** As many as `fhirkeep content search` prints: a search is for finding, not listing. */
@@ -110,56 +110,28 @@ ${
 
   return [
     adminRoute('GET', SECTION, (req) => index(req)),
-    adminRoute('POST', `${SECTION}/groups`, (req) =>
-      submit(
-        req,
-        'group',
-        async (f) => {
-          const system = f.get('system')?.trim() ?? '';
-          const name = f.get('name')?.trim() ?? '';
-          const parent = f.get('parent') ?? '';
-          await admin.addGroup({ system, name, parent: parent === '' ? undefined : parent, label: f.get('label') ?? '', contents: names(f.get('contents')) });
-          return redirect(groupPath(system, name));
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/groups`, 'group', index, async (req, f) => {
+      const system = f.get('system')?.trim() ?? '';
+      const name = f.get('name')?.trim() ?? '';
+      const parent = f.get('parent') ?? '';
+      await admin.addGroup({ system, name, parent: parent === '' ? undefined : parent, label: f.get('label') ?? '', contents: names(f.get('contents')) });
+      return redirect(groupPath(system, name));
+    }),
     adminRoute('GET', `${SECTION}/groups/:system/:name`, (req) => group(req)),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/delete`, (req) =>
-      submit(
-        req,
-        'delete',
-        async () => {
-          await admin.deleteGroup(req.params.system ?? '', req.params.name ?? '');
-          return redirect(`${SECTION}?system=${seg(req.params.system ?? '')}`);
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/members`, (req) =>
-      submit(
-        req,
-        'add',
-        async (f) => {
-          const { system = '', name = '' } = req.params;
-          await admin.addMembers(system, name, [...f.getAll('contents'), ...names(f.get('names'))]);
-          return redirect(groupPath(system, name));
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/members/remove`, (req) =>
-      submit(
-        req,
-        'remove',
-        async (f) => {
-          const { system = '', name = '' } = req.params;
-          await admin.removeMember(system, name, f.get('content') ?? '');
-          return redirect(groupPath(system, name));
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/groups/:system/:name/delete`, 'delete', group, async (req) => {
+      await admin.deleteGroup(req.params.system ?? '', req.params.name ?? '');
+      return redirect(`${SECTION}?system=${seg(req.params.system ?? '')}`);
+    }),
+    adminForm(`${SECTION}/groups/:system/:name/members`, 'add', group, async (req, f) => {
+      const { system = '', name = '' } = req.params;
+      await admin.addMembers(system, name, [...f.getAll('contents'), ...names(f.get('names'))]);
+      return redirect(groupPath(system, name));
+    }),
+    adminForm(`${SECTION}/groups/:system/:name/members/remove`, 'remove', group, async (req, f) => {
+      const { system = '', name = '' } = req.params;
+      await admin.removeMember(system, name, f.get('content') ?? '');
+      return redirect(groupPath(system, name));
+    }),
   ];
 }
 

@@ -5,7 +5,7 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { page, redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
 
 const SECTION = '/portal/admin/hie';
 
@@ -133,17 +133,10 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
 
   /** A change to a user's HIE state, then back to their page. */
   const change = (action: string, form: string, apply: (user: string, f: URLSearchParams) => Promise<unknown>): PortalRoute =>
-    adminRoute('POST', `${SECTION}/users/:user/${action}`, (req) =>
-      submit(
-        req,
-        form,
-        async (f) => {
-          await apply(req.params.user ?? '', f);
-          return redirect(userPath((await findUser(deps.accounts, req.params.user ?? '')).id));
-        },
-        (problem) => user(req, problem),
-      ),
-    );
+    adminForm(`${SECTION}/users/:user/${action}`, form, user, async (req, f) => {
+      await apply(req.params.user ?? '', f);
+      return redirect(userPath((await findUser(deps.accounts, req.params.user ?? '')).id));
+    });
 
   return [
     adminRoute('GET', SECTION, (req) => index(req)),
@@ -156,17 +149,13 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
         return index(req, { form: 'find', message: e.message, status: 404, values: req.query });
       }
     }),
-    adminRoute('POST', `${SECTION}/tokens`, (req) =>
-      submit(
-        req,
-        'token',
-        async (f) => {
-          const { client, token } = await hie.clients.create(f.get('organization') ?? '');
-          const organization = await deps.accounts.findOrganization(client.organizationId);
-          // Answered here, not after a redirect: the token exists only in this response.
-          return page(
-            'HIE token created',
-            html`<div class="card">
+    adminForm(`${SECTION}/tokens`, 'token', index, async (req, f) => {
+      const { client, token } = await hie.clients.create(f.get('organization') ?? '');
+      const organization = await deps.accounts.findOrganization(client.organizationId);
+      // Answered here, not after a redirect: the token exists only in this response.
+      return page(
+        'HIE token created',
+        html`<div class="card">
 <p class="notice" role="status">Copy the token now: it is shown only this once. Fhirkeep keeps only its hash.</p>
 <table><tbody>
 <tr><th scope="row">Organization</th><td>${organization?.name ?? client.organizationId}</td></tr>
@@ -176,23 +165,13 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
 <div class="secret"><code id="hie-token">${token}</code><button type="button" data-copy="hie-token">Copy</button></div>
 <p><a href="${SECTION}">Back to HIE</a></p>
 </div>`,
-            { status: 201 },
-          );
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/tokens/revoke`, (req) =>
-      submit(
-        req,
-        'revoke',
-        async (f) => {
-          await hie.clients.revoke(f.get('client') ?? '');
-          return redirect(SECTION);
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
+        { status: 201 },
+      );
+    }),
+    adminForm(`${SECTION}/tokens/revoke`, 'revoke', index, async (req, f) => {
+      await hie.clients.revoke(f.get('client') ?? '');
+      return redirect(SECTION);
+    }),
     adminRoute('GET', `${SECTION}/users/:user`, (req) => user(req)),
     change('activation', 'activation', (u, f) => {
       const value = f.get('activated');

@@ -6,7 +6,7 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
 
 const SECTION = '/portal/admin/organizations';
 
@@ -86,43 +86,22 @@ ${field({ form: 'member', name: 'user', label: 'Email (or account id)', required
 
   return [
     adminRoute('GET', SECTION, (req) => list(req)),
-    adminRoute('POST', SECTION, (req) =>
-      submit(
-        req,
-        'create',
-        async (f) => {
-          const text = f.get('identifier')?.trim() ?? '';
-          const made = await deps.accounts.createOrganization({ name: f.get('name') ?? '', identifier: text === '' ? undefined : parseIdentifier(text) });
-          return redirect(`${SECTION}/${seg(made.id)}`);
-        },
-        (problem) => list(req, problem),
-      ),
-    ),
+    adminForm(SECTION, 'create', list, async (req, f) => {
+      const text = f.get('identifier')?.trim() ?? '';
+      const made = await deps.accounts.createOrganization({ name: f.get('name') ?? '', identifier: text === '' ? undefined : parseIdentifier(text) });
+      return redirect(`${SECTION}/${seg(made.id)}`);
+    }),
     adminRoute('GET', `${SECTION}/:id`, (req) => show(req)),
-    adminRoute('POST', `${SECTION}/:id/teams`, (req) =>
-      submit(
-        req,
-        'team',
-        async (f) => {
-          const team = await deps.accounts.createTeam(req.params.id ?? '', f.get('name') ?? '');
-          return redirect(`${SECTION}/${seg(team.parentId ?? team.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/:id/members`, (req) =>
-      submit(
-        req,
-        'member',
-        async (f) => {
-          const organization = await find(req.params.id ?? '');
-          const role = validateMemberRole(f.get('role') ?? 'member');
-          await deps.accounts.addMember(organization.id, (await findUser(deps.accounts, f.get('user')?.trim() ?? '')).id, role);
-          return redirect(`${SECTION}/${seg(organization.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/:id/teams`, 'team', show, async (req, f) => {
+      const team = await deps.accounts.createTeam(req.params.id ?? '', f.get('name') ?? '');
+      return redirect(`${SECTION}/${seg(team.parentId ?? team.id)}`);
+    }),
+    adminForm(`${SECTION}/:id/members`, 'member', show, async (req, f) => {
+      const organization = await find(req.params.id ?? '');
+      const role = validateMemberRole(f.get('role') ?? 'member');
+      await deps.accounts.addMember(organization.id, (await findUser(deps.accounts, f.get('user')?.trim() ?? '')).id, role);
+      return redirect(`${SECTION}/${seg(organization.id)}`);
+    }),
   ];
 }
 

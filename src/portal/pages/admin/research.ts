@@ -3,7 +3,7 @@ import { html } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
 
 const SECTION = '/portal/admin/research';
 
@@ -64,27 +64,13 @@ ${field({ form, name: 'study', label: 'Study', required: true, hint: 'The Resear
 
   return [
     adminRoute('GET', SECTION, (req) => view(req)),
-    adminRoute('POST', `${SECTION}/grant`, (req) =>
-      submit(
-        req,
-        'grant',
-        async (f) => {
-          await deps.studies.grant(f.get('client') ?? '', f.get('study')?.trim() ?? '', req.account.id);
-          return redirect(SECTION);
-        },
-        (problem) => view(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/revoke`, (req) =>
-      submit(
-        req,
-        'revoke',
-        async (f) => {
-          await deps.studies.revoke(f.get('client') ?? '', f.get('study') ?? '', req.account.id);
-          return redirect(SECTION);
-        },
-        (problem) => view(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/grant`, 'grant', view, async (req, f) => {
+      await deps.studies.grant(f.get('client') ?? '', f.get('study')?.trim() ?? '', req.account.id);
+      return redirect(SECTION);
+    }),
+    adminForm(`${SECTION}/revoke`, 'revoke', view, async (req, f) => {
+      await deps.studies.revoke(f.get('client') ?? '', f.get('study') ?? '', req.account.id);
+      return redirect(SECTION);
+    }),
   ];
 }

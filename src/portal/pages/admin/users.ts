@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
 
 const SECTION = '/portal/admin/users';
 
@@ -63,36 +63,22 @@ ${
 
   return [
     adminRoute('GET', SECTION, (req) => list(req)),
-    adminRoute('POST', SECTION, (req) =>
-      submit(
-        req,
-        'create',
-        async (f) => {
-          const made = await deps.accounts.create({
-            email: f.get('email') ?? '',
-            password: f.get('password') ?? '',
-            roles: f.getAll('roles'),
-            displayName: f.get('displayName') ?? undefined,
-            patientId: f.get('patientId') ?? undefined,
-            practitionerId: f.get('practitionerId') ?? undefined,
-          });
-          return redirect(`${SECTION}/${seg(made.id)}`);
-        },
-        (problem) => list(req, problem),
-      ),
-    ),
+    adminForm(SECTION, 'create', list, async (req, f) => {
+      const made = await deps.accounts.create({
+        email: f.get('email') ?? '',
+        password: f.get('password') ?? '',
+        roles: f.getAll('roles'),
+        displayName: f.get('displayName') ?? undefined,
+        patientId: f.get('patientId') ?? undefined,
+        practitionerId: f.get('practitionerId') ?? undefined,
+      });
+      return redirect(`${SECTION}/${seg(made.id)}`);
+    }),
     adminRoute('GET', `${SECTION}/:id`, (req) => show(req)),
-    adminRoute('POST', `${SECTION}/:id/disable`, (req) =>
-      submit(
-        req,
-        'disable',
-        async () => {
-          const account = await deps.accounts.disable((await findUser(deps.accounts, req.params.id ?? '')).id);
-          return redirect(`${SECTION}/${seg(account.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/:id/disable`, 'disable', show, async (req) => {
+      const account = await deps.accounts.disable((await findUser(deps.accounts, req.params.id ?? '')).id);
+      return redirect(`${SECTION}/${seg(account.id)}`);
+    }),
   ];
 }
 
