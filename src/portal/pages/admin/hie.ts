@@ -6,6 +6,7 @@ import { csrfField } from '../../layout.js';
 import { page, redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
 import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/hie';
 
@@ -59,7 +60,7 @@ ${formError(problem, form)}
 <section class="card" aria-labelledby="users-heading"><h2 id="users-heading">Users' HIE profiles</h2>
 ${formError(problem, 'find')}
 <form method="get" action="${SECTION}/users">
-${field({ form: 'find', name: 'user', label: 'Email or account id', required: true, problem })}
+${field({ form: 'find', name: 'user', label: 'Email or account id', required: true, problem, check: 'user-known' })}
 <button type="submit">Open</button></form>
 <div class="table-scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Roles</th></tr></thead><tbody>${users.map(
         (u) => html`<tr><td><a href="${userPath(u.id)}">${u.email}</a></td><td>${u.roles.join(', ')}</td></tr>`,
@@ -109,8 +110,8 @@ ${
 ${formError(problem, form)}
 <form method="post" action="${path}/profiles">${csrfField(req.csrf)}
 <label for="profile-type">Type</label><select id="profile-type" name="type">${PROFILE_TYPES.map((t) => html`<option value="${t}"${typed(problem, form, 'type') === t ? html` selected` : ''}>${t}</option>`)}</select>
-${field({ form, name: 'id', label: 'Id', required: true, hint: "The provider's, facility's or admin's id in the partner's registries; a patient's Patient id.", problem })}
-${field({ form, name: 'catchments', label: 'Catchments', hint: 'Area codes, separated by spaces or commas: 2 to 12 digits, an even number (division 2, district 4, upazila 6 …). None for a patient.', problem })}
+${field({ form, name: 'id', label: 'Id', required: true, hint: "The provider's, facility's or admin's id in the partner's registries; a patient's Patient id.", problem, rule: FIELD_RULES.fhirId })}
+${field({ form, name: 'catchments', label: 'Catchments', hint: 'Area codes, separated by spaces or commas: 2 to 12 digits, an even number (division 2, district 4, upazila 6 …). None for a patient.', problem, rule: FIELD_RULES.catchments })}
 <button type="submit" class="primary">Save profile</button>
 </form></section>
 <section class="card" aria-labelledby="groups-heading"><h2 id="groups-heading">Groups</h2>
@@ -124,7 +125,7 @@ ${
 }
 ${formError(problem, 'group')}
 <form method="post" action="${path}/groups">${csrfField(req.csrf)}
-${field({ form: 'group', name: 'group', label: 'Add to a group', required: true, hint: 'e.g. MCI Admin, API Consumer', problem })}
+${field({ form: 'group', name: 'group', label: 'Add to a group', required: true, hint: 'e.g. MCI Admin, API Consumer', problem, rule: FIELD_RULES.hieGroup })}
 <button type="submit" class="primary">Add group</button>
 </form></section>`,
       problem,

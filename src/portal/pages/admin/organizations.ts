@@ -7,6 +7,7 @@ import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
 import { adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/organizations';
 
@@ -39,8 +40,8 @@ ${
 <section class="card" aria-labelledby="create-heading"><h2 id="create-heading">Create an organization</h2>
 ${formError(problem, form)}
 <form method="post" action="${SECTION}">${csrfField(req.csrf)}
-${field({ form, name: 'name', label: 'Name', required: true, problem })}
-${field({ form, name: 'identifier', label: 'Identifier (optional)', hint: 'SYSTEM|VALUE, e.g. http://hl7.org/fhir/sid/us-npi|1234567893', problem })}
+${field({ form, name: 'name', label: 'Name', required: true, problem, rule: FIELD_RULES.organizationName })}
+${field({ form, name: 'identifier', label: 'Identifier (optional)', hint: 'SYSTEM|VALUE, e.g. http://hl7.org/fhir/sid/us-npi|1234567893', problem, rule: FIELD_RULES.identifier, check: 'identifier-free' })}
 <button type="submit" class="primary">Create organization</button>
 </form></section>`,
       problem,
@@ -76,7 +77,7 @@ ${
 <p class="hint">Adding someone who is a member already changes their role.</p>
 ${formError(problem, 'member')}
 <form method="post" action="${path}/members">${csrfField(req.csrf)}
-${field({ form: 'member', name: 'user', label: 'Email (or account id)', required: true, problem })}
+${field({ form: 'member', name: 'user', label: 'Email (or account id)', required: true, problem, check: 'user-known' })}
 <label for="member-role">Role</label><select id="member-role" name="role">${MEMBER_ROLES.map((r) => html`<option value="${r}"${typed(problem, 'member', 'role') === r ? html` selected` : ''}>${r}</option>`)}</select>
 <button type="submit" class="primary">Add member</button>
 </form></section>`,
@@ -111,7 +112,7 @@ function teamsCard(csrf: string, path: string, teams: readonly Organization[], p
 ${teams.length === 0 ? html`<p>No teams yet.</p>` : html`<ul>${teams.map((t) => html`<li><a href="${SECTION}/${seg(t.id)}">${t.name}</a></li>`)}</ul>`}
 ${formError(problem, form)}
 <form method="post" action="${path}/teams">${csrfField(csrf)}
-${field({ form, name: 'name', label: 'New team name', required: true, problem })}
+${field({ form, name: 'name', label: 'New team name', required: true, problem, rule: FIELD_RULES.organizationName })}
 <button type="submit" class="primary">Create team</button>
 </form></section>`;
 }

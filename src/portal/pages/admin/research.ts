@@ -4,6 +4,7 @@ import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
 import { actionButton, adminForm, adminPage, adminRoute, field, formError, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/research';
 
@@ -55,7 +56,7 @@ ${formError(problem, form)}
 <label for="grant-client">Research partner</label><select id="grant-client" name="client" required><option value="">Choose a partner</option>${partners
         .filter((p) => !p.revoked)
         .map((p) => html`<option value="${p.id}"${chosen === p.id ? html` selected` : ''}>${p.name} (${p.id})</option>`)}</select>
-${field({ form, name: 'study', label: 'Study', required: true, hint: 'The ResearchStudy id, or SYSTEM|VALUE of its identifier (e.g. https://clinicaltrials.gov|NCT00000001).', problem })}
+${field({ form, name: 'study', label: 'Study', required: true, hint: 'The ResearchStudy id, or SYSTEM|VALUE of its identifier (e.g. https://clinicaltrials.gov|NCT00000001).', problem, rule: FIELD_RULES.study, check: 'study-known' })}
 <button type="submit" class="primary">Grant</button>
 </form></section>`,
       problem,
