@@ -47,6 +47,16 @@ before(async () => {
     await store.update(scope, 'Observation', id, { resourceType: 'Observation', id, status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/p${(i % 2) + 1}` } });
   }
   await store.update(scope, 'Encounter', 'e1', { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } });
+  // Written as a resource, as a FHIR create could before the audit trail had its table: no trail, never exported.
+  await store.update(scope, 'AuditEvent', 'legacy', {
+    resourceType: 'AuditEvent',
+    id: 'legacy',
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+    recorded: '2024-05-01T12:00:00Z',
+    agent: [{ requestor: true, who: { display: 'a client of old' } }],
+    source: { observer: { display: 'elsewhere' } },
+    entity: [{ what: { reference: 'Patient/p1' } }],
+  });
 });
 after(async () => {
   await db?.close();
@@ -203,6 +213,7 @@ test('a bad --type or --since, no --out, or an --out that is not empty or not a 
   for (const [args, code, message] of [
     [['--type', 'Nope', '--out', fresh], 2, /Unknown resource type: Nope$/m],
     [['--type', 'Patient,Nope', '--type', 'Bogus', '--out', fresh], 2, /Unknown resource types: Nope, Bogus$/m],
+    [['--type', 'Patient,AuditEvent', '--out', fresh], 2, /--type AuditEvent: the audit trail is not among the stored resources exported; an auditor reads it at \[base\]\/AuditEvent$/m],
     [['--since', 'yesterday', '--out', fresh], 2, /--since must be a FHIR instant \(e\.g\. 2024-01-31T12:00:00Z\), got "yesterday"/],
     [['--type', 'Patient'], 1, /required option '--out <dir>' not specified/],
     [['--out', full], 2, /--out \S+full is not empty \(1 entry\): give a new or empty directory/],
