@@ -15,6 +15,7 @@ import { r4ParamRegistry } from '../src/search/params/param-registry.js';
 import { createResourceStore } from '../src/storage/resource-store.js';
 import { acceptedKickOff, downloadAll, kickOff, pollUntilDone, startExportNode, type ExportNode } from './support/bulk-export.js';
 import { typeOnlyClassifier } from './support/classifier.js';
+import { foreignAuditEvent } from './support/foreign-audit-event.js';
 import { httpClient, type HttpClient } from './support/http.js';
 import { institutionToken } from './support/institution.js';
 
@@ -31,14 +32,7 @@ before(async () => {
   const put = await get('/Patient/ap1', { method: 'PUT', body: { resourceType: 'Patient', id: 'ap1', gender: 'female' } });
   assert.equal(put.status, 201, put.text);
   const store = createResourceStore(node.server.fhirkeep.database, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
-  await store.create(systemScope('test'), {
-    resourceType: 'AuditEvent',
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-    recorded: '2024-05-01T12:00:00Z',
-    agent: [{ requestor: true, who: { display: 'a client of old' } }],
-    source: { observer: { display: 'elsewhere' } },
-    entity: [{ what: { reference: 'Patient/ap1' } }],
-  });
+  await store.create(systemScope('test'), foreignAuditEvent({ patient: 'ap1' }));
 });
 after(() => node?.close());
 

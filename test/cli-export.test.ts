@@ -23,6 +23,7 @@ import { createResourceStore } from '../src/storage/resource-store.js';
 import { typeOnlyClassifier } from './support/classifier.js';
 import { runCli, spawnCli } from './support/cli.js';
 import { createTestDatabase } from './support/database.js';
+import { foreignAuditEvent } from './support/foreign-audit-event.js';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
 
 let work: string;
@@ -48,15 +49,7 @@ before(async () => {
   }
   await store.update(scope, 'Encounter', 'e1', { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } });
   // Written as a resource, as a FHIR create could before the audit trail had its table: no trail, never exported.
-  await store.update(scope, 'AuditEvent', 'legacy', {
-    resourceType: 'AuditEvent',
-    id: 'legacy',
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-    recorded: '2024-05-01T12:00:00Z',
-    agent: [{ requestor: true, who: { display: 'a client of old' } }],
-    source: { observer: { display: 'elsewhere' } },
-    entity: [{ what: { reference: 'Patient/p1' } }],
-  });
+  await store.update(scope, 'AuditEvent', 'legacy', foreignAuditEvent({ id: 'legacy', patient: 'p1' }));
 });
 after(async () => {
   await db?.close();

@@ -15,6 +15,7 @@ import { r4ParamRegistry } from '../src/search/params/param-registry.js';
 import { runCli } from './support/cli.js';
 import { typeOnlyClassifier } from './support/classifier.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { foreignAuditEvent } from './support/foreign-audit-event.js';
 
 let work: string;
 let database: TestDatabase;
@@ -90,14 +91,7 @@ test('imports transaction, collection and gzipped bundles and ndjson; reports fa
 test('AuditEvents are left out of ndjson and collection Bundles and counted; a transaction holding one is refused whole, saying why', async () => {
   const dir = join(work, 'audit');
   mkdirSync(dir, { recursive: true });
-  const auditEvent = (id: string) => ({
-    resourceType: 'AuditEvent',
-    id,
-    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-    recorded: '2024-05-01T12:00:00Z',
-    agent: [{ requestor: true, who: { display: 'another system' } }],
-    source: { observer: { display: 'another system' } },
-  });
+  const auditEvent = (id: string) => foreignAuditEvent({ id });
   writeFileSync(join(dir, 'a.ndjson'), [patient('ae-1'), auditEvent('ae-2'), patient('ae-3'), auditEvent('ae-4')].map((r) => JSON.stringify(r)).join('\n'));
   writeFileSync(join(dir, 'b-collection.json'), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: auditEvent('ae-5') }, { resource: patient('ae-6') }] }));
   writeFileSync(
