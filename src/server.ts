@@ -72,6 +72,7 @@ import { createSharedBuckets } from './storage/rate-limit/shared-buckets.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
+import { isStoredType } from './fhir/audit-trail-type.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { preloadValidators, validateResource } from './fhir/validator.js';
@@ -80,6 +81,7 @@ import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerDraining } from './http/draining.js';
 import { closeWithin } from './http/close-listeners.js';
+import { auditEventCapability } from './rest/audit-events.js';
 import { FhirRouter, SYSTEM_INTERACTIONS, SYSTEM_OPERATIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -252,6 +254,7 @@ export async function createFhirCore(
           softwareVersion: SOFTWARE_VERSION,
           resourceTypes: definitions.resourceTypes,
           interactions: TYPE_INTERACTIONS,
+          servedApart: (type) => (isStoredType(type) ? undefined : auditEventCapability(definitions.searchParameters)),
           systemInteractions: SYSTEM_INTERACTIONS,
           ...advertised,
           supportedProfiles: (type) => definitions.usCore.server[type]?.profiles ?? [],

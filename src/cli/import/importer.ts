@@ -2,6 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { AccessScope } from '../../access/scope.js';
+import { isStoredType } from '../../fhir/audit-trail-type.js';
 import type { FhirRequest, FhirResponse } from '../../rest/fhir-request.js';
 import type { ImportFile } from './import-files.js';
 import type { ImportState } from './import-state.js';
@@ -19,6 +20,8 @@ export interface ImportProgress {
   bytesDone: number;
   filesDone: number;
   skipped: number;
+  /** AuditEvents of ndjson files and non-transaction Bundles, not imported: the audit trail is this server's own. */
+  auditEventsLeftOut: number;
   readonly failures: ImportFailure[];
 }
 
@@ -89,12 +92,13 @@ async function importBundle(file: ImportFile, handle: Handler, scope: AccessScop
     }
     return 'imported';
   }
+  // A transaction goes in as written, all or nothing (as a batch, above): an AuditEvent in it is refused as by the API.
   const transaction =
     bundle.resourceType !== 'Bundle'
-      ? transactionOf([value as Resource])
+      ? transactionOf(withoutAuditEvents([value as Resource], progress))
       : bundle.type === 'transaction'
         ? (value as Transaction)
-        : transactionOf(Array.isArray(bundle.entry) ? (bundle.entry as { resource?: Resource }[]).flatMap((e) => (e.resource === undefined ? [] : [e.resource])) : []);
+        : transactionOf(withoutAuditEvents(Array.isArray(bundle.entry) ? (bundle.entry as { resource?: Resource }[]).flatMap((e) => (e.resource === undefined ? [] : [e.resource])) : [], progress));
   // The file's content is the seed: the same Bundle, wherever it lies, is imported once.
   const marker = Array.isArray(transaction.entry) ? markCommit(transaction, text) : undefined;
   if (await committed(handle, scope, marker)) return 'already-imported';
@@ -119,7 +123,8 @@ async function importNdjson(file: ImportFile, handle: Handler, scope: AccessScop
     lineNo++;
     if (lineNo <= skip || text.trim() === '') continue;
     try {
-      chunk.push({ line: lineNo, resource: JSON.parse(text) as Resource });
+      const resource = JSON.parse(text) as Resource;
+      if (withoutAuditEvents([resource], progress).length > 0) chunk.push({ line: lineNo, resource });
     } catch (e) {
       progress.failures.push({ file: file.path, reason: `line ${lineNo}: not valid JSON (${(e as Error).message})` });
     }
@@ -152,6 +157,16 @@ async function importChunk(
       progress.failures.push({ file: file.path, reason: `line ${c.line}: ${(e as Error).message}` });
     }
   }
+}
+
+/**
+ * The resources but AuditEvents, which are counted as left out: the audit trail records what
+ * happened on this server and is written by it alone, so another system's events have no place here.
+ */
+function withoutAuditEvents(resources: readonly Resource[], progress: ImportProgress): Resource[] {
+  const kept = resources.filter((r) => typeof r.resourceType !== 'string' || isStoredType(r.resourceType));
+  progress.auditEventsLeftOut += resources.length - kept.length;
+  return kept;
 }
 
 /** Resources with an id keep it (PUT, update-as-create); others get one (POST). */
