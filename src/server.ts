@@ -75,12 +75,16 @@ import { createSharedBuckets } from './storage/rate-limit/shared-buckets.js';
 import { FhirkeepError } from './errors/fhirkeep-error.js';
 import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { FhirkeepConfig } from './config/schema.js';
+import { isStoredType } from './fhir/audit-trail-type.js';
 import { buildCapabilityStatement } from './fhir/capability-statement.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { preloadValidators, validateResource } from './fhir/validator.js';
 import { createHttpApp } from './http/fastify-app.js';
 import { registerFhirRoutes } from './http/fhir-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerDraining } from './http/draining.js';
+import { closeWithin } from './http/close-listeners.js';
+import { auditEventCapability } from './rest/audit-events.js';
 import { FhirRouter, SYSTEM_INTERACTIONS, SYSTEM_OPERATIONS, TYPE_INTERACTIONS, TYPE_OPERATIONS } from './rest/router.js';
 import type { RestContext } from './rest/rest-context.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -253,6 +257,7 @@ export async function createFhirCore(
           softwareVersion: SOFTWARE_VERSION,
           resourceTypes: definitions.resourceTypes,
           interactions: TYPE_INTERACTIONS,
+          servedApart: (type) => (isStoredType(type) ? undefined : auditEventCapability(definitions.searchParameters)),
           systemInteractions: SYSTEM_INTERACTIONS,
           ...advertised,
           supportedProfiles: (type) => definitions.usCore.server[type]?.profiles ?? [],
@@ -380,6 +385,8 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     trustProxy: config.trustProxy,
     ...(tls === undefined ? {} : { tls }),
   });
+  // First, so a request during a shutdown is refused before any other hook spends work on it.
+  const drain = registerDraining(app);
   registerSecureHeaders(app, () => baseUrl?.startsWith('https:') === true);
   registerRateLimitHooks(app, rateLimits);
   registerCors(app);
@@ -398,7 +405,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   });
   registerMetricsHooks(app, metrics.http);
   registerMetricsRoutes(app, { text: metrics.text, token: config.metricsToken });
-  registerHealthRoutes(app, { ping: core.ping, replica: () => core.database.searches.replica() });
+  registerHealthRoutes(app, { ping: core.ping, draining: drain.draining, replica: () => core.database.searches.replica() });
   registerOAuthRoutes(app, { token: auth.tokenEndpoint, keys: auth.keys, urls });
   const { sessions } = auth;
   // The JSON API is for the portal (and people at it), so it authenticates with the portal's
@@ -592,13 +599,20 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
     async close() {
       if (closed) return;
       closed = true;
-      await mtls?.close();
-      await app.close();
-      // After the listener: the requests it drained are counted in this last flush (and their
+      drain.start();
+      const main = { close: () => app.close(), cutOff: () => app.server.closeAllConnections() };
+      const graceSeconds = config.shutdownGraceSeconds;
+      await Promise.all([
+        closeWithin(mtls === undefined ? [main] : [main, mtls], graceSeconds * 1000, () =>
+          logger.warn({ graceSeconds }, 'requests still running after the shutdown grace: their connections are cut'),
+        ),
+        // Meanwhile the export jobs this node runs reach a checkpoint and are handed back.
+        exportWorker?.close(),
+      ]);
+      // After the listeners: the requests they drained are counted in this last flush (and their
       // audit rows written by core.close(), after the export worker's).
       await statistics.close();
       await buckets.close();
-      await exportWorker?.close();
       await auth.close();
       await core.close();
     },

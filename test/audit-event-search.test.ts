@@ -251,7 +251,7 @@ test('bad input is a 400 (unknown parameters too, unless handling is lenient); u
   const lenient = await get('/AuditEvent?foo=bar&patient=olaf-p', t, { prefer: 'handling=lenient' });
   assert.equal(lenient.status, 200);
   assert.equal((lenient.json as AuditBundle).link.find((l) => l.relation === 'self')?.url, `${file.server.fhirBase}/AuditEvent?patient=olaf-p`);
-  for (const path of ['/AuditEvent/abc', '/AuditEvent/0', '/AuditEvent/99999999999999999999', '/AuditEvent/1/_history/2', '/AuditEvent/_history']) {
+  for (const path of ['/AuditEvent/abc', '/AuditEvent/0', '/AuditEvent/99999999999999999999', '/AuditEvent/1/_history/2', '/AuditEvent/_history/1']) {
     const res = await get(path, t);
     assert.equal(res.status, 404, `${path}: ${res.text}`);
     assert.equal(res.json.resourceType, 'OperationOutcome');

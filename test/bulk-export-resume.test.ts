@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +8,9 @@ import postgres from 'postgres';
 import type { ExportProgress } from '../src/storage/bulk/export-job-store.js';
 import { freePort } from '../src/storage/cluster/free-port.js';
 import { acceptedKickOff, downloadAll, jobIdOf, pollUntilDone, statusRequest, type Manifest } from './support/bulk-export.js';
-import { FHIRKEEP_BIN } from './support/cli.js';
 import { startTestServer, TEST_NODE_SETTINGS, type TestServer } from './support/fhirkeep-server.js';
 import { institutionToken } from './support/institution.js';
+import { startServe, type ServeProcess } from './support/serve-process.js';
 import { lockTable, readersWaiting, until, type TableLock } from './support/table-lock.js';
 
 /**
@@ -49,7 +48,7 @@ let admin: TestServer;
 let adminFhir: string;
 let sql: postgres.Sql;
 let token: string;
-const children = new Set<Node>();
+const children = new Set<ServeProcess>();
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fhirkeep-export-resume-'));
@@ -123,53 +122,21 @@ async function touch(): Promise<Map<string, string>> {
   return before;
 }
 
-interface Node {
-  readonly child: ReturnType<typeof spawn>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Its log lines (pino JSON) so far. */
-  readonly logs: { msg?: string }[];
-}
-
 /** `fhirkeep serve` on the test's database and data directory, one export at a time. */
-async function startNode(settings: Record<string, string>): Promise<Node> {
-  const child = spawn(process.execPath, [FHIRKEEP_BIN, '--json', 'serve'], {
-    env: {
-      // Fhirkeep refuses settings it does not know, such as the test harness's own.
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FHIRKEEP_'))),
-      FHIRKEEP_DATABASE_URL: admin.databaseUrl,
-      FHIRKEEP_DATA_DIR: dataDir,
-      FHIRKEEP_PORT: String(port),
-      FHIRKEEP_BASE_URL: baseUrl,
-      FHIRKEEP_KEY_ENCRYPTION_KEY: TEST_NODE_SETTINGS.FHIRKEEP_KEY_ENCRYPTION_KEY,
-      FHIRKEEP_LOG_LEVEL: 'info',
-      FHIRKEEP_EXPORT_WORKERS: '1',
-      FHIRKEEP_EXPORT_FILE_LINES: String(FILE_LINES),
-      FHIRKEEP_EXPORT_POLL_SECONDS: '1',
-      ...settings,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startNode(settings: Record<string, string>): Promise<ServeProcess> {
+  const node = await startServe({
+    FHIRKEEP_DATABASE_URL: admin.databaseUrl,
+    FHIRKEEP_DATA_DIR: dataDir,
+    FHIRKEEP_PORT: String(port),
+    FHIRKEEP_BASE_URL: baseUrl,
+    FHIRKEEP_KEY_ENCRYPTION_KEY: TEST_NODE_SETTINGS.FHIRKEEP_KEY_ENCRYPTION_KEY,
+    FHIRKEEP_EXPORT_WORKERS: '1',
+    FHIRKEEP_EXPORT_FILE_LINES: String(FILE_LINES),
+    FHIRKEEP_EXPORT_POLL_SECONDS: '1',
+    ...settings,
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const node: Node = { child, exited, logs: [] };
   children.add(node);
-  void exited.then(() => children.delete(node));
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let pending = '';
-  let listening: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (listening = resolve));
-  child.stdout.on('data', (d: Buffer) => {
-    pending += d.toString();
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = JSON.parse(pending.slice(0, nl)) as { msg?: string; fhir?: string };
-      pending = pending.slice(nl + 1);
-      // serve's --json result (the line without a msg) comes once it listens.
-      if (line.fhir !== undefined) listening();
-      else node.logs.push(line);
-    }
-  });
-  await Promise.race([ready, exited.then(({ code }) => assert.fail(`serve exited with ${code}: ${stderr}`))]);
+  void node.exited.then(() => children.delete(node));
   return node;
 }
 
@@ -295,7 +262,7 @@ test('SIGTERM in the middle of an export hands the job back: a node started afte
   await until('the exporter waits for the first batch that needs history', exporterWaiting);
 
   stopping.child.kill('SIGTERM');
-  await until('the node shuts down', () => stopping.logs.some((l) => l.msg === 'shutting down'));
+  await stopping.logged('shutting down');
   // Two locks: should the exporter read on before the worker is told to stop, it waits at the
   // third batch, by which time it has been told.
   const second = await lockHistory(true);

@@ -23,6 +23,7 @@ import { createResourceStore } from '../src/storage/resource-store.js';
 import { typeOnlyClassifier } from './support/classifier.js';
 import { runCli, spawnCli } from './support/cli.js';
 import { createTestDatabase } from './support/database.js';
+import { foreignAuditEvent } from './support/foreign-audit-event.js';
 import { startTestServer, type TestServer } from './support/fhirkeep-server.js';
 
 let work: string;
@@ -47,6 +48,8 @@ before(async () => {
     await store.update(scope, 'Observation', id, { resourceType: 'Observation', id, status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/p${(i % 2) + 1}` } });
   }
   await store.update(scope, 'Encounter', 'e1', { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } });
+  // Written as a resource, as a FHIR create could before the audit trail had its table: no trail, never exported.
+  await store.update(scope, 'AuditEvent', 'legacy', foreignAuditEvent({ id: 'legacy', patient: 'p1' }));
 });
 after(async () => {
   await db?.close();
@@ -203,6 +206,7 @@ test('a bad --type or --since, no --out, or an --out that is not empty or not a 
   for (const [args, code, message] of [
     [['--type', 'Nope', '--out', fresh], 2, /Unknown resource type: Nope$/m],
     [['--type', 'Patient,Nope', '--type', 'Bogus', '--out', fresh], 2, /Unknown resource types: Nope, Bogus$/m],
+    [['--type', 'Patient,AuditEvent', '--out', fresh], 2, /--type AuditEvent: the audit trail is not among the stored resources exported; an auditor reads it at \[base\]\/AuditEvent$/m],
     [['--since', 'yesterday', '--out', fresh], 2, /--since must be a FHIR instant \(e\.g\. 2024-01-31T12:00:00Z\), got "yesterday"/],
     [['--type', 'Patient'], 1, /required option '--out <dir>' not specified/],
     [['--out', full], 2, /--out \S+full is not empty \(1 entry\): give a new or empty directory/],

@@ -15,6 +15,7 @@ import { r4ParamRegistry } from '../src/search/params/param-registry.js';
 import { runCli } from './support/cli.js';
 import { typeOnlyClassifier } from './support/classifier.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { foreignAuditEvent } from './support/foreign-audit-event.js';
 
 let work: string;
 let database: TestDatabase;
@@ -32,7 +33,14 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function runImport(...paths: string[]): Promise<{ code: number | null; summary: { resources: number; skipped: number; failures: { file: string; reason: string }[] } }> {
+interface ImportSummary {
+  resources: number;
+  skipped: number;
+  auditEventsLeftOut: number;
+  failures: { file: string; reason: string }[];
+}
+
+async function runImport(...paths: string[]): Promise<{ code: number | null; summary: ImportSummary }> {
   const { code, stdout, stderr } = await runCli(['--json', 'import', ...paths], { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data') });
   assert.ok(stdout.trim() !== '', stderr);
   return { code, summary: JSON.parse(stdout) };
@@ -78,6 +86,42 @@ test('imports transaction, collection and gzipped bundles and ndjson; reports fa
   const again = await runImport(dir);
   assert.equal(again.summary.skipped, 3, 'finished files are not imported twice');
   assert.equal(again.summary.resources, 0);
+});
+
+test('AuditEvents are left out of ndjson and collection Bundles and counted; a transaction holding one is refused whole, saying why', async () => {
+  const dir = join(work, 'audit');
+  mkdirSync(dir, { recursive: true });
+  const auditEvent = (id: string) => foreignAuditEvent({ id });
+  writeFileSync(join(dir, 'a.ndjson'), [patient('ae-1'), auditEvent('ae-2'), patient('ae-3'), auditEvent('ae-4')].map((r) => JSON.stringify(r)).join('\n'));
+  writeFileSync(join(dir, 'b-collection.json'), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: auditEvent('ae-5') }, { resource: patient('ae-6') }] }));
+  writeFileSync(
+    join(dir, 'c-transaction.json'),
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: patient('ae-7'), request: { method: 'PUT', url: 'Patient/ae-7' } },
+        { resource: auditEvent('ae-8'), request: { method: 'PUT', url: 'AuditEvent/ae-8' } },
+      ],
+    }),
+  );
+
+  const { code, summary } = await runImport(dir);
+  assert.equal(code, 1, 'the refused transaction makes the exit code non-zero');
+  assert.equal(summary.resources, 3, JSON.stringify(summary));
+  assert.equal(summary.auditEventsLeftOut, 3);
+  assert.deepEqual(
+    summary.failures.map((f) => `${f.file.split('/').pop()}: ${f.reason}`),
+    ['c-transaction.json: Bundle.entry[1] (PUT AuditEvent/ae-8): PUT is not allowed on /AuditEvent/ae-8: AuditEvent is the audit trail, written by this server alone'],
+  );
+  const store = createResourceStore(db, createIndexer(r4ParamRegistry()), typeOnlyClassifier);
+  const scope = systemScope('test');
+  for (const id of ['ae-1', 'ae-3', 'ae-6']) assert.equal((await store.read(scope, 'Patient', id))?.deleted, false, id);
+  assert.equal(await store.read(scope, 'Patient', 'ae-7'), undefined, 'a transaction is all or nothing');
+  for (const id of ['ae-2', 'ae-4', 'ae-5', 'ae-8']) assert.equal(await store.read(scope, 'AuditEvent', id), undefined, id);
+
+  const human = await runCli(['import', join(dir, 'a.ndjson')], { FHIRKEEP_DATABASE_URL: database.url, FHIRKEEP_DATA_DIR: join(work, 'data-human') });
+  assert.match(human.stdout, /left out 2 AuditEvents \(the audit trail is written by this server alone\)/, human.stdout + human.stderr);
 });
 
 test('reindex rebuilds the search index of all or some types; an unknown type is an error', async () => {

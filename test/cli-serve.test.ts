@@ -69,7 +69,7 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   assert.ok(pgPid !== undefined && alive(pgPid), 'the embedded postmaster runs');
 
   first.child.kill('SIGTERM');
-  assert.equal(await first.exited, 0);
+  assert.equal((await first.exited).code, 0);
   assert.ok(!alive(pgPid), 'SIGTERM stops the embedded postmaster too');
 
   const started = Date.now();
@@ -85,7 +85,7 @@ test('serve runs on the embedded database, keeps data across restarts and stops 
   const third = await startServe();
   assert.equal((await fetch(`${third.baseUrl}/fhir/Patient/${id}`)).status, 200, 'recovered after kill -9');
   third.child.kill('SIGINT');
-  assert.equal(await third.exited, 0);
+  assert.equal((await third.exited).code, 0);
 });
 
 test('FHIRKEEP_DEMO=0 starts a fresh data directory without the demo', async () => {
@@ -94,7 +94,7 @@ test('FHIRKEEP_DEMO=0 starts a fresh data directory without the demo', async () 
   try {
     const server = await startServe({ FHIRKEEP_DEMO: '0' }, dir);
     server.child.kill('SIGTERM');
-    assert.equal(await server.exited, 0);
+    assert.equal((await server.exited).code, 0);
     assert.equal(server.printed.demo, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });

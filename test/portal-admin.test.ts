@@ -41,6 +41,24 @@ async function adminPage(): Promise<{ page: Page; errors: string[]; confirming: 
   return { page, errors, confirming };
 }
 
+/**
+ * The server's own check of what the form's constraints would refuse in the browser, as a browser
+ * without them (or a script posting the form) meets it.
+ */
+async function skipBrowserChecks(page: Page): Promise<void> {
+  await page.evaluate(() => document.querySelectorAll('form').forEach((f) => (f.noValidate = true)));
+}
+
+/** A ResearchStudy with an identifier at clinicaltrials.gov. */
+async function putStudy(id: string, nct: string): Promise<void> {
+  const put = await fetch(`${file.server.fhirBase}/ResearchStudy/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${await institutionToken(file.server.fhirkeep)}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({ resourceType: 'ResearchStudy', id, status: 'active', identifier: [{ system: 'https://clinicaltrials.gov', value: nct }] }),
+  });
+  assert.ok(put.status < 300, await put.text());
+}
+
 /** The server's message on the page (role=alert). */
 async function alertSays(page: Page, text: RegExp): Promise<void> {
   await page.getByRole('alert').filter({ hasText: text }).waitFor();
@@ -58,6 +76,7 @@ test('an admin creates a user, sees their page, and disables them after confirmi
   await page.getByLabel('Email', { exact: true }).fill('ann@example.org');
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByLabel('patient', { exact: true }).check();
+  await skipBrowserChecks(page);
   await page.getByRole('button', { name: 'Create user' }).click();
   await alertSays(page, /at least 12 characters.*needs the id of the account holder's Patient/);
   assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(), 'ann@example.org');
@@ -91,6 +110,7 @@ test('an admin creates an organization with a team and a manager; a bad identifi
   await page.goto(`${file.server.baseUrl}/portal/admin/organizations`);
   await page.getByLabel('Name', { exact: true }).fill('Clinic North');
   await page.getByLabel('Identifier (optional)', { exact: true }).fill('no-bar');
+  await skipBrowserChecks(page);
   await page.getByRole('button', { name: 'Create organization' }).click();
   await alertSays(page, /SYSTEM\|VALUE/);
   await page.getByLabel('Identifier (optional)', { exact: true }).fill('http://hl7.org/fhir/sid/us-npi|1234567893');
@@ -133,6 +153,7 @@ test('an admin adds a content group with a member, finds and adds another, remov
   await page.getByLabel('Name', { exact: true }).fill('sleep data');
   await page.getByLabel('Label', { exact: true }).fill('Sleep data');
   await page.getByLabel('Content types (optional)', { exact: true }).fill('body/weight');
+  await skipBrowserChecks(page);
   await page.getByRole('button', { name: 'Add group' }).click();
   await alertSays(page, /name: "sleep data" is not a valid name/);
   await page.getByLabel('Name', { exact: true }).fill('sleep-data');
@@ -172,13 +193,7 @@ test('an admin adds a content group with a member, finds and adds another, remov
 test('an admin grants a research partner a study and revokes it; an unknown study is the server’s message', { skip: NO_CHROMIUM }, async () => {
   const { fhirkeep } = file.server;
   const partner = (await fhirkeep.auth.clients.register({ type: 'research', name: 'Heart lab' })).client;
-  const seed = await institutionToken(fhirkeep);
-  const put = await fetch(`${file.server.fhirBase}/ResearchStudy/heart`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${seed}`, 'content-type': 'application/fhir+json' },
-    body: JSON.stringify({ resourceType: 'ResearchStudy', id: 'heart', status: 'active', identifier: [{ system: 'https://clinicaltrials.gov', value: 'NCT00000001' }] }),
-  });
-  assert.ok(put.status < 300, await put.text());
+  await putStudy('heart', 'NCT00000001');
 
   const { page, errors } = await adminPage();
   await page.goto(`${file.server.baseUrl}/portal/admin/research`);
@@ -215,6 +230,7 @@ test('an admin manages a user’s HIE profile, groups and activation, and create
   await page.getByLabel('Type', { exact: true }).selectOption('provider');
   await page.getByLabel('Id', { exact: true }).fill('1001');
   await page.getByLabel('Catchments', { exact: true }).fill('302');
+  await skipBrowserChecks(page);
   await page.getByRole('button', { name: 'Save profile' }).click();
   await alertSays(page, /The catchment "302" is not an area code: 2 to 12 digits, an even number/);
   assert.equal(await page.getByLabel('Catchments', { exact: true }).inputValue(), '302');
@@ -331,4 +347,149 @@ test('an admin form without its CSRF token is refused and changes nothing; a NUL
   const made = await visitor.post('/portal/admin/users', { ...fields, csrf });
   assert.equal(made.status, 303, made.text);
   assert.match(made.location ?? '', /^\/portal\/admin\/users\/[\w-]+$/);
+});
+
+/**
+ * The live message of the field labelled `label` (its `…-live` element, tied to it by
+ * aria-describedby): waits until it matches `text`, or until it is empty for `undefined`.
+ */
+async function liveSays(page: Page, label: string, text: RegExp | undefined): Promise<void> {
+  const input = page.getByLabel(label, { exact: true });
+  const live = `${(await input.getAttribute('id')) ?? ''}-live`;
+  assert.ok(((await input.getAttribute('aria-describedby')) ?? '').split(' ').includes(live), `${label}: the message is tied to its field`);
+  assert.equal(await page.locator(`[id="${live}"]`).getAttribute('aria-live'), 'polite');
+  if (text === undefined) {
+    await page.waitForFunction((id) => document.getElementById(id)?.textContent === '', live);
+    assert.equal(await input.getAttribute('aria-invalid'), null, label);
+  } else {
+    await page.locator(`[id="${live}"]`).filter({ hasText: text }).waitFor();
+    assert.equal(await input.getAttribute('aria-invalid'), 'true', label);
+  }
+}
+
+/** Types `value` into the field labelled `label` and waits for its live message (`liveSays`). */
+async function typeAndSee(page: Page, label: string, value: string, text: RegExp | undefined): Promise<void> {
+  await page.getByLabel(label, { exact: true }).fill(value);
+  await liveSays(page, label, text);
+}
+
+test('user form, live: the email and password rules and a taken email show before any post; a post the constraints refuse is held back', { skip: NO_CHROMIUM }, async () => {
+  const { page, errors } = await adminPage();
+  await page.goto(`${file.server.baseUrl}/portal/admin/users`);
+  await typeAndSee(page, 'Email', 'ann', /Not an email address/);
+  await typeAndSee(page, 'Email', ADMIN, new RegExp(`An account with the email ${ADMIN} exists already`));
+  await typeAndSee(page, 'Email', 'live-user@example.org', undefined);
+  await typeAndSee(page, 'Password', 'short', /The password must have at least 12 characters/);
+  await typeAndSee(page, 'Patient id', 'p ann', /Not a FHIR id/);
+  await typeAndSee(page, 'Patient id', 'p-ann', undefined);
+
+  await page.getByLabel('developer', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create user' }).click();
+  assert.equal(await page.getByLabel('Password', { exact: true }).evaluate((el: HTMLInputElement) => el.validity.tooShort), true);
+  assert.equal(await file.server.fhirkeep.auth.accounts.findByEmail('live-user@example.org'), undefined, 'the browser did not post');
+  await typeAndSee(page, 'Password', 'a long enough password', undefined);
+  await page.getByLabel('Patient id', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByRole('heading', { name: 'live-user@example.org', exact: true }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('organization forms, live: identifier rule and one already used, a blank name, an unknown member', { skip: NO_CHROMIUM }, async () => {
+  await file.server.fhirkeep.auth.accounts.createOrganization({ name: 'Live Clinic', identifier: { system: 'urn:live', value: '1' } });
+  const { page, errors } = await adminPage();
+  await page.goto(`${file.server.baseUrl}/portal/admin/organizations`);
+  await typeAndSee(page, 'Identifier (optional)', 'no-bar', /An identifier is SYSTEM\|VALUE/);
+  await typeAndSee(page, 'Identifier (optional)', ' urn:live | 1 ', /An organization with the identifier urn:live\|1 exists already/);
+  await typeAndSee(page, 'Identifier (optional)', 'urn:live|2', undefined);
+  await typeAndSee(page, 'Name', '   ', /A name has 1 to 200 characters/);
+  await typeAndSee(page, 'Name', 'Live Two', undefined);
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await page.getByRole('heading', { name: 'Live Two', exact: true }).waitFor();
+
+  await typeAndSee(page, 'Email (or account id)', 'nobody@example.org', /No user nobody@example.org/);
+  await typeAndSee(page, 'Email (or account id)', ADMIN, undefined);
+  await typeAndSee(page, 'New team name', ' ', /A name has 1 to 200 characters/);
+  assert.deepEqual(errors, []);
+});
+
+test('content group forms, live: a bad or taken group name and unknown content types', { skip: NO_CHROMIUM }, async () => {
+  const { page, errors } = await adminPage();
+  await page.goto(`${file.server.baseUrl}/portal/admin/content`);
+  await typeAndSee(page, 'Name', 'sleep data', /Not a valid name: letters, digits/);
+  await typeAndSee(page, 'Name', 'vital-signs', /there is a group vital-signs in group system v1 already/);
+  await typeAndSee(page, 'Name', 'live-system', undefined);
+  await page.getByLabel('Group system', { exact: true }).fill('v1');
+  await typeAndSee(page, 'Name', 'live-group', undefined);
+  await typeAndSee(page, 'Content types (optional)', 'body/weight\nno/such-type', /There is no content type no\/such-type/);
+  await typeAndSee(page, 'Content types (optional)', 'body/weight', undefined);
+  await page.getByLabel('Label', { exact: true }).fill('Live group');
+  await page.getByRole('button', { name: 'Add group' }).click();
+  await page.getByRole('heading', { name: 'Live group', exact: true }).waitFor();
+  await typeAndSee(page, 'Or type their names', 'nope/x', /There is no content type nope\/x/);
+  assert.deepEqual(errors, []);
+});
+
+test('research grant form, live: an unknown study shows the API’s message; a known one by id or identifier clears it', { skip: NO_CHROMIUM }, async () => {
+  await putStudy('lung', 'NCT00000002');
+  const { page, errors } = await adminPage();
+  await page.goto(`${file.server.baseUrl}/portal/admin/research`);
+  await typeAndSee(page, 'Study', 'https://clinicaltrials.gov|NCT-none', /There is no ResearchStudy https:\/\/clinicaltrials.gov\|NCT-none/);
+  await typeAndSee(page, 'Study', 'https://clinicaltrials.gov|NCT00000002', undefined);
+  await typeAndSee(page, 'Study', 'no-such-study', /There is no ResearchStudy no-such-study/);
+  await typeAndSee(page, 'Study', 'lung', undefined);
+  assert.deepEqual(errors, []);
+});
+
+test('HIE forms, live: an unknown user, a bad profile id, catchments that are no area codes, a blank group', { skip: NO_CHROMIUM }, async () => {
+  const { page, errors } = await adminPage();
+  await page.goto(`${file.server.baseUrl}/portal/admin/hie`);
+  await typeAndSee(page, 'Email or account id', 'nobody@example.org', /No user nobody@example.org/);
+  await typeAndSee(page, 'Email or account id', ADMIN, undefined);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: `HIE profile of ${ADMIN}`, exact: true }).waitFor();
+  await typeAndSee(page, 'Id', 'bad id', /Not a FHIR id/);
+  await typeAndSee(page, 'Id', '2002', undefined);
+  await typeAndSee(page, 'Catchments', '302', /Area codes are 2 to 12 digits, an even number/);
+  await typeAndSee(page, 'Catchments', '30, 302618', undefined);
+  await typeAndSee(page, 'Add to a group', '  ', /A group name has 1 to 100 characters/);
+  await typeAndSee(page, 'Add to a group', 'MCI Admin', undefined);
+  assert.deepEqual(errors, []);
+});
+
+test('without JavaScript: the forms carry the constraints, post as before, and the server still checks what the script would have shown', async () => {
+  const { fhirkeep } = file.server;
+  await (adminMade ??= account(ADMIN, ['admin']));
+  const partner = (await fhirkeep.auth.clients.register({ type: 'research', name: 'Plain lab' })).client;
+  await putStudy('plain', 'NCT00000003');
+  const { visitor, csrf } = await signedIn(ADMIN);
+  const users = (await visitor.get('/portal/admin/users')).text;
+  assert.match(users, /<input type="text" id="create-email" name="email" required autocomplete="off" pattern="[^"]+" maxlength="254" inputmode="email" data-invalid="[^"]+" data-check="email-free" aria-describedby="create-email-live">/);
+  assert.match(users, /id="create-password"[^>]* minlength="12" maxlength="256"/);
+  assert.match(users, /<script src="\/portal\/assets\/admin-forms.js\?v=[\w-]+" defer><\/script>/);
+
+  const posts: [string, Record<string, string | string[]>][] = [
+    ['/portal/admin/users', { email: 'plain@example.org', password: PASSWORD, roles: ['developer'] }],
+    ['/portal/admin/organizations', { name: 'Plain Clinic', identifier: 'urn:plain|1' }],
+    ['/portal/admin/content/groups', { system: 'v1', name: 'plain-group', label: 'Plain group', contents: 'body/weight' }],
+    ['/portal/admin/research/grant', { client: partner.id, study: 'https://clinicaltrials.gov|NCT00000003' }],
+    ['/portal/admin/hie/users/plain@example.org/profiles', { type: 'provider', id: '3003', catchments: '30' }],
+  ];
+  for (const [path, fields] of posts) {
+    const res = await visitor.post(path, { ...fields, csrf });
+    assert.equal(res.status, 303, `${path}: ${res.text.slice(0, 300)}`);
+  }
+  assert.equal((await fhirkeep.studies.list(partner.id))[0]?.studyId, 'plain');
+
+  const refusals: [string, Record<string, string | string[]>, number, RegExp][] = [
+    ['/portal/admin/users', { email: 'plain@example.org', password: PASSWORD, roles: ['developer'] }, 409, /An account with the email plain@example.org exists already/],
+    ['/portal/admin/organizations', { name: 'Plain again', identifier: 'urn:plain|1' }, 409, /An organization with the identifier urn:plain\|1 exists already/],
+    ['/portal/admin/content/groups', { system: 'v1', name: 'plain-group', label: 'Again' }, 409, /there is a group plain-group in group system v1 already/],
+    ['/portal/admin/research/grant', { client: partner.id, study: 'no-such-study' }, 404, /There is no ResearchStudy no-such-study/],
+    ['/portal/admin/hie/users/plain@example.org/profiles', { type: 'provider', id: '3003', catchments: '302' }, 400, /The catchment &quot;302&quot; is not an area code/],
+  ];
+  for (const [path, fields, status, message] of refusals) {
+    const res = await visitor.post(path, { ...fields, csrf });
+    assert.equal(res.status, status, path);
+    assert.match(res.text, message, path);
+  }
 });

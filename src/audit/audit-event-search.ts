@@ -62,6 +62,9 @@ const PARAMETERS: Readonly<Record<string, ClauseParser>> = {
   }),
 };
 
+/** The codes of those parameters, as the CapabilityStatement lists them. */
+export const AUDIT_SEARCH_CODES: readonly string[] = Object.keys(PARAMETERS);
+
 /**
  * Parses an AuditEvent search (R4 §3.1.1 syntax; the parameters above, `_count` and the paging
  * `_cursor`). A malformed value or a modifier is a 400 naming the parameter; an unknown parameter
@@ -76,7 +79,7 @@ export function parseAuditSearch(query: URLSearchParams, o: AuditSearchOptions):
     const [code = '', modifier] = name.split(':');
     const parse = PARAMETERS[code];
     if (parse === undefined) {
-      if (o.strict) throw new FhirkeepError('invalid-parameter', `AuditEvent has no search parameter ${name} here (${Object.keys(PARAMETERS).join(', ')}, _count)`);
+      if (o.strict) throw new FhirkeepError('invalid-parameter', `AuditEvent has no search parameter ${name} here (${AUDIT_SEARCH_CODES.join(', ')}, _count)`);
       continue;
     }
     if (modifier !== undefined) throw new FhirkeepError('invalid-parameter', `${name}: AuditEvent search parameters take no modifier`);

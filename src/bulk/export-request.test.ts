@@ -3,12 +3,13 @@ import { describe, test } from 'node:test';
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
 import { bodyParameters, parseExportRequest, queryParameters, type ExportLevel, type ExportParameter } from './export-request.js';
 
-const TYPES = new Set(['Patient', 'Observation', 'Condition', 'Provenance', 'Group']);
+const TYPES = new Set(['Patient', 'Observation', 'Condition', 'Provenance', 'Group', 'AuditEvent']);
+const BASE = 'http://fhirkeep.test/fhir';
 const SYSTEM: ExportLevel = { kind: 'system' };
 
 function parse(params: Record<string, string> | [string, string][], options: { level?: ExportLevel; lenient?: boolean; post?: boolean } = {}) {
   const list: ExportParameter[] = (Array.isArray(params) ? params : Object.entries(params)).map(([name, value]) => ({ name, value }));
-  return parseExportRequest(list, { level: options.level ?? SYSTEM, resourceTypes: TYPES, lenient: options.lenient ?? false, post: options.post ?? false });
+  return parseExportRequest(list, { level: options.level ?? SYSTEM, resourceTypes: TYPES, fhirBase: BASE, lenient: options.lenient ?? false, post: options.post ?? false });
 }
 
 function refused(run: () => unknown, pattern: RegExp): void {
@@ -42,6 +43,15 @@ describe('parseExportRequest', () => {
     const lenient = parse({ _type: 'Patient,Nope', _elements: 'id' }, { lenient: true });
     assert.deepEqual(lenient.types, ['Patient']);
     assert.deepEqual(lenient.warnings, ['_type: unknown resource type "Nope"', '$export does not support the parameter _elements']);
+  });
+
+  test('AuditEvent, the audit trail, is not exported: in _type or _typeFilter a 400 saying where it is searched, or a warning when lenient', () => {
+    refused(() => parse({ _type: 'Patient,AuditEvent' }), /^_type: AuditEvent is the audit trail, searched on its own at http:\/\/fhirkeep.test\/fhir\/AuditEvent$/);
+    refused(() => parse({ _typeFilter: 'AuditEvent?patient=p1' }), /^_typeFilter: AuditEvent is the audit trail/);
+    const lenient = parse([['_type', 'AuditEvent,Patient'], ['_typeFilter', 'AuditEvent?outcome=4']], { lenient: true });
+    assert.deepEqual(lenient.types, ['Patient']);
+    assert.deepEqual(lenient.typeFilters, {});
+    assert.deepEqual(lenient.warnings, [`_type: AuditEvent is the audit trail, searched on its own at ${BASE}/AuditEvent`, `_typeFilter: AuditEvent is the audit trail, searched on its own at ${BASE}/AuditEvent`]);
   });
 
   test('_typeFilter: a query per type, OR-ed; it must be a query, of a known type, and inside _type', () => {

@@ -1,4 +1,5 @@
 import { FhirkeepError } from '../errors/fhirkeep-error.js';
+import { auditTrailElsewhere, isStoredType } from '../fhir/audit-trail-type.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { parseInstant } from '../fhir/instant.js';
 
@@ -43,6 +44,8 @@ export interface ExportParameter {
 export interface ExportRequestContext {
   readonly level: ExportLevel;
   readonly resourceTypes: ReadonlySet<string>;
+  /** The FHIR base, for where the audit trail is searched (it is not exported). */
+  readonly fhirBase: string;
   /** `Prefer: handling=lenient`: unknown types, parameters and values are left out instead of refused. */
   readonly lenient: boolean;
   /** POST: the 2.0 `patient` parameter is allowed. */
@@ -82,17 +85,17 @@ export function parseExportRequest(parameters: readonly ExportParameter[], ctx: 
       }
       case '_type':
         for (const type of value.split(',').map((t) => t.trim())) {
-          if (ctx.resourceTypes.has(type)) {
-            if (!types.includes(type)) types.push(type);
-          } else refuse(`_type: unknown resource type "${type}"`);
+          if (!ctx.resourceTypes.has(type)) refuse(`_type: unknown resource type "${type}"`);
+          else if (!isStoredType(type)) refuse(auditTrailElsewhere('_type', ctx.fhirBase));
+          else if (!types.includes(type)) types.push(type);
         }
         break;
       case '_typeFilter': {
         const q = value.indexOf('?');
         const type = q < 0 ? value : value.slice(0, q);
         if (q < 0 || q === value.length - 1) throw new FhirkeepError('invalid-parameter', `_typeFilter must be a search query such as Observation?code=1234-5, got "${value}"`);
-        if (!ctx.resourceTypes.has(type)) {
-          refuse(`_typeFilter: unknown resource type "${type}"`);
+        if (!ctx.resourceTypes.has(type) || !isStoredType(type)) {
+          refuse(ctx.resourceTypes.has(type) ? auditTrailElsewhere('_typeFilter', ctx.fhirBase) : `_typeFilter: unknown resource type "${type}"`);
           break;
         }
         (filters[type] ??= []).push(value.slice(q + 1));

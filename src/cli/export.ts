@@ -7,6 +7,7 @@ import { exportFilesIn } from '../bulk/export-files.js';
 import type { ExportRequest } from '../bulk/export-request.js';
 import { ExportInterrupted, runExport } from '../bulk/export-runner.js';
 import { loadConfig } from '../config/load.js';
+import { AUDIT_TRAIL_TYPE, isStoredType } from '../fhir/audit-trail-type.js';
 import { loadDefinitions } from '../fhir/definitions.js';
 import { parseInstant } from '../fhir/instant.js';
 import { createIndexer } from '../search/index/indexer.js';
@@ -44,6 +45,10 @@ export async function exportCommand(options: ExportOptions, out: Output): Promis
   const unknown = asked.filter((t) => !known.has(t));
   if (unknown.length > 0) {
     out.error(`Unknown resource type${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    return 2;
+  }
+  if (!asked.every(isStoredType)) {
+    out.error(`--type ${AUDIT_TRAIL_TYPE}: the audit trail is not among the stored resources exported; an auditor reads it at [base]/${AUDIT_TRAIL_TYPE}`);
     return 2;
   }
   const since = options.since === undefined ? undefined : parseInstant(options.since);
@@ -91,7 +96,8 @@ export async function exportCommand(options: ExportOptions, out: Output): Promis
       job = await jobs.createRunning({ clientId: undefined, principal: scope.principal, request, requestUrl: commandLine, types: asked }, owner, config.export.leaseSeconds);
       if (asked.length === 0) {
         // Listed once the transaction time is fixed: a type stored before it is listed, whatever its rows' fate since.
-        const progress = { ...job.progress, types: await storedTypes(db.sql) };
+        // AuditEvents written as resources before the audit trail had its table are no trail: left out too.
+        const progress = { ...job.progress, types: (await storedTypes(db.sql)).filter(isStoredType) };
         if (!(await jobs.renew(job.id, owner, config.export.leaseSeconds, progress))) throw new ExportInterrupted();
         job = { ...job, progress };
       }

@@ -1,17 +1,37 @@
+import { constants } from 'node:os';
 import { loadConfig } from '../config/load.js';
-import { createFhirkeep } from '../server.js';
+import { createFhirkeep, type Fhirkeep } from '../server.js';
+import { stopOwnedClustersNow } from '../storage/cluster/local-cluster.js';
 import { adminNotice } from './admin-notice.js';
 import { demoNotice } from './demo-notice.js';
 import type { Output } from './output.js';
 
-/** `fhirkeep serve`: run until SIGINT/SIGTERM, then close cleanly (the embedded database too). */
+/**
+ * `fhirkeep serve`: run until SIGINT/SIGTERM, then shut down gracefully (docs/crash-safety.md):
+ * refuse new work, let requests in flight finish within FHIRKEEP_SHUTDOWN_GRACE_SECONDS, hand
+ * back export jobs, flush statistics, stop the embedded database. A second signal exits at once.
+ */
 export async function serve(out: Output): Promise<number> {
   const config = loadConfig();
-  const fhirkeep = await createFhirkeep(config);
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+  // Listened for before the start, so a signal during it still ends in an orderly close.
+  let signals = 0;
+  let fhirkeep: Fhirkeep | undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) {
+        resolve(signal);
+        return;
+      }
+      // The operator will not wait for the drain. A later start adopts or recovers the database.
+      fhirkeep?.logger.warn({ signal }, 'second signal: exiting at once, requests in flight are dropped');
+      stopOwnedClustersNow();
+      process.exit(128 + constants.signals[signal]);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
+  fhirkeep = await createFhirkeep(config);
   let baseUrl: string;
   try {
     baseUrl = await fhirkeep.listen();
@@ -39,7 +59,8 @@ export async function serve(out: Output): Promise<number> {
     },
   );
   const signal = await stopped;
-  fhirkeep.logger.info({ signal }, 'shutting down');
+  fhirkeep.logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down: new connections are refused, requests in flight may finish');
   await fhirkeep.close();
+  fhirkeep.logger.info('shut down');
   return 0;
 }

@@ -98,6 +98,7 @@ export function parseConfig(input: Record<string, unknown>): FhirkeepConfig {
     },
     metricsToken: c.FHIRKEEP_METRICS_TOKEN,
     audit: { queueSize: c.FHIRKEEP_AUDIT_QUEUE_SIZE, flushMs: c.FHIRKEEP_AUDIT_FLUSH_MS },
+    shutdownGraceSeconds: c.FHIRKEEP_SHUTDOWN_GRACE_SECONDS,
     admin: { email: c.FHIRKEEP_ADMIN_EMAIL, password: c.FHIRKEEP_ADMIN_PASSWORD },
   };
 }

@@ -146,6 +146,13 @@ export const CONFIG_SCHEMA = z
       .max(60_000)
       .default(100)
       .describe('A partial batch of audit rows is written this long after its first row (a full batch of 500 at once)'),
+    FHIRKEEP_SHUTDOWN_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(25)
+      .describe('On SIGTERM/SIGINT, how long requests already in flight may take to finish before their connections are cut (docs/crash-safety.md)'),
     FHIRKEEP_DEV_NO_AUTH: flag
       .default('0')
       .describe('Serve the FHIR API without authentication (development only; never in production)'),
@@ -214,6 +221,8 @@ export interface FhirkeepConfig {
   readonly metricsToken: string | undefined;
   /** The audit trail's queue (docs/audit.md). */
   readonly audit: { readonly queueSize: number; readonly flushMs: number };
+  /** How long a shutdown waits for requests in flight before cutting their connections. */
+  readonly shutdownGraceSeconds: number;
   /** The bootstrap admin (used only while no admin account exists). */
   readonly admin: { readonly email: string; readonly password: string | undefined };
 }

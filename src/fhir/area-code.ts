@@ -9,7 +9,7 @@
 export const AREA_CODE_EXTENSION = 'http://fhirkeep.org/fhir/StructureDefinition/address-area-code';
 
 /** Digits only, an even number of them, 2 to 12: one to six levels of two digits. */
-const AREA_CODE = /^(?:[0-9]{2}){1,6}$/;
+export const AREA_CODE = /^(?:[0-9]{2}){1,6}$/;
 
 export function isAreaCode(code: string): boolean {
   return AREA_CODE.test(code);

@@ -98,3 +98,35 @@ test('rest.security names SMART-on-FHIR and carries the oauth-uris extension; st
   assert.deepEqual(Object.fromEntries((uris?.extension ?? []).map((e) => [e.url, e.valueUri])), oauth);
   assert.equal((restOf(buildCapabilityStatement(input)) as unknown as { security?: unknown }).security, undefined);
 });
+
+test('a type served apart lists only its own interactions and search parameters: no conditional or versioning flags, no includes; others unchanged', () => {
+  const { searchParameters } = loadDefinitions();
+  const pick = (id: string) => searchParameters.find((p) => p.id === id) ?? assert.fail(id);
+  const cs = buildCapabilityStatement({
+    ...input,
+    searchParams: [pick('Resource-id'), pick('clinical-code')],
+    searchIncludes: (type) => [`${type}:subject`],
+    searchRevIncludes: () => ['Provenance:target'],
+    servedApart: (type) => (type === 'AuditEvent' ? { interactions: ['read', 'search-type'], searchParams: [pick('AuditEvent-patient'), pick('AuditEvent-date')] } : undefined),
+  });
+  const outcome = validateResource(cs);
+  assert.ok(outcome.ok, JSON.stringify(outcome));
+  const rest = restOf(cs);
+  assert.deepEqual(
+    rest.resource.find((r) => r.type === 'AuditEvent'),
+    {
+      type: 'AuditEvent',
+      profile: 'http://hl7.org/fhir/StructureDefinition/AuditEvent',
+      interaction: [{ code: 'read' }, { code: 'search-type' }],
+      searchParam: [
+        { name: 'date', definition: 'http://hl7.org/fhir/SearchParameter/AuditEvent-date', type: 'date' },
+        { name: 'patient', definition: 'http://hl7.org/fhir/SearchParameter/AuditEvent-patient', type: 'reference' },
+      ],
+    },
+  );
+  const observation = rest.resource.find((r) => r.type === 'Observation');
+  assert.deepEqual(observation?.interaction, input.interactions.map((code) => ({ code })));
+  assert.equal(observation?.conditionalUpdate, true);
+  assert.deepEqual(observation?.searchInclude, ['Observation:subject']);
+  assert.deepEqual(observation?.searchRevInclude, ['Provenance:target']);
+});

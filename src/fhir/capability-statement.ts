@@ -5,14 +5,26 @@ export type TypeInteraction = 'read' | 'vread' | 'update' | 'patch' | 'delete' |
 /** R4 ValueSet system-restful-interaction: what a server can do at its base. */
 export type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-system';
 
+/**
+ * What the server does with a type it does not keep with the stored resources (the audit trail):
+ * these interactions and search parameters alone, none of the stored types' includes, conditional
+ * interactions or versioning.
+ */
+export interface ApartTypeCapability {
+  readonly interactions: readonly TypeInteraction[];
+  readonly searchParams: readonly SearchParameterDefinition[];
+}
+
 export interface CapabilityInput {
   /** The FHIR base URL (`…/fhir`). */
   readonly baseUrl: string;
   readonly softwareVersion: string;
   /** The R4 resource types served (from the definitions). */
   readonly resourceTypes: Iterable<string>;
-  /** The interactions the router implements, offered on every resource type. */
+  /** The interactions the router implements, offered on every stored resource type. */
   readonly interactions: readonly TypeInteraction[];
+  /** A type served apart from the stored ones, with what is offered on it instead. */
+  readonly servedApart?: (type: string) => ApartTypeCapability | undefined;
   readonly systemInteractions: readonly SystemInteraction[];
   /** Operations at the base (`$export`). */
   readonly systemOperations?: readonly { readonly name: string; readonly definition: string }[];
@@ -106,11 +118,25 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
         mode: 'server',
         ...(input.oauth === undefined ? {} : { security: security(input.oauth) }),
         resource: [...input.resourceTypes].sort().map((type) => {
+          const profiles = {
+            profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+            ...listed('supportedProfile', input.supportedProfiles?.(type) ?? []),
+          };
+          const operations = listed('operation', input.operations?.(type) ?? []);
+          const apart = input.servedApart?.(type);
+          if (apart !== undefined) {
+            return {
+              type,
+              ...profiles,
+              ...listed('interaction', apart.interactions.map((code) => ({ code }))),
+              ...listed('searchParam', apart.searchParams.map(entry).sort(byName)),
+              ...operations,
+            };
+          }
           const own = params.filter((p) => p.base.includes(type)).map(entry).sort(byName);
           return {
             type,
-            profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-            ...listed('supportedProfile', input.supportedProfiles?.(type) ?? []),
+            ...profiles,
             ...interactions,
             versioning: 'versioned-update',
             readHistory: true,
@@ -123,7 +149,7 @@ export function buildCapabilityStatement(input: CapabilityInput): Record<string,
             ...listed('searchInclude', input.searchIncludes?.(type) ?? []),
             ...listed('searchRevInclude', input.searchRevIncludes?.(type) ?? []),
             ...listed('searchParam', own),
-            ...listed('operation', input.operations?.(type) ?? []),
+            ...operations,
           };
         }),
         ...listed('interaction', input.systemInteractions.map((code) => ({ code }))),

@@ -104,7 +104,8 @@ export function createHttpApp({ logger, bodyLimit, maxJsonDepth = DEFAULT_MAX_JS
     // logging bodies; a caller's own id is kept when it is a sane token (see requestIdOf).
     requestIdHeader: false,
     genReqId: requestIdOf,
-    return503OnClosing: true,
+    // registerDraining answers requests during a shutdown, as OperationOutcomes.
+    return503OnClosing: false,
     // Errors Fastify raises before routing (e.g. a malformed URL) still become OperationOutcomes.
     frameworkErrors: (error, request, reply) => {
       // Answered before the onRequest hook, and no onResponse hook follows: done here instead.

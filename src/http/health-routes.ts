@@ -5,12 +5,18 @@ export interface HealthProbe {
   readonly ping: () => Promise<void>;
   /** The read replica's state, when there is one: reported, but never a reason to be unready (the primary serves). */
   readonly replica: () => { readonly state: string; readonly lagMs?: number } | undefined;
+  /** True once the node shuts down: a load balancer must send it nothing more. */
+  readonly draining: () => boolean;
 }
 
-/** `/healthz`: the process is alive. `/readyz`: it can serve, i.e. its database answers (CONTRACT.md). */
+/**
+ * `/healthz`: the process is alive. `/readyz`: it can serve, i.e. it is not shutting down and its
+ * database answers (CONTRACT.md, docs/crash-safety.md).
+ */
 export function registerHealthRoutes(app: FastifyInstance, probe: HealthProbe): void {
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
+    if (probe.draining()) return reply.status(503).header('connection', 'close').send({ status: 'unavailable', reason: 'shutting down' });
     try {
       await probe.ping();
       const replica = probe.replica();

@@ -11,11 +11,21 @@ export function parseBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   if (text.includes('\\u0000')) throw new FhirkeepError('bad-request', 'The body contains a NUL character (\\u0000)');
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
+    json = JSON.parse(text, refuseProto);
+  } catch (e) {
+    if (e instanceof FhirkeepError) throw e;
     throw new FhirkeepError('bad-request', 'The body is not valid JSON');
   }
   return checkInput(json, schema);
+}
+
+/**
+ * zod copies records member by member, so a member "__proto__" would not be saved as sent: a
+ * string vanishes, an object becomes the copy's prototype. No API field has that name: refuse it.
+ */
+function refuseProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new FhirkeepError('bad-request', 'The body has a member named "__proto__": no field of this API has that name');
+  return value;
 }
 
 /** Checks parsed input (a body, a query) against its schema: `bad-request` naming each failing field. */

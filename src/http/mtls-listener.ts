@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { ClosingListener } from './close-listeners.js';
 
 export interface MtlsListenerOptions {
   readonly host: string;
@@ -12,9 +13,8 @@ export interface MtlsListenerOptions {
   readonly ca: string;
 }
 
-export interface MtlsListener {
+export interface MtlsListener extends ClosingListener {
   readonly port: number;
-  close(): Promise<void>;
 }
 
 /**
@@ -44,5 +44,6 @@ export async function listenMtls(app: FastifyInstance, o: MtlsListenerOptions): 
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
+    cutOff: () => server.closeAllConnections(),
   };
 }

@@ -83,3 +83,22 @@ test('bad input: an unknown study or client is 404, a bad body 400, another medi
   for (const body of [{}, { study: '' }, { study: 'heart', extra: 1 }, { study: 7 }]) assert.equal((await post(body)).status, 400, JSON.stringify(body));
   assert.equal((await http('POST', '/api/clients/lab/studies', { headers: { ...ADMIN, 'content-type': 'text/plain' }, raw: 'heart' })).status, 415);
 });
+
+test('GET /api/studies/{study}: the study an id or identifier names, as a grant would find it; admins only', async () => {
+  const HEADERS = { authorization: 'Test admin:admin' };
+  const recorded = events.length;
+  for (const ref of ['heart', encodeURIComponent(TRIAL)]) {
+    const found = await http('GET', `/api/studies/${ref}`, { headers: HEADERS });
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(found.json, { study_id: 'heart' });
+  }
+  const unknown = await http('GET', `/api/studies/${encodeURIComponent('https://clinicaltrials.gov|NCT-none')}`, { headers: HEADERS });
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.resourceType, 'OperationOutcome');
+  assert.equal(unknown.json.issue[0].diagnostics, 'There is no ResearchStudy https://clinicaltrials.gov|NCT-none');
+  assert.equal((await http('GET', '/api/studies/a%00b', { headers: HEADERS })).status, 404, 'a NUL names nothing');
+  assert.equal((await http('GET', '/api/studies/heart', { headers: { authorization: 'Test dev:developer' } })).status, 403);
+  assert.equal((await http('GET', '/api/studies/heart')).status, 401);
+  assert.equal(events.length, recorded, 'a look-up grants nothing and records nothing');
+});

@@ -18,7 +18,7 @@ type Request = FastifyRequest<{ Params: { id: string; '*'?: string } }>;
 
 /**
  * `/api/clients/{id}/studies` (docs/research.md): which research studies a research partner may
- * query. Admins only: a study grant opens patients' records to a third party, which is no
+ * query; `/api/studies/{study}`: the study an id or `system|value` names. Admins only: a study grant opens patients' records to a third party, which is no
  * developer's decision about their own client.
  */
 export function registerStudyApiRoutes(app: FastifyInstance, { studies, authenticate }: StudyApiOptions): void {
@@ -42,6 +42,8 @@ export function registerStudyApiRoutes(app: FastifyInstance, { studies, authenti
     route(async (request, caller) => ({ status: 201, body: studyGrantView(await studies.grant(request.params.id, parseBody(request, grantBody).study, caller.accountId)) })),
   );
   // The study may be an identifier whose system is a URL: everything after /studies/ names it.
+  // Read-only: which study a grant would name (the admin portal checks its form as one types).
+  app.get('/api/studies/*', route(async (request) => ({ body: { study_id: await studies.find(request.params['*'] ?? '') } })));
   app.delete(
     '/api/clients/:id/studies/*',
     route(async (request, caller) => ({ body: { revoked: (await studies.revoke(request.params.id, request.params['*'] ?? '', caller.accountId)).map(studyGrantView) } })),

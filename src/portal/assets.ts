@@ -42,6 +42,7 @@ pre{background:#f0f2f6;padding:.75rem;overflow:auto;border-radius:4px;white-spac
 .success{background:#e5f5e9;border:1px solid #7cb88a;padding:.5rem .75rem;border-radius:4px}
 .secret{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}.secret code{background:#f0f2f6;padding:.4rem .6rem;border-radius:4px;word-break:break-all}
 .muted{color:var(--muted)}
+.live{min-height:1.4em;margin:.2rem 0;font-size:.9rem}.live.bad{color:var(--danger);font-weight:600}
 nav.tabs{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin-bottom:1rem}
 nav.tabs a[aria-current=page]{font-weight:700;text-decoration:none}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}

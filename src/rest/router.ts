@@ -5,6 +5,7 @@ import { RequestAudit } from '../audit/request-audit.js';
 import type { SmartPermission } from '../auth/smart/scopes.js';
 import { FhirkeepError, isFhirkeepError } from '../errors/fhirkeep-error.js';
 import { outcomeOf } from '../errors/operation-outcome.js';
+import { isStoredType } from '../fhir/audit-trail-type.js';
 import type { SystemInteraction, TypeInteraction } from '../fhir/capability-statement.js';
 import { isFhirId } from '../fhir/fhir-id.js';
 import { clientFaultOf } from '../storage/database-errors.js';
@@ -29,7 +30,7 @@ import { exportKickOff } from './operations/export.js';
 import { parseJsonBody } from './resource-body.js';
 import type { RestContext } from './rest-context.js';
 
-/** What this router implements on every type and at the base, as the CapabilityStatement says it. */
+/** What this router implements on every stored type and at the base, as the CapabilityStatement says it. */
 export const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const satisfies readonly TypeInteraction[];
 export const SYSTEM_INTERACTIONS = ['transaction', 'batch', 'history-system', 'search-system'] as const satisfies readonly SystemInteraction[];
 
@@ -133,7 +134,7 @@ export class FhirRouter {
     const type = first;
     if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('unknown-type', `Unknown resource type "${type}"`);
     // The audit trail is no stored resource: read and searched from its own table, never written.
-    if (type === 'AuditEvent') return auditEvents(ctx, req, segments.slice(1));
+    if (!isStoredType(type)) return auditEvents(ctx, req, segments.slice(1));
     // A type the token has no scope for at all is a 403 before any query (docs/authorization.md).
     const permit = (permission: SmartPermission): void => requirePermission(req.scope, permission, type);
 

@@ -75,6 +75,25 @@ test('connections: this process’s pools as pg_stat_activity sees them, not ano
   }
 });
 
+test('every connection commits synchronously, even where the database says otherwise', async () => {
+  const { url, db: admin, drop } = await createTestDatabase();
+  try {
+    const name = new URL(url).pathname.slice(1);
+    await admin.sql.unsafe(`alter database ${name} set synchronous_commit = off`);
+    const db = await openDatabase(parseConfig({ FHIRKEEP_DATABASE_URL: url }), silent);
+    try {
+      for (const sql of [db.sql, db.searchSql]) {
+        const [row] = await sql<{ synchronous_commit: string }[]>`show synchronous_commit`;
+        assert.equal(row?.synchronous_commit, 'on');
+      }
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await drop();
+  }
+});
+
 test('the embedded database: made and migrated on first open; a CLI open beside it shares it; close stops it', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhirkeep-db-'));
   chmodSync(dataDir, 0o755);

@@ -14,7 +14,9 @@ export function createPool(target: string | ClusterConnection, max: number, logg
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: (n: postgres.Notice) => logger.debug({ notice: n.message }, 'PostgreSQL notice'),
-    connection: { application_name: applicationName },
+    // A 2xx is sent only after the commit is on disk, whatever the server's default (a DBA may
+    // have turned it off for others): no acknowledged write is lost in a crash (docs/crash-safety.md).
+    connection: { application_name: applicationName, synchronous_commit: 'on' },
   };
   return typeof target === 'string' ? postgres(target, common) : postgres({ ...target, ...common });
 }

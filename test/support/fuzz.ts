@@ -237,12 +237,12 @@ export function assertFhirAnswer(res: HttpResult, what: string): void {
  * must have written nothing. One fingerprint per request: the one taken after a request is the
  * next one's before (a property sends its requests in sequence).
  */
-function writeWatch(sql: postgres.Sql): WatchedSend {
+function writeWatch(sql: postgres.Sql): { readonly send: WatchedSend; readonly forget: () => void } {
   let last: Record<string, string> | undefined;
-  return async (send: () => Promise<HttpResult>, what: string): Promise<HttpResult> => {
+  const send = async (request: () => Promise<HttpResult>, what: string): Promise<HttpResult> => {
     const before = last ?? (await dataFingerprint(sql));
     last = undefined;
-    const res = await send();
+    const res = await request();
     const after = await dataFingerprint(sql);
     if (res.status >= 400) {
       const changed = changedTables(before, after);
@@ -251,6 +251,8 @@ function writeWatch(sql: postgres.Sql): WatchedSend {
     last = after;
     return res;
   };
+  // Data written between requests (a case's arrangement) makes the last fingerprint stale.
+  return { send, forget: () => (last = undefined) };
 }
 
 /** Sends one request of a case, its writes watched (see writeWatch). */
@@ -259,15 +261,21 @@ export type WatchedSend = (send: () => Promise<HttpResult>, what: string) => Pro
 /**
  * A property over a running server: each case sends its requests through `send`, so a refusal
  * that wrote anything fails it, and the server must still answer /healthz after each case.
+ * `arrange`, when given, runs before each case, unwatched: it puts back state an accepted request
+ * of an earlier case used up (a grant revoked), so a refusal has it to leave alone.
  */
 export async function fuzzServer<T>(
   server: TestServer,
-  property: { readonly name: string; readonly file: string; readonly runs: number },
+  property: { readonly name: string; readonly file: string; readonly runs: number; readonly arrange?: () => Promise<void> },
   arbitrary: fc.Arbitrary<T>,
   run: (value: T, send: WatchedSend) => Promise<void>,
 ): Promise<void> {
-  const send = writeWatch(server.fhirkeep.database.sql);
+  const { send, forget } = writeWatch(server.fhirkeep.database.sql);
   await checkProperty(property.name, property.file, arbitrary, async (value) => {
+    if (property.arrange !== undefined) {
+      await property.arrange();
+      forget();
+    }
     await run(value, send);
     await assertAlive(server.baseUrl);
   }, property.runs);

@@ -15,8 +15,8 @@ import { MAX_LABEL, type ContentType, type Taxonomy } from './taxonomy.js';
 /** A content type's name: path segments of letters, digits, `.`, `_`, `-` (`body/weight`, `loinc/1234-5`). */
 const CONTENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9._-]+)*$/;
 /** Group and group-system names: one such segment. */
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const MAX_NAME = 100;
+export const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._\-]*$/;
+export const MAX_NAME = 100;
 const MAX_SYSTEM = 255;
 const MAX_CODE = 255;
 
@@ -135,14 +135,14 @@ function bad(field: string, message: string): FhirkeepError {
   return new FhirkeepError('bad-request', `${field}: ${message}`);
 }
 
-function checkName(field: string, value: string, pattern: RegExp): string {
+export function checkName(field: string, value: string, pattern: RegExp): string {
   if (value.length > MAX_NAME || !pattern.test(value)) {
     throw bad(field, `${JSON.stringify(value.slice(0, MAX_NAME))} is not a valid name (letters, digits, '.', '_', '-'${pattern === CONTENT_NAME ? ", segments joined by '/'" : ''}; at most ${MAX_NAME} characters)`);
   }
   return value;
 }
 
-function checkLabel(value: string): string {
+export function checkLabel(value: string): string {
   const label = value.trim();
   if (label === '' || label.length > MAX_LABEL || label.includes('\0')) throw bad('label', `give a label of 1 to ${MAX_LABEL} characters`);
   return label;

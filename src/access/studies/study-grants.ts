@@ -15,6 +15,11 @@ export interface StudyGrants {
    * partner, or an identifier several studies share.
    */
   grant(clientId: string, study: string, actor?: string): Promise<StudyGrant>;
+  /**
+   * The id of the one ResearchStudy `study` names (its id or `system|value`), as a grant finds
+   * it: `not-found` when none, `bad-request` for an identifier several studies share.
+   */
+  find(study: string): Promise<string>;
   /** Withdraws it (`not-found` when the partner holds no grant for that study); the next request is refused. */
   revoke(clientId: string, study: string, actor?: string): Promise<StudyGrant[]>;
   list(clientId?: string): Promise<StudyGrant[]>;
@@ -33,15 +38,19 @@ export interface StudyGrantsOptions {
 }
 
 export function createStudyGrants({ store, client, record }: StudyGrantsOptions): StudyGrants {
+  const find = async (study: string): Promise<string> => {
+    const [studyId, ...others] = await store.studies(parseStudyRef(study));
+    if (studyId === undefined) throw new FhirkeepError('not-found', `There is no ResearchStudy ${study}`);
+    if (others.length > 0) throw new FhirkeepError('bad-request', `Several ResearchStudies have the identifier ${study}: name one by its id`);
+    return studyId;
+  };
   return {
     async grant(clientId, study, actor) {
       const partner = await client(clientId);
       if (partner === undefined) throw new FhirkeepError('not-found', `There is no client ${clientId}`);
       if (partner.type !== 'research') throw new FhirkeepError('bad-request', `Client ${clientId} is a ${partner.type} client, not a research partner`);
       if (partner.revoked) throw new FhirkeepError('bad-request', `Client ${clientId} is revoked`);
-      const [studyId, ...others] = await store.studies(parseStudyRef(study));
-      if (studyId === undefined) throw new FhirkeepError('not-found', `There is no ResearchStudy ${study}`);
-      if (others.length > 0) throw new FhirkeepError('bad-request', `Several ResearchStudies have the identifier ${study}: name one by its id`);
+      const studyId = await find(study);
       const granted = await store.grant(clientId, studyId, actor);
       record({ kind: 'study-grant', outcome: 'success', clientId, accountId: actor, detail: { study: studyId } });
       return granted;
@@ -53,6 +62,8 @@ export function createStudyGrants({ store, client, record }: StudyGrantsOptions)
       for (const g of revoked) record({ kind: 'study-revoke', outcome: 'success', clientId, accountId: actor, detail: { study: g.studyId } });
       return revoked;
     },
+
+    find,
 
     list: (clientId) => store.list(clientId),
 

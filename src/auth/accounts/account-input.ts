@@ -24,7 +24,7 @@ export interface ValidAccountInput {
 }
 
 /** Longest display name kept: a person's name, not a document. */
-const MAX_NAME_LENGTH = 200;
+export const MAX_DISPLAY_NAME = 200;
 
 /** Checks a new account and names every problem at once (`bad-request`), so one retry can fix them all. */
 export function validateAccountInput(input: NewAccountInput): ValidAccountInput {
@@ -48,7 +48,7 @@ export function validateAccountInput(input: NewAccountInput): ValidAccountInput 
   checkLink(problem, roles, 'practitioner', 'practitionerId', practitionerId);
 
   const displayName = optional(input.displayName);
-  if (displayName !== undefined && displayName.length > MAX_NAME_LENGTH) problem('displayName', `The name must have at most ${MAX_NAME_LENGTH} characters`);
+  if (displayName !== undefined && displayName.length > MAX_DISPLAY_NAME) problem('displayName', `The name must have at most ${MAX_DISPLAY_NAME} characters`);
 
   if (problems.length > 0) {
     throw new FhirkeepError('bad-request', problems.map((p) => p.message).join('; '), { details: problems });

@@ -25,11 +25,11 @@ export function passwordProblem(password: string): string | undefined {
 }
 
 /** RFC 5321 §4.5.3.1.1 (local part ≤ 64 octets) and §4.5.3.1.3 (path ≤ 256, so address ≤ 254). */
-const MAX_LOCAL_PART = 64;
-const MAX_EMAIL = 254;
+export const MAX_LOCAL_PART = 64;
+export const MAX_EMAIL = 254;
 
 /** One @, no whitespace or control characters, a non-empty local part and domain (`admin@localhost` is fine). */
-const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
+export const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
 
 /** Why an email address is refused, or undefined when it is acceptable. Expects a trimmed value. */
 export function emailProblem(email: string): string | undefined {

@@ -2,12 +2,12 @@ import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { MEMBER_ROLES, type MemberRole, type OrganizationIdentifier } from './organization.js';
 
 /** Longest organization or team name kept; identifiers get the same bound. */
-const MAX_LENGTH = 200;
+export const MAX_ORGANIZATION_TEXT = 200;
 
 export function validateOrganizationName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '') throw new FhirkeepError('bad-request', 'The name is empty');
-  if (trimmed.length > MAX_LENGTH) throw new FhirkeepError('bad-request', `The name must have at most ${MAX_LENGTH} characters`);
+  if (trimmed.length > MAX_ORGANIZATION_TEXT) throw new FhirkeepError('bad-request', `The name must have at most ${MAX_ORGANIZATION_TEXT} characters`);
   return trimmed;
 }
 
@@ -16,8 +16,8 @@ export function validateIdentifier(identifier: OrganizationIdentifier): Organiza
   const system = identifier.system.trim();
   const value = identifier.value.trim();
   if (system === '' || value === '') throw new FhirkeepError('bad-request', 'An identifier needs a system and a value (SYSTEM|VALUE)');
-  if (system.length > MAX_LENGTH || value.length > MAX_LENGTH) {
-    throw new FhirkeepError('bad-request', `An identifier's system and value must have at most ${MAX_LENGTH} characters each`);
+  if (system.length > MAX_ORGANIZATION_TEXT || value.length > MAX_ORGANIZATION_TEXT) {
+    throw new FhirkeepError('bad-request', `An identifier's system and value must have at most ${MAX_ORGANIZATION_TEXT} characters each`);
   }
   return { system, value };
 }
@@ -28,7 +28,7 @@ export function validateIdentifier(identifier: OrganizationIdentifier): Organiza
  */
 export function parseIdentifier(text: string): OrganizationIdentifier {
   const bar = text.indexOf('|');
-  if (bar < 0) throw new FhirkeepError('bad-request', `An identifier is SYSTEM|VALUE, not ${JSON.stringify(text.slice(0, MAX_LENGTH))}`);
+  if (bar < 0) throw new FhirkeepError('bad-request', `An identifier is SYSTEM|VALUE, not ${JSON.stringify(text.slice(0, MAX_ORGANIZATION_TEXT))}`);
   return validateIdentifier({ system: text.slice(0, bar), value: text.slice(bar + 1) });
 }
 

@@ -23,7 +23,7 @@ export async function importCommand(paths: readonly string[], options: ImportOpt
   const baseUrl = config.baseUrl ?? 'http://localhost';
   const fhirkeep = await createFhirCore(config, { logger: pino({ level: 'warn' }, destination(2)), clusterMode: 'share', publicBase: () => baseUrl });
   const state = new ImportState(join(config.dataDir, 'import-state.json'));
-  const progress: ImportProgress = { resources: 0, bytesDone: 0, filesDone: 0, skipped: 0, failures: [] };
+  const progress: ImportProgress = { resources: 0, bytesDone: 0, filesDone: 0, skipped: 0, auditEventsLeftOut: 0, failures: [] };
   const started = Date.now();
   const report = (): void => {
     const seconds = (Date.now() - started) / 1000;
@@ -49,10 +49,11 @@ export async function importCommand(paths: readonly string[], options: ImportOpt
   out.result(
     [
       `Imported ${progress.resources} resources from ${imported} files in ${seconds.toFixed(1)} s` +
-        (progress.skipped > 0 ? `; ${progress.skipped} files were already imported` : ''),
+        (progress.skipped > 0 ? `; ${progress.skipped} files were already imported` : '') +
+        (progress.auditEventsLeftOut > 0 ? `; left out ${progress.auditEventsLeftOut} AuditEvents (the audit trail is written by this server alone)` : ''),
       ...progress.failures.map((f) => `  FAILED ${f.file}: ${f.reason}`),
     ].join('\n'),
-    { files: files.length, skipped: progress.skipped, resources: progress.resources, seconds, failures: progress.failures },
+    { files: files.length, skipped: progress.skipped, resources: progress.resources, auditEventsLeftOut: progress.auditEventsLeftOut, seconds, failures: progress.failures },
   );
   return progress.failures.length === 0 ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import { isPermitted, requirePermission } from '../../access/smart-access.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { isStoredType } from '../../fhir/audit-trail-type.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { strictHandling } from '../prefer.js';
 import { typeParam } from '../query-params.js';
@@ -37,13 +38,13 @@ export function withFormBody(req: FhirRequest): URLSearchParams {
 
 /**
  * `_type` for a system-level search (R4 §3.2.1.5.x), each of which the token must be allowed to
- * search (else 403); when absent, every type it may search.
+ * search (else 403); when absent, every stored type it may search (the audit trail is searched alone).
  */
 function systemTypes(ctx: RestContext, req: FhirRequest, query: URLSearchParams): string[] {
-  const listed = typeParam(query, ctx.resourceTypes);
+  const listed = typeParam(query, ctx.resourceTypes, ctx.fhirBase());
   for (const t of listed) requirePermission(req.scope, 's', t);
   if (listed.length > 0) return listed;
-  const permitted = [...ctx.resourceTypes].filter((t) => isPermitted(req.scope, 's', t));
+  const permitted = [...ctx.resourceTypes].filter((t) => isStoredType(t) && isPermitted(req.scope, 's', t));
   if (permitted.length === 0) throw new FhirkeepError('forbidden', "The token's scopes do not allow searching any type");
   return permitted;
 }

@@ -16,7 +16,7 @@ export async function everything(ctx: RestContext, req: FhirRequest, id: string)
     if (!PARAMETERS.has(name)) throw new FhirkeepError('invalid-parameter', `$everything does not support the parameter ${name} (supported: _since, _type, _count)`);
   }
   const since = sinceParam(req.query);
-  const listed = typeParam(req.query, ctx.resourceTypes);
+  const listed = typeParam(req.query, ctx.resourceTypes, ctx.fhirBase());
   const cursor = req.query.get('_cursor') ?? undefined;
 
   const patient = await ctx.store.read(req.scope, 'Patient', id);

@@ -4,6 +4,7 @@ import { bodyParameters, parseExportRequest, queryParameters, type ExportLevel, 
 import { requesterClient } from '../../bulk/requester.js';
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
 import { informationOutcome } from '../../errors/operation-outcome.js';
+import { isStoredType } from '../../fhir/audit-trail-type.js';
 import { isFhirId } from '../../fhir/fhir-id.js';
 import type { Clause } from '../../search/query/search-query.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -28,7 +29,7 @@ export async function exportKickOff(ctx: RestContext, req: FhirRequest, level: E
   if (post) requireResourceMediaType(req.contentType);
   const parameters = post ? [...queryParameters(req.query), ...bodyParameters(parseJsonBody(req.body))] : queryParameters(req.query);
   const lenient = lenientHandling(req.headers.prefer);
-  const parsed = parseExportRequest(parameters, { level, resourceTypes: ctx.resourceTypes, lenient, post });
+  const parsed = parseExportRequest(parameters, { level, resourceTypes: ctx.resourceTypes, fhirBase: ctx.fhirBase(), lenient, post });
   for (const [type, queries] of Object.entries(parsed.typeFilters)) for (const query of queries) typeFilterClauses(ctx, type, query);
 
   const { types, warnings } = exportTypes(ctx, req.scope, parsed, lenient);
@@ -57,8 +58,8 @@ export function typeFilterClauses(ctx: RestContext, type: string, query: string)
 
 /**
  * The types to export, in order: those asked for (each must be one the scope may search, else
- * 403 as for a search), or every type it may search; below the system level, only types of the
- * Patient compartment.
+ * 403 as for a search), or every stored type it may search (not the audit trail); below the
+ * system level, only types of the Patient compartment.
  */
 function exportTypes(ctx: RestContext, scope: AccessScope, request: ExportRequest, lenient: boolean): { types: string[]; warnings: string[] } {
   const compartment = request.level.kind !== 'system';
@@ -78,7 +79,7 @@ function exportTypes(ctx: RestContext, scope: AccessScope, request: ExportReques
       types.push(type);
     }
   } else {
-    types = [...ctx.resourceTypes].filter((t) => inCompartment(t) && isPermitted(scope, 's', t)).sort();
+    types = [...ctx.resourceTypes].filter((t) => isStoredType(t) && inCompartment(t) && isPermitted(scope, 's', t)).sort();
   }
   if (request.includeProvenance && !types.includes('Provenance') && isPermitted(scope, 's', 'Provenance')) types.push('Provenance');
   if (types.length === 0) throw new FhirkeepError('forbidden', 'This request may not export any resource type');

@@ -1,3 +1,4 @@
+import { isStoredType } from '../../fhir/audit-trail-type.js';
 import type { R4Definitions, SearchParameterDefinition } from '../../fhir/definitions.js';
 import type { ParamRegistry } from './param-registry.js';
 import type { SearchParam } from './search-param.js';
@@ -14,7 +15,8 @@ export function advertisedSearch(registry: ParamRegistry, definitions: R4Definit
   const urls = new Set<string>();
   const references = new Map<string, SearchParam[]>();
   const pointingAt = new Map<string, string[]>();
-  for (const type of registry.resourceTypes) {
+  // The audit trail is no stored resource: its search is its own (src/rest/audit-events.ts), and nothing revincludes it.
+  for (const type of registry.resourceTypes.filter(isStoredType)) {
     const params = [...(registry.forType(type)?.values() ?? [])].filter(answerable);
     for (const p of params) urls.add(p.url);
     const refs = params.filter((p) => p.type === 'reference' && p.accessor !== undefined);

@@ -1,10 +1,11 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { isStoredType } from '../../fhir/audit-trail-type.js';
 import type { ParamRegistry } from '../params/param-registry.js';
 import type { SearchLimits } from './search-limits.js';
 import type { Clause, SearchQuery } from './search-query.js';
 
 export interface CompartmentOptions {
-  /** Only these types (`_type`); every compartment type when absent. */
+  /** Only these types (`_type`); every stored compartment type when absent. */
   readonly types?: readonly string[];
   /** Only resources changed after this instant (`_since`). */
   readonly since?: Date;
@@ -25,7 +26,8 @@ export function compartmentQuery(
   patientId: string,
   options: CompartmentOptions,
 ): SearchQuery {
-  const types = options.types ?? Object.keys(compartment).filter((t) => t !== 'Patient');
+  // The Patient itself is read, not searched; its AuditEvents are the audit trail's, not stored resources.
+  const types = options.types ?? Object.keys(compartment).filter((t) => t !== 'Patient' && isStoredType(t));
   const keys: number[] = [];
   const referenceKeys: number[] = [];
   for (const type of types) {

@@ -1,4 +1,5 @@
 import { FhirkeepError } from '../../errors/fhirkeep-error.js';
+import { isStoredType, refuseAuditTrail } from '../../fhir/audit-trail-type.js';
 import type { ParamRegistry } from '../params/param-registry.js';
 import type { SearchParam } from '../params/search-param.js';
 import { parseCompositeValue } from '../types/composite-match.js';
@@ -167,11 +168,12 @@ function parseChain(ctx: ParseContext, types: readonly string[], name: string, c
   const { param } = resolved;
   if (param.type !== 'reference') throw new FhirkeepError('invalid-parameter', `${name}: only reference parameters can be chained, ${code} is a ${param.type}`);
   if (modifier !== undefined && !ctx.resourceTypes.has(modifier)) throw unknownModifier(name, modifier);
+  if (modifier !== undefined && !isStoredType(modifier)) throw refuseAuditTrail(name, ctx.fhirBase);
   const candidates = modifier !== undefined ? [modifier] : param.target.length > 0 ? param.target : [...ctx.resourceTypes];
   const targets: { type: string; inner: Clause }[] = [];
   const chained = rest.split(/[.:]/)[0] as string;
   for (const type of candidates) {
-    if (!ctx.resourceTypes.has(type)) continue;
+    if (!ctx.resourceTypes.has(type) || !isStoredType(type)) continue;
     if (chained !== '_id' && chained !== '_lastUpdated' && !rest.startsWith('_has:') && ctx.registry.forType(type)?.get(chained) === undefined) continue;
     const inner = parseClause(ctx, [type], rest, value, depth + 1);
     if (inner instanceof Ignored) return inner;
@@ -188,6 +190,7 @@ function parseHas(ctx: ParseContext, name: string, value: string, depth: number)
   if (type === '' || ref === '' || rest === '') throw new FhirkeepError('invalid-parameter', `${name}: _has takes the form _has:Type:reference:parameter`);
   if (depth + 1 > ctx.limits.maxChainDepth) throw new FhirkeepError('invalid-parameter', `${name}: _has may be nested at most ${ctx.limits.maxChainDepth} levels deep`);
   if (!ctx.resourceTypes.has(type)) throw new FhirkeepError('invalid-parameter', `${name}: unknown resource type ${type}`);
+  if (!isStoredType(type)) throw refuseAuditTrail(name, ctx.fhirBase);
   const refParam = resolve(ctx, [type], ref);
   if (refParam instanceof Ignored) return refParam;
   if (refParam.param.type !== 'reference') throw new FhirkeepError('invalid-parameter', `${name}: ${type}.${ref} is not a reference parameter`);
@@ -258,6 +261,7 @@ function parseInclude(ctx: ParseContext, types: readonly string[], name: string,
     throw new FhirkeepError('invalid-parameter', `${name}=${value}: expected ResourceType:parameter[:TargetType]`);
   }
   if (targetType !== undefined && !ctx.resourceTypes.has(targetType)) throw new FhirkeepError('invalid-parameter', `${name}=${value}: unknown target type ${targetType}`);
+  if (!isStoredType(sourceType) || (targetType !== undefined && !isStoredType(targetType))) throw refuseAuditTrail(`${name}=${value}`, ctx.fhirBase);
   if (kind === 'include' && !iterate && !types.includes(sourceType)) {
     throw new FhirkeepError('invalid-parameter', `${name}=${value}: ${sourceType} is not a type this search returns`);
   }

@@ -131,6 +131,24 @@ export async function openLocalCluster(options: OpenClusterOptions): Promise<Loc
 }
 
 /**
+ * Asks the postmaster of every cluster this process runs for a fast shutdown (open transactions
+ * roll back) without waiting for it, and gives up ownership: for a process that must exit at
+ * once (a second SIGTERM), so it leaves no database running behind it.
+ */
+export function stopOwnedClustersNow(): void {
+  for (const dataDir of openHere) {
+    const postmaster = runningPostmaster(join(dataDir, 'pg'));
+    try {
+      if (postmaster !== undefined) process.kill(postmaster.pid, 'SIGINT');
+    } catch {
+      // It exited meanwhile.
+    }
+    releaseOwnership(join(dataDir, 'fhirkeep.pid'));
+  }
+  openHere.clear();
+}
+
+/**
  * Starts the postmaster, or adopts one an owner killed with -9 left running (restarting it if it
  * runs with other settings than `wanted`). Stale lock files are cleared by `runningPostmaster`.
  */

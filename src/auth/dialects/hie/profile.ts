@@ -16,7 +16,7 @@ export interface HieProfile {
 
 /** More would be a listing of every area, not a catchment; the bound keeps each request's SQL small. */
 const MAX_CATCHMENTS = 100;
-const MAX_GROUP_LENGTH = 100;
+export const MAX_GROUP_LENGTH = 100;
 
 /**
  * A profile as given (CLI, admin API), checked: a known type, an id of FHIR id syntax, and

@@ -11,6 +11,8 @@ import { FhirkeepError, isFhirkeepError } from '../../../errors/fhirkeep-error.j
 import { csrfField } from '../../layout.js';
 import { page, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
+import { ADMIN_FORMS_SCRIPT, type LiveCheck } from './admin-form-checks.js';
+import type { FieldRule } from './field-rules.js';
 
 /** The services the admin pages call: the very ones the admin API routes and the CLI call. */
 export interface AdminDeps {
@@ -41,12 +43,12 @@ export interface AdminRequest extends PortalRequest {
  * checks it again with the admin API's own rule, so a route registered with the wrong access
  * cannot become a page with powers the API refuses.
  */
-export function adminRoute(method: 'GET' | 'POST', path: string, handle: (req: AdminRequest) => Promise<PortalResult>, scripts?: readonly string[]): PortalRoute {
+export function adminRoute(method: 'GET' | 'POST', path: string, handle: (req: AdminRequest) => Promise<PortalResult>): PortalRoute {
   return {
     method,
     path,
     access: ADMIN_ROLES,
-    ...(scripts === undefined ? {} : { scripts }),
+    scripts: [ADMIN_FORMS_SCRIPT],
     handle: async (req) => {
       const account = req.account;
       requireAdmin(account?.roles ?? [], 'Using the admin pages');
@@ -68,22 +70,24 @@ export function formFields(req: PortalRequest): URLSearchParams {
 }
 
 /**
- * A form post: on success, `act` answers (usually a redirect); when the service refuses the
+ * A form target: on success, `act` answers (usually a redirect); when the service refuses the
  * input, `view` draws the page again with the server's message on the form named `form`.
  */
-export async function submit(
-  req: AdminRequest,
+export function adminForm(
+  path: string,
   form: string,
-  act: (fields: URLSearchParams) => Promise<PortalResult>,
-  view: (problem: FormProblem) => Promise<PortalResult>,
-): Promise<PortalResult> {
-  const values = req.form ?? new URLSearchParams();
-  try {
-    return await act(formFields(req));
-  } catch (e) {
-    if (!isFhirkeepError(e) || e.status >= 500 || e.status === 401) throw e;
-    return view({ form, message: e.message, status: e.status, values });
-  }
+  view: (req: AdminRequest, problem: FormProblem) => Promise<PortalResult>,
+  act: (req: AdminRequest, fields: URLSearchParams) => Promise<PortalResult>,
+): PortalRoute {
+  return adminRoute('POST', path, async (req) => {
+    const values = req.form ?? new URLSearchParams();
+    try {
+      return await act(req, formFields(req));
+    } catch (e) {
+      if (!isFhirkeepError(e) || e.status >= 500 || e.status === 401) throw e;
+      return view(req, { form, message: e.message, status: e.status, values });
+    }
+  });
 }
 
 /** An admin page under its section's tab, answered with the problem's status when a form failed. */
@@ -128,14 +132,33 @@ export interface FieldOptions {
   /** Never refilled after a failed post (passwords). */
   readonly secret?: boolean;
   readonly value?: string;
+  /** The service's rule as HTML constraints (field-rules.ts). */
+  readonly rule?: FieldRule;
+  /** What the page's script asks the API about the value as one types. */
+  readonly check?: LiveCheck;
 }
 
-/** A labelled input; its hint is tied to it (aria-describedby), and so is the form's error. */
+/**
+ * A labelled input; its hint is tied to it (aria-describedby), and so are the form's error and,
+ * for a field with a rule or a check, the live message the page's script writes as one types.
+ */
 export function field(o: FieldOptions): SafeHtml {
   const id = `${o.form}-${o.name}`;
-  const described = [o.hint === undefined ? undefined : `${id}-hint`, o.problem?.form === o.form ? `${o.form}-error` : undefined].filter((x) => x !== undefined).join(' ');
+  const live = o.rule !== undefined || o.check !== undefined;
+  const described = [o.hint === undefined ? undefined : `${id}-hint`, live ? `${id}-live` : undefined, o.problem?.form === o.form ? `${o.form}-error` : undefined].filter((x) => x !== undefined).join(' ');
   const value = o.secret === true ? '' : typed(o.problem, o.form, o.name, o.value ?? '');
-  return html`<label for="${id}">${o.label}</label>${o.hint === undefined ? '' : html`<p class="hint" id="${id}-hint">${o.hint}</p>`}<input type="${o.type ?? 'text'}" id="${id}" name="${o.name}"${value === '' ? '' : html` value="${value}"`}${o.required === true ? html` required` : ''}${o.autocomplete === undefined ? '' : html` autocomplete="${o.autocomplete}"`}${described === '' ? '' : html` aria-describedby="${described}"`}>`;
+  return html`<label for="${id}">${o.label}</label>${o.hint === undefined ? '' : html`<p class="hint" id="${id}-hint">${o.hint}</p>`}<input type="${o.type ?? 'text'}" id="${id}" name="${o.name}"${value === '' ? '' : html` value="${value}"`}${o.required === true ? html` required` : ''}${o.autocomplete === undefined ? '' : html` autocomplete="${o.autocomplete}"`}${constraints(o.rule, o.check)}${described === '' ? '' : html` aria-describedby="${described}"`}>${live ? liveMessage(id) : ''}`;
+}
+
+/** A rule's HTML constraints with its message, and the live check, as attributes. */
+export function constraints(rule: FieldRule | undefined, check?: LiveCheck): SafeHtml {
+  const attribute = (name: string, value: string | number | undefined) => (value === undefined ? '' : html` ${name}="${String(value)}"`);
+  return html`${attribute('pattern', rule?.pattern)}${attribute('minlength', rule?.minlength)}${attribute('maxlength', rule?.maxlength)}${attribute('inputmode', rule?.inputmode)}${attribute('data-invalid', rule?.message)}${attribute('data-check', check)}`;
+}
+
+/** Where the script writes what it finds of field `id` (polite: read out when the typing pauses). */
+export function liveMessage(id: string): SafeHtml {
+  return html`<p class="live" id="${id}-live" aria-live="polite"></p>`;
 }
 
 /** A one-button form (remove, revoke, disable), asking first when `confirm` is given. */

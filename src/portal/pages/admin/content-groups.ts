@@ -5,7 +5,8 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, constraints, field, formError, liveMessage, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/content';
 /** As many as `fhirkeep content search` prints: a search is for finding, not listing. */
@@ -41,12 +42,12 @@ ${groups.length === 0 ? html`<p>This group system has no groups.</p>` : tree(gro
 <section class="card" aria-labelledby="add-heading"><h2 id="add-heading">Add a group</h2>
 ${formError(problem, form)}
 <form method="post" action="${SECTION}/groups">${csrfField(req.csrf)}
-${field({ form, name: 'system', label: 'Group system', required: true, value: system, hint: 'A new name starts a new group system.', problem })}
-${field({ form, name: 'name', label: 'Name', required: true, hint: "Letters, digits, '.', '_' and '-', e.g. sleep-data.", problem })}
-${field({ form, name: 'label', label: 'Label', required: true, hint: 'What people see, e.g. Sleep data.', problem })}
+${field({ form, name: 'system', label: 'Group system', required: true, value: system, hint: 'A new name starts a new group system.', problem, rule: FIELD_RULES.groupName })}
+${field({ form, name: 'name', label: 'Name', required: true, hint: "Letters, digits, '.', '_' and '-', e.g. sleep-data.", problem, rule: FIELD_RULES.groupName, check: 'group-free' })}
+${field({ form, name: 'label', label: 'Label', required: true, hint: 'What people see, e.g. Sleep data.', problem, rule: FIELD_RULES.label })}
 <label for="group-parent">Parent group (optional)</label><select id="group-parent" name="parent"><option value="">None: a top-level group</option>${groups.map((g) => html`<option value="${g.name}"${typed(problem, form, 'parent') === g.name ? html` selected` : ''}>${g.label} (${g.name})</option>`)}</select>
 <label for="group-contents">Content types (optional)</label><p class="hint" id="group-contents-hint">Their names, separated by spaces or new lines, e.g. body/weight.</p>
-<textarea id="group-contents" name="contents" aria-describedby="group-contents-hint" rows="3">${typed(problem, form, 'contents')}</textarea>
+<textarea id="group-contents" name="contents" aria-describedby="group-contents-hint group-contents-live" rows="3"${constraints(undefined, 'content-known')}>${typed(problem, form, 'contents')}</textarea>${liveMessage('group-contents')}
 <button type="submit" class="primary">Add group</button>
 </form></section>
 ${searchCard(taxonomy, SECTION, q, html`<input type="hidden" name="system" value="${system}">`)}`,
@@ -101,7 +102,7 @@ ${
       : html`<fieldset><legend>Matches for “${q}”</legend>${results.map((c) => html`<label for="pick-${c.name}"><input type="checkbox" id="pick-${c.name}" name="contents" value="${c.name}"> ${c.label} <code>${c.name}</code> <span class="muted">${c.resourceType}</span></label>`)}</fieldset>`
 }
 <label for="add-names">Or type their names</label><p class="hint" id="add-names-hint">Separated by spaces or new lines, e.g. body/weight.</p>
-<textarea id="add-names" name="names" rows="2" aria-describedby="add-names-hint">${typed(problem, 'add', 'names')}</textarea>
+<textarea id="add-names" name="names" rows="2" aria-describedby="add-names-hint add-names-live"${constraints(undefined, 'content-known')}>${typed(problem, 'add', 'names')}</textarea>${liveMessage('add-names')}
 <button type="submit" class="primary">Add to ${found.label}</button>
 </form></section>`,
       problem,
@@ -110,56 +111,28 @@ ${
 
   return [
     adminRoute('GET', SECTION, (req) => index(req)),
-    adminRoute('POST', `${SECTION}/groups`, (req) =>
-      submit(
-        req,
-        'group',
-        async (f) => {
-          const system = f.get('system')?.trim() ?? '';
-          const name = f.get('name')?.trim() ?? '';
-          const parent = f.get('parent') ?? '';
-          await admin.addGroup({ system, name, parent: parent === '' ? undefined : parent, label: f.get('label') ?? '', contents: names(f.get('contents')) });
-          return redirect(groupPath(system, name));
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/groups`, 'group', index, async (req, f) => {
+      const system = f.get('system')?.trim() ?? '';
+      const name = f.get('name')?.trim() ?? '';
+      const parent = f.get('parent') ?? '';
+      await admin.addGroup({ system, name, parent: parent === '' ? undefined : parent, label: f.get('label') ?? '', contents: names(f.get('contents')) });
+      return redirect(groupPath(system, name));
+    }),
     adminRoute('GET', `${SECTION}/groups/:system/:name`, (req) => group(req)),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/delete`, (req) =>
-      submit(
-        req,
-        'delete',
-        async () => {
-          await admin.deleteGroup(req.params.system ?? '', req.params.name ?? '');
-          return redirect(`${SECTION}?system=${seg(req.params.system ?? '')}`);
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/members`, (req) =>
-      submit(
-        req,
-        'add',
-        async (f) => {
-          const { system = '', name = '' } = req.params;
-          await admin.addMembers(system, name, [...f.getAll('contents'), ...names(f.get('names'))]);
-          return redirect(groupPath(system, name));
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/groups/:system/:name/members/remove`, (req) =>
-      submit(
-        req,
-        'remove',
-        async (f) => {
-          const { system = '', name = '' } = req.params;
-          await admin.removeMember(system, name, f.get('content') ?? '');
-          return redirect(groupPath(system, name));
-        },
-        (problem) => group(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/groups/:system/:name/delete`, 'delete', group, async (req) => {
+      await admin.deleteGroup(req.params.system ?? '', req.params.name ?? '');
+      return redirect(`${SECTION}?system=${seg(req.params.system ?? '')}`);
+    }),
+    adminForm(`${SECTION}/groups/:system/:name/members`, 'add', group, async (req, f) => {
+      const { system = '', name = '' } = req.params;
+      await admin.addMembers(system, name, [...f.getAll('contents'), ...names(f.get('names'))]);
+      return redirect(groupPath(system, name));
+    }),
+    adminForm(`${SECTION}/groups/:system/:name/members/remove`, 'remove', group, async (req, f) => {
+      const { system = '', name = '' } = req.params;
+      await admin.removeMember(system, name, f.get('content') ?? '');
+      return redirect(groupPath(system, name));
+    }),
   ];
 }
 

@@ -5,7 +5,8 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { page, redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/hie';
 
@@ -59,7 +60,7 @@ ${formError(problem, form)}
 <section class="card" aria-labelledby="users-heading"><h2 id="users-heading">Users' HIE profiles</h2>
 ${formError(problem, 'find')}
 <form method="get" action="${SECTION}/users">
-${field({ form: 'find', name: 'user', label: 'Email or account id', required: true, problem })}
+${field({ form: 'find', name: 'user', label: 'Email or account id', required: true, problem, check: 'user-known' })}
 <button type="submit">Open</button></form>
 <div class="table-scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Roles</th></tr></thead><tbody>${users.map(
         (u) => html`<tr><td><a href="${userPath(u.id)}">${u.email}</a></td><td>${u.roles.join(', ')}</td></tr>`,
@@ -109,8 +110,8 @@ ${
 ${formError(problem, form)}
 <form method="post" action="${path}/profiles">${csrfField(req.csrf)}
 <label for="profile-type">Type</label><select id="profile-type" name="type">${PROFILE_TYPES.map((t) => html`<option value="${t}"${typed(problem, form, 'type') === t ? html` selected` : ''}>${t}</option>`)}</select>
-${field({ form, name: 'id', label: 'Id', required: true, hint: "The provider's, facility's or admin's id in the partner's registries; a patient's Patient id.", problem })}
-${field({ form, name: 'catchments', label: 'Catchments', hint: 'Area codes, separated by spaces or commas: 2 to 12 digits, an even number (division 2, district 4, upazila 6 …). None for a patient.', problem })}
+${field({ form, name: 'id', label: 'Id', required: true, hint: "The provider's, facility's or admin's id in the partner's registries; a patient's Patient id.", problem, rule: FIELD_RULES.fhirId })}
+${field({ form, name: 'catchments', label: 'Catchments', hint: 'Area codes, separated by spaces or commas: 2 to 12 digits, an even number (division 2, district 4, upazila 6 …). None for a patient.', problem, rule: FIELD_RULES.catchments })}
 <button type="submit" class="primary">Save profile</button>
 </form></section>
 <section class="card" aria-labelledby="groups-heading"><h2 id="groups-heading">Groups</h2>
@@ -124,7 +125,7 @@ ${
 }
 ${formError(problem, 'group')}
 <form method="post" action="${path}/groups">${csrfField(req.csrf)}
-${field({ form: 'group', name: 'group', label: 'Add to a group', required: true, hint: 'e.g. MCI Admin, API Consumer', problem })}
+${field({ form: 'group', name: 'group', label: 'Add to a group', required: true, hint: 'e.g. MCI Admin, API Consumer', problem, rule: FIELD_RULES.hieGroup })}
 <button type="submit" class="primary">Add group</button>
 </form></section>`,
       problem,
@@ -133,17 +134,10 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
 
   /** A change to a user's HIE state, then back to their page. */
   const change = (action: string, form: string, apply: (user: string, f: URLSearchParams) => Promise<unknown>): PortalRoute =>
-    adminRoute('POST', `${SECTION}/users/:user/${action}`, (req) =>
-      submit(
-        req,
-        form,
-        async (f) => {
-          await apply(req.params.user ?? '', f);
-          return redirect(userPath((await findUser(deps.accounts, req.params.user ?? '')).id));
-        },
-        (problem) => user(req, problem),
-      ),
-    );
+    adminForm(`${SECTION}/users/:user/${action}`, form, user, async (req, f) => {
+      await apply(req.params.user ?? '', f);
+      return redirect(userPath((await findUser(deps.accounts, req.params.user ?? '')).id));
+    });
 
   return [
     adminRoute('GET', SECTION, (req) => index(req)),
@@ -156,17 +150,13 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
         return index(req, { form: 'find', message: e.message, status: 404, values: req.query });
       }
     }),
-    adminRoute('POST', `${SECTION}/tokens`, (req) =>
-      submit(
-        req,
-        'token',
-        async (f) => {
-          const { client, token } = await hie.clients.create(f.get('organization') ?? '');
-          const organization = await deps.accounts.findOrganization(client.organizationId);
-          // Answered here, not after a redirect: the token exists only in this response.
-          return page(
-            'HIE token created',
-            html`<div class="card">
+    adminForm(`${SECTION}/tokens`, 'token', index, async (req, f) => {
+      const { client, token } = await hie.clients.create(f.get('organization') ?? '');
+      const organization = await deps.accounts.findOrganization(client.organizationId);
+      // Answered here, not after a redirect: the token exists only in this response.
+      return page(
+        'HIE token created',
+        html`<div class="card">
 <p class="notice" role="status">Copy the token now: it is shown only this once. Fhirkeep keeps only its hash.</p>
 <table><tbody>
 <tr><th scope="row">Organization</th><td>${organization?.name ?? client.organizationId}</td></tr>
@@ -176,23 +166,13 @@ ${field({ form: 'group', name: 'group', label: 'Add to a group', required: true,
 <div class="secret"><code id="hie-token">${token}</code><button type="button" data-copy="hie-token">Copy</button></div>
 <p><a href="${SECTION}">Back to HIE</a></p>
 </div>`,
-            { status: 201 },
-          );
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/tokens/revoke`, (req) =>
-      submit(
-        req,
-        'revoke',
-        async (f) => {
-          await hie.clients.revoke(f.get('client') ?? '');
-          return redirect(SECTION);
-        },
-        (problem) => index(req, problem),
-      ),
-    ),
+        { status: 201 },
+      );
+    }),
+    adminForm(`${SECTION}/tokens/revoke`, 'revoke', index, async (req, f) => {
+      await hie.clients.revoke(f.get('client') ?? '');
+      return redirect(SECTION);
+    }),
     adminRoute('GET', `${SECTION}/users/:user`, (req) => user(req)),
     change('activation', 'activation', (u, f) => {
       const value = f.get('activated');

@@ -6,7 +6,8 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { adminPage, adminRoute, field, formError, seg, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { adminForm, adminPage, adminRoute, field, formError, seg, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/organizations';
 
@@ -39,8 +40,8 @@ ${
 <section class="card" aria-labelledby="create-heading"><h2 id="create-heading">Create an organization</h2>
 ${formError(problem, form)}
 <form method="post" action="${SECTION}">${csrfField(req.csrf)}
-${field({ form, name: 'name', label: 'Name', required: true, problem })}
-${field({ form, name: 'identifier', label: 'Identifier (optional)', hint: 'SYSTEM|VALUE, e.g. http://hl7.org/fhir/sid/us-npi|1234567893', problem })}
+${field({ form, name: 'name', label: 'Name', required: true, problem, rule: FIELD_RULES.organizationName })}
+${field({ form, name: 'identifier', label: 'Identifier (optional)', hint: 'SYSTEM|VALUE, e.g. http://hl7.org/fhir/sid/us-npi|1234567893', problem, rule: FIELD_RULES.identifier, check: 'identifier-free' })}
 <button type="submit" class="primary">Create organization</button>
 </form></section>`,
       problem,
@@ -76,7 +77,7 @@ ${
 <p class="hint">Adding someone who is a member already changes their role.</p>
 ${formError(problem, 'member')}
 <form method="post" action="${path}/members">${csrfField(req.csrf)}
-${field({ form: 'member', name: 'user', label: 'Email (or account id)', required: true, problem })}
+${field({ form: 'member', name: 'user', label: 'Email (or account id)', required: true, problem, check: 'user-known' })}
 <label for="member-role">Role</label><select id="member-role" name="role">${MEMBER_ROLES.map((r) => html`<option value="${r}"${typed(problem, 'member', 'role') === r ? html` selected` : ''}>${r}</option>`)}</select>
 <button type="submit" class="primary">Add member</button>
 </form></section>`,
@@ -86,43 +87,22 @@ ${field({ form: 'member', name: 'user', label: 'Email (or account id)', required
 
   return [
     adminRoute('GET', SECTION, (req) => list(req)),
-    adminRoute('POST', SECTION, (req) =>
-      submit(
-        req,
-        'create',
-        async (f) => {
-          const text = f.get('identifier')?.trim() ?? '';
-          const made = await deps.accounts.createOrganization({ name: f.get('name') ?? '', identifier: text === '' ? undefined : parseIdentifier(text) });
-          return redirect(`${SECTION}/${seg(made.id)}`);
-        },
-        (problem) => list(req, problem),
-      ),
-    ),
+    adminForm(SECTION, 'create', list, async (req, f) => {
+      const text = f.get('identifier')?.trim() ?? '';
+      const made = await deps.accounts.createOrganization({ name: f.get('name') ?? '', identifier: text === '' ? undefined : parseIdentifier(text) });
+      return redirect(`${SECTION}/${seg(made.id)}`);
+    }),
     adminRoute('GET', `${SECTION}/:id`, (req) => show(req)),
-    adminRoute('POST', `${SECTION}/:id/teams`, (req) =>
-      submit(
-        req,
-        'team',
-        async (f) => {
-          const team = await deps.accounts.createTeam(req.params.id ?? '', f.get('name') ?? '');
-          return redirect(`${SECTION}/${seg(team.parentId ?? team.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/:id/members`, (req) =>
-      submit(
-        req,
-        'member',
-        async (f) => {
-          const organization = await find(req.params.id ?? '');
-          const role = validateMemberRole(f.get('role') ?? 'member');
-          await deps.accounts.addMember(organization.id, (await findUser(deps.accounts, f.get('user')?.trim() ?? '')).id, role);
-          return redirect(`${SECTION}/${seg(organization.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/:id/teams`, 'team', show, async (req, f) => {
+      const team = await deps.accounts.createTeam(req.params.id ?? '', f.get('name') ?? '');
+      return redirect(`${SECTION}/${seg(team.parentId ?? team.id)}`);
+    }),
+    adminForm(`${SECTION}/:id/members`, 'member', show, async (req, f) => {
+      const organization = await find(req.params.id ?? '');
+      const role = validateMemberRole(f.get('role') ?? 'member');
+      await deps.accounts.addMember(organization.id, (await findUser(deps.accounts, f.get('user')?.trim() ?? '')).id, role);
+      return redirect(`${SECTION}/${seg(organization.id)}`);
+    }),
   ];
 }
 
@@ -132,7 +112,7 @@ function teamsCard(csrf: string, path: string, teams: readonly Organization[], p
 ${teams.length === 0 ? html`<p>No teams yet.</p>` : html`<ul>${teams.map((t) => html`<li><a href="${SECTION}/${seg(t.id)}">${t.name}</a></li>`)}</ul>`}
 ${formError(problem, form)}
 <form method="post" action="${path}/teams">${csrfField(csrf)}
-${field({ form, name: 'name', label: 'New team name', required: true, problem })}
+${field({ form, name: 'name', label: 'New team name', required: true, problem, rule: FIELD_RULES.organizationName })}
 <button type="submit" class="primary">Create team</button>
 </form></section>`;
 }

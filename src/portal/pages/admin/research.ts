@@ -3,7 +3,8 @@ import { html } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, submit, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, typed, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/research';
 
@@ -55,7 +56,7 @@ ${formError(problem, form)}
 <label for="grant-client">Research partner</label><select id="grant-client" name="client" required><option value="">Choose a partner</option>${partners
         .filter((p) => !p.revoked)
         .map((p) => html`<option value="${p.id}"${chosen === p.id ? html` selected` : ''}>${p.name} (${p.id})</option>`)}</select>
-${field({ form, name: 'study', label: 'Study', required: true, hint: 'The ResearchStudy id, or SYSTEM|VALUE of its identifier (e.g. https://clinicaltrials.gov|NCT00000001).', problem })}
+${field({ form, name: 'study', label: 'Study', required: true, hint: 'The ResearchStudy id, or SYSTEM|VALUE of its identifier (e.g. https://clinicaltrials.gov|NCT00000001).', problem, rule: FIELD_RULES.study, check: 'study-known' })}
 <button type="submit" class="primary">Grant</button>
 </form></section>`,
       problem,
@@ -64,27 +65,13 @@ ${field({ form, name: 'study', label: 'Study', required: true, hint: 'The Resear
 
   return [
     adminRoute('GET', SECTION, (req) => view(req)),
-    adminRoute('POST', `${SECTION}/grant`, (req) =>
-      submit(
-        req,
-        'grant',
-        async (f) => {
-          await deps.studies.grant(f.get('client') ?? '', f.get('study')?.trim() ?? '', req.account.id);
-          return redirect(SECTION);
-        },
-        (problem) => view(req, problem),
-      ),
-    ),
-    adminRoute('POST', `${SECTION}/revoke`, (req) =>
-      submit(
-        req,
-        'revoke',
-        async (f) => {
-          await deps.studies.revoke(f.get('client') ?? '', f.get('study') ?? '', req.account.id);
-          return redirect(SECTION);
-        },
-        (problem) => view(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/grant`, 'grant', view, async (req, f) => {
+      await deps.studies.grant(f.get('client') ?? '', f.get('study')?.trim() ?? '', req.account.id);
+      return redirect(SECTION);
+    }),
+    adminForm(`${SECTION}/revoke`, 'revoke', view, async (req, f) => {
+      await deps.studies.revoke(f.get('client') ?? '', f.get('study') ?? '', req.account.id);
+      return redirect(SECTION);
+    }),
   ];
 }

@@ -4,7 +4,8 @@ import { html, type SafeHtml } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { redirect } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actionButton, adminPage, adminRoute, field, formError, seg, submit, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { actionButton, adminForm, adminPage, adminRoute, field, formError, seg, type AdminDeps, type AdminRequest, type FormProblem } from './admin-kit.js';
+import { FIELD_RULES } from './field-rules.js';
 
 const SECTION = '/portal/admin/users';
 
@@ -63,36 +64,22 @@ ${
 
   return [
     adminRoute('GET', SECTION, (req) => list(req)),
-    adminRoute('POST', SECTION, (req) =>
-      submit(
-        req,
-        'create',
-        async (f) => {
-          const made = await deps.accounts.create({
-            email: f.get('email') ?? '',
-            password: f.get('password') ?? '',
-            roles: f.getAll('roles'),
-            displayName: f.get('displayName') ?? undefined,
-            patientId: f.get('patientId') ?? undefined,
-            practitionerId: f.get('practitionerId') ?? undefined,
-          });
-          return redirect(`${SECTION}/${seg(made.id)}`);
-        },
-        (problem) => list(req, problem),
-      ),
-    ),
+    adminForm(SECTION, 'create', list, async (req, f) => {
+      const made = await deps.accounts.create({
+        email: f.get('email') ?? '',
+        password: f.get('password') ?? '',
+        roles: f.getAll('roles'),
+        displayName: f.get('displayName') ?? undefined,
+        patientId: f.get('patientId') ?? undefined,
+        practitionerId: f.get('practitionerId') ?? undefined,
+      });
+      return redirect(`${SECTION}/${seg(made.id)}`);
+    }),
     adminRoute('GET', `${SECTION}/:id`, (req) => show(req)),
-    adminRoute('POST', `${SECTION}/:id/disable`, (req) =>
-      submit(
-        req,
-        'disable',
-        async () => {
-          const account = await deps.accounts.disable((await findUser(deps.accounts, req.params.id ?? '')).id);
-          return redirect(`${SECTION}/${seg(account.id)}`);
-        },
-        (problem) => show(req, problem),
-      ),
-    ),
+    adminForm(`${SECTION}/:id/disable`, 'disable', show, async (req) => {
+      const account = await deps.accounts.disable((await findUser(deps.accounts, req.params.id ?? '')).id);
+      return redirect(`${SECTION}/${seg(account.id)}`);
+    }),
   ];
 }
 
@@ -115,14 +102,14 @@ function createForm(csrf: string, problem: FormProblem | undefined): SafeHtml {
   return html`<section class="card" aria-labelledby="create-heading"><h2 id="create-heading">Create a user</h2>
 ${formError(problem, form)}
 <form method="post" action="${SECTION}">${csrfField(csrf)}
-${field({ form, name: 'email', label: 'Email', type: 'email', required: true, autocomplete: 'off', problem })}
-${field({ form, name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password', hint: 'At least 12 characters. Tell it to the user yourself; it is not shown again.', problem, secret: true })}
+${field({ form, name: 'email', label: 'Email', required: true, autocomplete: 'off', problem, rule: FIELD_RULES.email, check: 'email-free' })}
+${field({ form, name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password', hint: 'At least 12 characters. Tell it to the user yourself; it is not shown again.', problem, secret: true, rule: FIELD_RULES.password })}
 <fieldset><legend>Roles</legend>
 ${ROLES.map((r) => html`<label for="${form}-role-${r}"><input type="checkbox" id="${form}-role-${r}" name="roles" value="${r}"${chosen.includes(r) ? html` checked` : ''}> ${r}</label>`)}
 </fieldset>
-${field({ form, name: 'displayName', label: 'Display name (optional)', problem })}
-${field({ form, name: 'patientId', label: 'Patient id', hint: 'For the patient role: the id of the Patient resource this person is.', problem })}
-${field({ form, name: 'practitionerId', label: 'Practitioner id', hint: 'For the practitioner role: the id of their Practitioner resource.', problem })}
+${field({ form, name: 'displayName', label: 'Display name (optional)', problem, rule: FIELD_RULES.displayName })}
+${field({ form, name: 'patientId', label: 'Patient id', hint: 'For the patient role: the id of the Patient resource this person is.', problem, rule: FIELD_RULES.fhirId })}
+${field({ form, name: 'practitionerId', label: 'Practitioner id', hint: 'For the practitioner role: the id of their Practitioner resource.', problem, rule: FIELD_RULES.fhirId })}
 <button type="submit" class="primary">Create user</button>
 </form></section>`;
 }

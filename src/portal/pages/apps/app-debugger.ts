@@ -8,7 +8,7 @@ import { assetUrl } from '../../assets.js';
 import { csrfField } from '../../layout.js';
 import { page, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appTabs, scopeOf, signedIn } from './apps-common.js';
+import { appRoute, appTabs, scopeOf, signedIn } from './apps-common.js';
 import { registerAppAssets } from './app-assets.js';
 
 export interface AppDebuggerDeps {
@@ -37,46 +37,36 @@ const EMPTY: FormValues = { method: 'GET', path: '/fhir/Patient?_count=10', head
 export function appDebuggerPages(deps: AppDebuggerDeps): PortalRoute[] {
   registerAppAssets();
   return [
-    {
-      method: 'GET',
-      path: '/portal/apps/:id/debugger',
-      access: ['developer', 'admin'],
-      handle: async (req) => {
-        const client = await deps.statistics.client(req.params.id ?? '', scopeOf(req));
-        return debuggerPage(req, client, EMPTY, undefined, undefined);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/debugger',
-      access: ['developer', 'admin'],
-      handle: async (req) => {
-        const scope = scopeOf(req);
-        const client = await deps.statistics.client(req.params.id ?? '', scope);
-        const form = req.form ?? new URLSearchParams();
-        const values: FormValues = {
-          method: form.get('method') ?? 'GET',
-          path: form.get('path') ?? '',
-          headers: form.get('headers') ?? '',
-          body: form.get('body') ?? '',
-          organization: form.get('organization') ?? '',
-        };
-        const account = signedIn(req);
-        try {
-          const answer = await deps.debug.run(
-            client.id,
-            scope,
-            { method: values.method, path: values.path, headers: parseHeaderLines(values.headers), body: values.body, organization: values.organization },
-            { accountId: account.id, ip: req.ip },
-          );
-          return debuggerPage(req, client, values, answer, undefined);
-        } catch (e) {
-          // The developer's input, refused before anything was sent: the form again, with why.
-          if (e instanceof FhirkeepError && e.status < 500 && e.code !== 'not-found') return debuggerPage(req, client, values, undefined, e);
-          throw e;
-        }
-      },
-    },
+    appRoute('GET', '/portal/apps/:id/debugger', async (req) => {
+      const client = await deps.statistics.client(req.params.id ?? '', scopeOf(req));
+      return debuggerPage(req, client, EMPTY, undefined, undefined);
+    }),
+    appRoute('POST', '/portal/apps/:id/debugger', async (req) => {
+      const scope = scopeOf(req);
+      const client = await deps.statistics.client(req.params.id ?? '', scope);
+      const form = req.form ?? new URLSearchParams();
+      const values: FormValues = {
+        method: form.get('method') ?? 'GET',
+        path: form.get('path') ?? '',
+        headers: form.get('headers') ?? '',
+        body: form.get('body') ?? '',
+        organization: form.get('organization') ?? '',
+      };
+      const account = signedIn(req);
+      try {
+        const answer = await deps.debug.run(
+          client.id,
+          scope,
+          { method: values.method, path: values.path, headers: parseHeaderLines(values.headers), body: values.body, organization: values.organization },
+          { accountId: account.id, ip: req.ip },
+        );
+        return debuggerPage(req, client, values, answer, undefined);
+      } catch (e) {
+        // The developer's input, refused before anything was sent: the form again, with why.
+        if (e instanceof FhirkeepError && e.status < 500 && e.code !== 'not-found') return debuggerPage(req, client, values, undefined, e);
+        throw e;
+      }
+    }),
   ];
 }
 

@@ -4,7 +4,7 @@ import { daysParam } from '../../../http/statistics-api-routes.js';
 import { assetUrl } from '../../assets.js';
 import { page } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appTabs, scopeOf } from './apps-common.js';
+import { appRoute, appTabs, scopeOf } from './apps-common.js';
 import { registerAppAssets } from './app-assets.js';
 
 export interface AppStatisticsDeps {
@@ -18,19 +18,13 @@ const PERIODS: readonly number[] = [7, 30, 90];
 export function appStatisticsPages(deps: AppStatisticsDeps): PortalRoute[] {
   registerAppAssets();
   return [
-    {
-      method: 'GET',
-      path: '/portal/apps/:id/statistics',
-      access: ['developer', 'admin'],
-      scripts: ['uplot.js', 'statistics-chart.js'],
-      handle: async (req) => {
-        const id = req.params.id ?? '';
-        // A bad ?days= is the API's 400, shown as the portal's error page.
-        const days = daysParam(req.query.get('days'));
-        const stats = await deps.statistics.read(id, scopeOf(req), days);
-        return page(`Statistics · ${stats.client_name}`, statisticsBody(stats, days));
-      },
-    },
+    appRoute('GET', '/portal/apps/:id/statistics', async (req) => {
+      const id = req.params.id ?? '';
+      // A bad ?days= is the API's 400, shown as the portal's error page.
+      const days = daysParam(req.query.get('days'));
+      const stats = await deps.statistics.read(id, scopeOf(req), days);
+      return page(`Statistics · ${stats.client_name}`, statisticsBody(stats, days));
+    }, ['uplot.js', 'statistics-chart.js']),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { Account } from '../../../auth/accounts/account.js';
+import type { Account, Role } from '../../../auth/accounts/account.js';
 import type { AccountService } from '../../../auth/accounts/account-service.js';
 import type { ClientType, RegisteredClient } from '../../../auth/clients/client.js';
 import type { ClientRegistry, ClientScope } from '../../../auth/clients/client-registry.js';
@@ -7,6 +7,7 @@ import { keyActorFor, type KeyActor, type KeyService } from '../../../auth/keys/
 import { html, type SafeHtml } from '../../../auth/views/html.js';
 import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import type { PortalRequest } from '../../portal-page.js';
+import type { PortalRoute } from '../../portal-route.js';
 import { openReveal, type Reveal } from './reveal-once.js';
 
 /** What the application pages use: the services the client and key APIs use, nothing else. */
@@ -26,6 +27,14 @@ export const TYPE_LABELS: Readonly<Record<ClientType, string>> = {
   broker: 'Data broker',
   research: 'Research partner',
 };
+
+/** The application pages are developers' (their own applications) and admins' (every one). */
+const APP_ROLES: readonly Role[] = ['developer', 'admin'];
+
+/** An application page or form target (`scripts`: what the page needs besides portal.js). */
+export function appRoute(method: PortalRoute['method'], path: string, handle: PortalRoute['handle'], scripts?: readonly string[]): PortalRoute {
+  return { method, path, access: APP_ROLES, handle, ...(scripts === undefined ? {} : { scripts }) };
+}
 
 export function signedIn(req: PortalRequest): Account {
   if (req.account === undefined) throw new FhirkeepError('unauthorized', 'Sign in first');

@@ -6,7 +6,7 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { page, redirect, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actorOf, appPath, appTabs, attempt, doneBox, field, param, problemBox, revealOnce, scopeOf, signedIn, when, type AppsDeps } from './apps-common.js';
+import { actorOf, appPath, appRoute, appTabs, attempt, doneBox, field, param, problemBox, revealOnce, scopeOf, signedIn, when, type AppsDeps } from './apps-common.js';
 import { APPS_SCRIPT } from './apps-script.js';
 import { sealReveal, type Reveal } from './reveal-once.js';
 
@@ -165,67 +165,39 @@ ${csrfField(req.csrf)}
  * `POST /api/keys/:keyId/certificate`, `GET /api/certificate-authority`).
  */
 export function keyPages(deps: AppsDeps): PortalRoute[] {
-  const access = ['developer', 'admin'] as const;
   return [
-    { method: 'GET', path: '/portal/apps/:id/keys', access, handle: async (req) => keysPage(deps, req) },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/keys',
-      access,
-      handle: async (req) => {
-        const id = param(req, 'id');
-        const type = field(req.form, 'type');
-        const name = field(req.form, 'name');
-        const result = await attempt(async () => {
-          if (!(KEY_TYPES as readonly string[]).includes(type)) throw new FhirkeepError('bad-request', `Choose the kind of key: ${KEY_TYPES.join(', ')}`);
-          return deps.keys.create(id, { type: type as KeyType, name: name === '' ? undefined : name }, actorOf(req));
-        });
-        if ('problem' in result) return keysPage(deps, req, { problem: result.problem, type, name });
-        const keyPage = appPath(id, '/keys');
-        const sealed = sealReveal(revealOf(result.ok, 'this page'), signedIn(req).id, keyPage, deps.secureCookies());
-        return redirect(`${keyPage}?reveal=${sealed.key}`, [sealed.cookie]);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/keys/:keyId/revoke',
-      access,
-      handle: async (req) => {
-        const { key, id } = await keyOfClient(deps, req);
-        await deps.keys.revoke(key.id, actorOf(req));
-        return redirect(`${appPath(id, '/keys')}?done=key-revoked`);
-      },
-    },
-    {
-      method: 'GET',
-      path: '/portal/apps/:id/keys/:keyId/certificate',
-      access,
-      scripts: [APPS_SCRIPT],
-      handle: async (req) => {
-        const { key, client, id } = await keyOfClient(deps, req);
-        if (key.type !== 'certificate') throw new FhirkeepError('bad-request', `The key ${key.id} is a ${key.type} key: only certificate keys have certificates`);
-        if (key.revokedAt !== undefined) throw new FhirkeepError('bad-request', `The key ${key.id} is revoked`);
-        return signPage(req, client, id, key);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/keys/:keyId/certificate',
-      access,
-      scripts: [APPS_SCRIPT],
-      handle: async (req) => {
-        const { key, client, id } = await keyOfClient(deps, req);
-        const csr = req.form?.get('csr') ?? '';
-        const result = await attempt(() => deps.keys.signCertificate(key.id, csr, actorOf(req)));
-        if ('problem' in result) return signPage(req, client, id, key, csr, result.problem);
-        return { kind: 'file', name: `fhirkeep-key-${key.id}.pem`, contentType: 'application/x-pem-file', body: result.ok.pem };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/portal/apps/ca-certificate',
-      access,
-      handle: async () => ({ kind: 'file', name: 'fhirkeep-ca.pem', contentType: 'application/x-pem-file', body: await deps.caCertificate() }),
-    },
+    appRoute('GET', '/portal/apps/:id/keys', async (req) => keysPage(deps, req)),
+    appRoute('POST', '/portal/apps/:id/keys', async (req) => {
+      const id = param(req, 'id');
+      const type = field(req.form, 'type');
+      const name = field(req.form, 'name');
+      const result = await attempt(async () => {
+        if (!(KEY_TYPES as readonly string[]).includes(type)) throw new FhirkeepError('bad-request', `Choose the kind of key: ${KEY_TYPES.join(', ')}`);
+        return deps.keys.create(id, { type: type as KeyType, name: name === '' ? undefined : name }, actorOf(req));
+      });
+      if ('problem' in result) return keysPage(deps, req, { problem: result.problem, type, name });
+      const keyPage = appPath(id, '/keys');
+      const sealed = sealReveal(revealOf(result.ok, 'this page'), signedIn(req).id, keyPage, deps.secureCookies());
+      return redirect(`${keyPage}?reveal=${sealed.key}`, [sealed.cookie]);
+    }),
+    appRoute('POST', '/portal/apps/:id/keys/:keyId/revoke', async (req) => {
+      const { key, id } = await keyOfClient(deps, req);
+      await deps.keys.revoke(key.id, actorOf(req));
+      return redirect(`${appPath(id, '/keys')}?done=key-revoked`);
+    }),
+    appRoute('GET', '/portal/apps/:id/keys/:keyId/certificate', async (req) => {
+      const { key, client, id } = await keyOfClient(deps, req);
+      if (key.type !== 'certificate') throw new FhirkeepError('bad-request', `The key ${key.id} is a ${key.type} key: only certificate keys have certificates`);
+      if (key.revokedAt !== undefined) throw new FhirkeepError('bad-request', `The key ${key.id} is revoked`);
+      return signPage(req, client, id, key);
+    }, [APPS_SCRIPT]),
+    appRoute('POST', '/portal/apps/:id/keys/:keyId/certificate', async (req) => {
+      const { key, client, id } = await keyOfClient(deps, req);
+      const csr = req.form?.get('csr') ?? '';
+      const result = await attempt(() => deps.keys.signCertificate(key.id, csr, actorOf(req)));
+      if ('problem' in result) return signPage(req, client, id, key, csr, result.problem);
+      return { kind: 'file', name: `fhirkeep-key-${key.id}.pem`, contentType: 'application/x-pem-file', body: result.ok.pem };
+    }, [APPS_SCRIPT]),
+    appRoute('GET', '/portal/apps/ca-certificate', async () => ({ kind: 'file', name: 'fhirkeep-ca.pem', contentType: 'application/x-pem-file', body: await deps.caCertificate() })),
   ];
 }

@@ -6,7 +6,7 @@ import type { ServiceManager } from '../../../storage/auth/service-manager-store
 import { csrfField } from '../../layout.js';
 import { page, redirect, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { actorOf, appPath, appTabs, attempt, doneBox, field, param, problemBox, scopeOf, signedIn, type AppsDeps } from './apps-common.js';
+import { actorOf, appPath, appRoute, appTabs, attempt, doneBox, field, param, problemBox, scopeOf, signedIn, type AppsDeps } from './apps-common.js';
 
 async function describe(deps: AppsDeps, manager: ServiceManager): Promise<SafeHtml> {
   if (manager.kind === 'none') return html`Nobody: only admins and the operator (the CLI) manage its keys.`;
@@ -84,31 +84,25 @@ function reference(form: URLSearchParams | undefined): ManagerReference {
 
 /** `/portal/apps/:id/managers`: who manages a service's keys, and handing that over, as `client manager` and `PUT /api/clients/:id/manager` do. */
 export function managerPages(deps: AppsDeps): PortalRoute[] {
-  const access = ['developer', 'admin'] as const;
   return [
-    { method: 'GET', path: '/portal/apps/:id/managers', access, handle: async (req) => managersPage(deps, req) },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/managers',
-      access,
-      handle: async (req) => {
-        const id = param(req, 'id');
-        const actor = actorOf(req);
-        // A 404 here names the account or organization typed in (the client itself was found first).
-        const result = await attempt(async () => handOverManagement(deps.keys, deps.accounts, id, reference(req.form), actor), [400, 404]);
-        if ('problem' in result) return managersPage(deps, req, result.problem);
-        // Who handed management away may no longer see this page: then the overview, or the list.
-        const stillManager = await deps.keys.managerOf(id, actor).then(
-          () => true,
-          (e: unknown) => {
-            if (e instanceof FhirkeepError && e.code === 'forbidden') return false;
-            throw e;
-          },
-        );
-        if (stillManager) return redirect(`${appPath(id, '/managers')}?done=manager-changed`);
-        const owned = (await deps.clients.find(id, scopeOf(req))) !== undefined;
-        return redirect(owned ? `${appPath(id)}?done=manager-changed` : '/portal/apps?done=manager-changed');
-      },
-    },
+    appRoute('GET', '/portal/apps/:id/managers', async (req) => managersPage(deps, req)),
+    appRoute('POST', '/portal/apps/:id/managers', async (req) => {
+      const id = param(req, 'id');
+      const actor = actorOf(req);
+      // A 404 here names the account or organization typed in (the client itself was found first).
+      const result = await attempt(async () => handOverManagement(deps.keys, deps.accounts, id, reference(req.form), actor), [400, 404]);
+      if ('problem' in result) return managersPage(deps, req, result.problem);
+      // Who handed management away may no longer see this page: then the overview, or the list.
+      const stillManager = await deps.keys.managerOf(id, actor).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof FhirkeepError && e.code === 'forbidden') return false;
+          throw e;
+        },
+      );
+      if (stillManager) return redirect(`${appPath(id, '/managers')}?done=manager-changed`);
+      const owned = (await deps.clients.find(id, scopeOf(req))) !== undefined;
+      return redirect(owned ? `${appPath(id)}?done=manager-changed` : '/portal/apps?done=manager-changed');
+    }),
   ];
 }

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../../../auth/views/html.js';
 import { csrfField } from '../../layout.js';
 import { page, redirect, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appPath, appTabs, attempt, clientInScope, doneBox, field, param, problemBox, revealOnce, scopeOf, signedIn, TYPE_LABELS, when, type AppsDeps } from './apps-common.js';
+import { appPath, appRoute, appTabs, attempt, clientInScope, doneBox, field, param, problemBox, revealOnce, scopeOf, signedIn, TYPE_LABELS, when, type AppsDeps } from './apps-common.js';
 import { lines, pastedJwks, scopeList } from './client-form.js';
 import { sealReveal } from './reveal-once.js';
 
@@ -141,63 +141,47 @@ ${dangerZone(req, client)}`,
 
 /** `/portal/apps/:id`: the client, its edit form, secret rotation and revocation (`GET/PATCH/DELETE /api/clients/:id`, `POST …/secret`). */
 export function overviewPages(deps: AppsDeps): PortalRoute[] {
-  const access = ['developer', 'admin'] as const;
   return [
-    { method: 'GET', path: '/portal/apps/:id', access, handle: async (req) => overviewPage(deps, req, await clientInScope(deps, req)) },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/settings',
-      access,
-      handle: async (req) => {
-        const account = signedIn(req);
-        const client = await clientInScope(deps, req);
-        const v = postedValues(req.form);
-        const result = await attempt(async () => {
-          const jwks = usesKeys(client) ? pastedJwks(v.jwks) : undefined;
-          return deps.clients.update(
-            client.id,
-            {
-              name: v.name,
-              redirectUris: lines(v.redirectUris),
-              scopes: scopeList(v.scope),
-              // The registry judges the pair: both empty or both given is its 400.
-              ...(usesKeys(client) ? { jwks: jwks ?? null, jwksUri: v.jwksUri === '' ? null : v.jwksUri } : {}),
-              ...(client.type === 'smart' ? { launchUri: v.launchUri === '' ? null : v.launchUri } : {}),
-            },
-            account.id,
-            scopeOf(req),
-          );
-        });
-        if ('problem' in result) return overviewPage(deps, req, client, { values: v, problem: result.problem });
-        return redirect(`${appPath(client.id)}?done=saved`);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/secret',
-      access,
-      handle: async (req) => {
-        const account = signedIn(req);
-        const id = param(req, 'id');
-        const { client, secret } = await deps.clients.rotateSecret(id, account.id, scopeOf(req));
-        const overview = appPath(client.id);
-        const sealed = sealReveal(
-          { label: 'New client secret', value: secret, note: 'The previous secret no longer works: give this one to your application now.' },
+    appRoute('GET', '/portal/apps/:id', async (req) => overviewPage(deps, req, await clientInScope(deps, req))),
+    appRoute('POST', '/portal/apps/:id/settings', async (req) => {
+      const account = signedIn(req);
+      const client = await clientInScope(deps, req);
+      const v = postedValues(req.form);
+      const result = await attempt(async () => {
+        const jwks = usesKeys(client) ? pastedJwks(v.jwks) : undefined;
+        return deps.clients.update(
+          client.id,
+          {
+            name: v.name,
+            redirectUris: lines(v.redirectUris),
+            scopes: scopeList(v.scope),
+            // The registry judges the pair: both empty or both given is its 400.
+            ...(usesKeys(client) ? { jwks: jwks ?? null, jwksUri: v.jwksUri === '' ? null : v.jwksUri } : {}),
+            ...(client.type === 'smart' ? { launchUri: v.launchUri === '' ? null : v.launchUri } : {}),
+          },
           account.id,
-          overview,
-          deps.secureCookies(),
+          scopeOf(req),
         );
-        return redirect(`${overview}?reveal=${sealed.key}`, [sealed.cookie]);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/portal/apps/:id/revoke',
-      access,
-      handle: async (req) => {
-        const client = await deps.clients.revoke(param(req, 'id'), signedIn(req).id, scopeOf(req));
-        return redirect(`${appPath(client.id)}?done=revoked`);
-      },
-    },
+      });
+      if ('problem' in result) return overviewPage(deps, req, client, { values: v, problem: result.problem });
+      return redirect(`${appPath(client.id)}?done=saved`);
+    }),
+    appRoute('POST', '/portal/apps/:id/secret', async (req) => {
+      const account = signedIn(req);
+      const id = param(req, 'id');
+      const { client, secret } = await deps.clients.rotateSecret(id, account.id, scopeOf(req));
+      const overview = appPath(client.id);
+      const sealed = sealReveal(
+        { label: 'New client secret', value: secret, note: 'The previous secret no longer works: give this one to your application now.' },
+        account.id,
+        overview,
+        deps.secureCookies(),
+      );
+      return redirect(`${overview}?reveal=${sealed.key}`, [sealed.cookie]);
+    }),
+    appRoute('POST', '/portal/apps/:id/revoke', async (req) => {
+      const client = await deps.clients.revoke(param(req, 'id'), signedIn(req).id, scopeOf(req));
+      return redirect(`${appPath(client.id)}?done=revoked`);
+    }),
   ];
 }

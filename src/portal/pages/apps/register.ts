@@ -4,7 +4,7 @@ import { FhirkeepError } from '../../../errors/fhirkeep-error.js';
 import { csrfField } from '../../layout.js';
 import { page, redirect, type PortalRequest, type PortalResult } from '../../portal-page.js';
 import type { PortalRoute } from '../../portal-route.js';
-import { appPath, attempt, field, problemBox, signedIn, TYPE_LABELS, type AppsDeps } from './apps-common.js';
+import { appPath, appRoute, attempt, field, problemBox, signedIn, TYPE_LABELS, type AppsDeps } from './apps-common.js';
 import { APPS_SCRIPT } from './apps-script.js';
 import { lines, pastedJwks, scopeList } from './client-form.js';
 import { sealReveal } from './reveal-once.js';
@@ -67,53 +67,47 @@ function isClientType(type: string): type is ClientType {
 /** `/portal/apps/new`: registers a client as `POST /api/clients` does, for the caller's own account. */
 export function registerPages(deps: AppsDeps): PortalRoute[] {
   return [
-    { method: 'GET', path: '/portal/apps/new', access: ['developer', 'admin'], scripts: [APPS_SCRIPT], handle: async (req) => registerForm(req, EMPTY) },
-    {
-      method: 'POST',
-      path: '/portal/apps/new',
-      access: ['developer', 'admin'],
-      scripts: [APPS_SCRIPT],
-      handle: async (req) => {
-        const account = signedIn(req);
-        const f = req.form;
-        const values: RegisterValues = {
-          type: field(f, 'type'),
-          name: field(f, 'client_name'),
-          redirectUris: field(f, 'redirect_uris'),
-          isPublic: f?.get('public') === 'yes',
-          jwks: field(f, 'jwks'),
-          jwksUri: field(f, 'jwks_uri'),
-          scope: field(f, 'scope'),
-        };
-        const result = await attempt(async () => {
-          if (!isClientType(values.type)) throw new FhirkeepError('bad-request', `type must be one of ${CLIENT_TYPES.join(', ')}`);
-          const jwks = pastedJwks(values.jwks);
-          return deps.clients.register(
-            {
-              type: values.type,
-              name: values.name,
-              redirectUris: lines(values.redirectUris),
-              isPublic: values.isPublic,
-              ...(jwks === undefined ? {} : { jwks }),
-              ...(values.jwksUri === '' ? {} : { jwksUri: values.jwksUri }),
-              scopes: scopeList(values.scope),
-              ownerAccount: account.id,
-            },
-            account.id,
-          );
-        });
-        if ('problem' in result) return registerForm(req, values, result.problem);
-        const { client, secret } = result.ok;
-        const overview = appPath(client.id);
-        if (secret === undefined) return redirect(`${overview}?done=registered`);
-        const sealed = sealReveal(
-          { label: 'Client secret', value: secret, note: `Your application authenticates at the token endpoint with its client ID ${client.id} and this secret (client_secret_basic or client_secret_post).` },
+    appRoute('GET', '/portal/apps/new', async (req) => registerForm(req, EMPTY), [APPS_SCRIPT]),
+    appRoute('POST', '/portal/apps/new', async (req) => {
+      const account = signedIn(req);
+      const f = req.form;
+      const values: RegisterValues = {
+        type: field(f, 'type'),
+        name: field(f, 'client_name'),
+        redirectUris: field(f, 'redirect_uris'),
+        isPublic: f?.get('public') === 'yes',
+        jwks: field(f, 'jwks'),
+        jwksUri: field(f, 'jwks_uri'),
+        scope: field(f, 'scope'),
+      };
+      const result = await attempt(async () => {
+        if (!isClientType(values.type)) throw new FhirkeepError('bad-request', `type must be one of ${CLIENT_TYPES.join(', ')}`);
+        const jwks = pastedJwks(values.jwks);
+        return deps.clients.register(
+          {
+            type: values.type,
+            name: values.name,
+            redirectUris: lines(values.redirectUris),
+            isPublic: values.isPublic,
+            ...(jwks === undefined ? {} : { jwks }),
+            ...(values.jwksUri === '' ? {} : { jwksUri: values.jwksUri }),
+            scopes: scopeList(values.scope),
+            ownerAccount: account.id,
+          },
           account.id,
-          overview,
-          deps.secureCookies(),
         );
-        return redirect(`${overview}?done=registered&reveal=${sealed.key}`, [sealed.cookie]);
-      },
-    },
+      });
+      if ('problem' in result) return registerForm(req, values, result.problem);
+      const { client, secret } = result.ok;
+      const overview = appPath(client.id);
+      if (secret === undefined) return redirect(`${overview}?done=registered`);
+      const sealed = sealReveal(
+        { label: 'Client secret', value: secret, note: `Your application authenticates at the token endpoint with its client ID ${client.id} and this secret (client_secret_basic or client_secret_post).` },
+        account.id,
+        overview,
+        deps.secureCookies(),
+      );
+      return redirect(`${overview}?done=registered&reveal=${sealed.key}`, [sealed.cookie]);
+    }, [APPS_SCRIPT]),
   ];
 }
