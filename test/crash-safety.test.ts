@@ -183,7 +183,8 @@ async function entriesWithMarker(serve: ServeProcess, marker: string): Promise<n
 
 /** True while a Fhirkeep connection is in a transaction that has written (it holds a transaction id) but not committed. */
 async function transactionWriting(sql: postgres.Sql): Promise<boolean> {
-  const rows = await sql`select 1 from pg_stat_activity where application_name = 'fhirkeep' and datname = current_database() and backend_xid is not null`;
+  // Each node's pools name themselves fhirkeep/<node>/<pool> (src/storage/database-activity.ts).
+  const rows = await sql`select 1 from pg_stat_activity where starts_with(application_name, 'fhirkeep/') and datname = current_database() and backend_xid is not null`;
   return rows.length > 0;
 }
 

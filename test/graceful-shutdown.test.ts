@@ -73,7 +73,8 @@ function refused(port: number): Promise<string> {
 
 /** Fhirkeep's own connections to its database (the embedded one's are gone with the cluster). */
 async function fhirkeepConnections(): Promise<number> {
-  const rows = await (sql as postgres.Sql)`select 1 from pg_stat_activity where application_name = 'fhirkeep' and datname = current_database()`;
+  // fhirkeep/<node>/<pool> for a node's pools (src/storage/database-activity.ts), fhirkeep for the others.
+  const rows = await (sql as postgres.Sql)`select 1 from pg_stat_activity where starts_with(application_name, 'fhirkeep') and datname = current_database()`;
   return rows.length;
 }
 
