@@ -402,6 +402,7 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
       exportRuns: () => ({ running: exportWorker?.running() ?? 0, slots: exportWorker === undefined ? 0 : config.export.workers }),
       statisticsFlushFailures: () => statistics.failedFlushes(),
     },
+    auditQueue: () => core.audit.stats(),
   });
   registerMetricsHooks(app, metrics.http);
   registerMetricsRoutes(app, { text: metrics.text, token: config.metricsToken });

@@ -57,8 +57,8 @@ test('key create prints the key id and, once, the secret (or the CN a certificat
   const { keys } = JSON.parse(listed.stdout) as { keys: { key_id: string; type: string; name?: string }[] };
   assert.deepEqual(keys.map((k) => [k.type, k.name]), [['static', 'nightly'], ['refresh', undefined], ['static', undefined], ['certificate', 'gateway'], ['certificate', undefined]]);
   const lines = (await cli('key', 'list', '--client', serviceId)).stdout;
-  assert.match(lines, new RegExp(`^${id}  certificate  gateway  created \\S+$`, 'm'));
-  assert.match(lines, new RegExp(`^${shown[1]}  static       nightly  created \\S+  expires \\S+$`, 'm'));
+  assert.match(lines, new RegExp(`^${id}  certificate  gateway  created \\S+  never used$`, 'm'));
+  assert.match(lines, new RegExp(`^${shown[1]}  static       nightly  created \\S+  expires \\S+  never used$`, 'm'));
   assert.equal(lines.includes(staticSecret), false);
 });
 

@@ -55,7 +55,7 @@ async function scrape(base = server.baseUrl, headers: Record<string, string> = {
 const grew = (before: readonly Sample[], after: readonly Sample[], name: string, labels: Record<string, string>) =>
   (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
 
-test('a scrape from this machine: the Prometheus text format, with process, database and job metrics', async () => {
+test('a scrape from this machine: the Prometheus text format, with process, database, job and audit queue metrics', async () => {
   const kickOff = await fetch(`${server.fhirBase}/$export`, { headers: { authorization: `Bearer ${seed}`, accept: 'application/fhir+json', prefer: 'respond-async' } });
   assert.equal(kickOff.status, 202, await kickOff.text());
   const { status, type, samples, text } = await scrape();
@@ -78,6 +78,13 @@ test('a scrape from this machine: the Prometheus text format, with process, data
   assert.equal(sampleValue(samples, 'fhirkeep_export_runs'), 0);
   assert.equal(sampleValue(samples, 'fhirkeep_export_run_slots'), 0);
   assert.equal(sampleValue(samples, 'fhirkeep_request_statistics_flush_failures_total'), 0);
+  // The audit queue: the kick-off (and the seed's writes and sign-ins) went through it.
+  assert.equal(sampleValue(samples, 'fhirkeep_audit_queue_capacity'), 10_000);
+  assert.ok((sampleValue(samples, 'fhirkeep_audit_queue_depth') ?? -1) >= 0);
+  assert.equal(sampleValue(samples, 'fhirkeep_audit_batches_failed_total'), 0);
+  assert.equal(sampleValue(samples, 'fhirkeep_audit_queue_overflow_total'), 0);
+  await server.fhirkeep.audit.flush();
+  assert.ok((sampleValue((await scrape()).samples, 'fhirkeep_audit_events_written_total') ?? 0) > 0, 'audit rows written');
 });
 
 test('requests are counted by route class (FHIR interaction, route pattern, unmatched), with their latency', async () => {
