@@ -102,7 +102,7 @@ import { demoWanted, loadDemo, type LoadedDemo } from './demo/load-demo.js';
 import { createBulkExport, type BulkExportService } from './bulk/export-service.js';
 import { exportFiles } from './bulk/export-files.js';
 import { startExportWorker, type ExportWorker } from './bulk/export-worker.js';
-import { createExportJobStore } from './storage/bulk/export-job-store.js';
+import { createExportJobStore, type ExportJobStore } from './storage/bulk/export-job-store.js';
 import { typeFilterClauses } from './rest/operations/export.js';
 import type { Principal } from './access/principal.js';
 import { startAuditTrail, type AuditTrail } from './audit/audit-trail.js';
@@ -126,6 +126,8 @@ export interface FhirCore {
   readonly smartDefinitions: SmartDefinitions;
   /** Bulk Data export: status, cancel and files (kick-off goes through the router). */
   readonly bulkExport: BulkExportService;
+  /** Bulk export jobs by status, across all nodes (metrics). */
+  readonly exportJobCounts: ExportJobStore['countByStatus'];
   /** This node's audit trail (docs/audit.md): FHIR requests, exports and security events. */
   readonly audit: AuditTrail;
   /**
@@ -320,6 +322,7 @@ export async function createFhirCore(
     taxonomy,
     smartDefinitions,
     bulkExport,
+    exportJobCounts: () => exportJobs.countByStatus(),
     audit,
     startExports,
     ping: () => db.ping(),
@@ -393,11 +396,10 @@ export async function createFhirkeep(config: FhirkeepConfig, options: FhirkeepOp
   const statisticsStore = createStatisticsStore(core.database.sql);
   const statistics = startRequestStatistics({ sink: statisticsStore, logger, flushMs: STATISTICS_FLUSH_MS, limits: DEFAULT_STATISTICS_LIMITS });
   registerStatisticsHooks(app, statistics);
-  const exportJobs = createExportJobStore(core.database.sql);
   const metrics = createNodeMetrics({
     database: { poolSize: core.database.poolSize, connections: () => core.database.connections(), ping: core.ping },
     jobs: {
-      exportJobs: () => exportJobs.countByStatus(),
+      exportJobs: core.exportJobCounts,
       // The worker starts once the routes are wired, long before a scrape can come.
       exportRuns: () => ({ running: exportWorker?.running() ?? 0, slots: exportWorker === undefined ? 0 : config.export.workers }),
       statisticsFlushFailures: () => statistics.failedFlushes(),
